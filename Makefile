@@ -1,0 +1,33 @@
+# tracker — `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app tracker
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test serve migrate seed bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall whenever the package metadata changes.
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed
+	TRACKER_ENV=development $(FLASK) db upgrade
+	TRACKER_ENV=development $(FLASK) seed --demo --if-empty
+	@echo "tracker: http://$(HOST):$(PORT)/"
+	TRACKER_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	@for script in bench/*.py; do [ -e "$$script" ] && $(BIN)/python "$$script"; done; true
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,87 @@
+"""Fixtures: a database built by the migrations once per run, each test in a rolled-back transaction.
+
+TRACKER_TEST_DATABASE_URL picks the database (PostgreSQL in CI's second lane); by default a
+SQLite file in a temporary folder.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import make_url, text
+
+from tracker import create_app, migrate
+from tracker.extensions import db, make_engine
+from tracker.models import set_change_context
+from tracker.vocab import ChangeSource
+
+
+def _configured_url(tmp_path_factory, name: str) -> str:
+    url = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp(name) / 'tracker.db'}"
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = _configured_url(tmp_path_factory, "db")
+    if make_url(url).get_backend_name() == "postgresql":
+        reset_postgres_schema(url)
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url) -> bool:
+    return make_url(database_url).get_backend_name() == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    return create_app(
+        {
+            "TESTING": True,
+            "TRACKER_ENV": "testing",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+
+
+@pytest.fixture()
+def session(app):
+    """The app's session, joined to an outer transaction that is rolled back after the test.
+
+    Commits inside the test (a CLI command, a request) release a SAVEPOINT only.
+    """
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    with app.app_context():
+        set_change_context(db.session, ChangeSource.CLI)
+        yield db.session
+    db.session.remove()
+    outer.rollback()
+    connection.close()
+    db.session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture()
+def client(app, session):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app, session):
+    return app.test_cli_runner()

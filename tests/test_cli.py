@@ -1,0 +1,92 @@
+"""The command line: one clear line and a non-zero exit on bad input, never a traceback."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tracker.models import Plan, User
+from tracker.vocab import Role
+
+
+def test_seed_then_list_plans(runner, session):
+    result = runner.invoke(args=["seed", "szwz", "wl115"])
+    assert result.exit_code == 0, result.output
+    assert "szwz" in result.output
+    listing = runner.invoke(args=["list-plans"])
+    assert listing.exit_code == 0
+    assert "'数字温州'建设规划纲要" in listing.output
+    assert "阶段 3  项目 20" in listing.output
+    assert "2006–2010" in listing.output
+
+
+def test_seed_unknown_plan_is_one_clear_line(runner, session):
+    result = runner.invoke(args=["seed", "nosuchplan"])
+    assert result.exit_code == 1
+    assert "没有这个规划的种子文件：nosuchplan" in result.output
+    assert "Traceback" not in result.output
+    assert session.scalar(select(func.count(Plan.id))) == 0
+
+
+def test_seed_if_empty_skips_a_database_with_plans(runner, session):
+    runner.invoke(args=["seed", "ls2007"])
+    result = runner.invoke(args=["seed", "--if-empty"])
+    assert "跳过" in result.output
+    assert set(session.scalars(select(Plan.code))) == {"ls2007"}
+
+
+def test_seed_demo_prints_logins(runner, session):
+    result = runner.invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    assert "演示账号" in result.output and "leader" in result.output
+
+
+def test_create_user_reads_password_from_stdin_and_never_echoes_it(runner, session):
+    runner.invoke(args=["seed", "szwz"])
+    result = runner.invoke(
+        args=["create-user", "gaj2", "--role", "department", "--department", "市公安局", "--password-stdin"],
+        input="s3cret-pass-word\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "s3cret-pass-word" not in result.output
+    user = session.scalar(select(User).where(User.username == "gaj2"))
+    assert user.role is Role.DEPARTMENT
+    assert user.department.name == "温州市公安局"
+    assert user.check_password("s3cret-pass-word") and not user.check_password("wrong")
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_create_user_prompts_without_echo(runner, session):
+    result = runner.invoke(args=["create-user", "boss", "--role", "leader"], input="long-enough-1\nlong-enough-1\n")
+    assert result.exit_code == 0, result.output
+    assert "long-enough-1" not in result.output
+
+
+def test_create_user_unknown_role(runner, session):
+    result = runner.invoke(args=["create-user", "x1", "--role", "boss", "--password-stdin"], input="long-enough-1\n")
+    assert result.exit_code == 1
+    assert "未知角色“boss”" in result.output
+    assert "Traceback" not in result.output
+    assert session.scalar(select(func.count(User.id))) == 0
+
+
+def test_create_user_unknown_department(runner, session):
+    result = runner.invoke(
+        args=["create-user", "x2", "--role", "department", "--department", "火星局", "--password-stdin"],
+        input="long-enough-1\n",
+    )
+    assert result.exit_code == 1
+    assert "未知单位“火星局”" in result.output
+
+
+def test_create_user_department_role_needs_department(runner, session):
+    result = runner.invoke(args=["create-user", "x3", "--role", "department", "--password-stdin"],
+                           input="long-enough-1\n")
+    assert result.exit_code == 1
+    assert "部门用户必须指定所属单位" in result.output
+
+
+def test_create_user_duplicate(runner, session):
+    args = ["create-user", "dup", "--role", "office", "--password-stdin"]
+    assert runner.invoke(args=args, input="long-enough-1\n").exit_code == 0
+    again = runner.invoke(args=args, input="long-enough-2\n")
+    assert again.exit_code == 1
+    assert "已存在" in again.output

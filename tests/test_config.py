@@ -1,0 +1,52 @@
+"""Start-up settings: a production app never runs with no secret key."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tracker import PROJECT_ROOT, create_app
+from tracker.config import ConfigError, load_config
+
+
+def test_production_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
+    monkeypatch.delenv("TRACKER_SECRET_KEY", raising=False)
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    with pytest.raises(ConfigError) as excinfo:
+        create_app()
+    assert "TRACKER_SECRET_KEY" in str(excinfo.value)
+
+
+def test_wsgi_without_key_prints_one_line_not_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "TRACKER_SECRET_KEY"}
+    env.update(TRACKER_ENV="production", TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "TRACKER_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_wsgi_with_key_builds_the_app(tmp_path):
+    env = {**os.environ, "TRACKER_ENV": "production", "TRACKER_SECRET_KEY": "k" * 64,
+           "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    result = subprocess.run([sys.executable, "-c", "import wsgi; print(wsgi.app.name)"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "tracker"
+
+
+def test_development_key_is_generated_once_and_kept(monkeypatch, tmp_path):
+    monkeypatch.delenv("TRACKER_SECRET_KEY", raising=False)
+    first = load_config(str(tmp_path), {"TRACKER_ENV": "development"})["SECRET_KEY"]
+    second = load_config(str(tmp_path), {"TRACKER_ENV": "development"})["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_database_defaults_to_sqlite_in_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    config = load_config(str(tmp_path), {"TRACKER_ENV": "development"})
+    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'tracker.db'}"

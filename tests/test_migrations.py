@@ -1,0 +1,88 @@
+"""The schema comes only from the migrations, and they match the models."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, make_url, text
+
+from tracker import PROJECT_ROOT, migrate
+from tracker.extensions import make_engine
+from tracker.models import Base
+
+APP_TABLES = {t.name for t in Base.metadata.sorted_tables}
+
+
+@pytest.fixture()
+def scratch_url(database_url, tmp_path):
+    """An empty database of the same kind as the suite's, for migrating up and down."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"{url.database}_migrations"
+    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade_round_trip(scratch_url):
+    migrate.upgrade(scratch_url)
+    assert _tables(scratch_url) == APP_TABLES
+    migrate.downgrade(scratch_url, "base")
+    assert _tables(scratch_url) == set()
+    migrate.upgrade(scratch_url)
+    assert _tables(scratch_url) == APP_TABLES
+
+
+def test_cli_db_upgrade_and_downgrade(scratch_url, tmp_path):
+    env = {**os.environ, "TRACKER_ENV": "development", "TRACKER_DATABASE_URL": scratch_url}
+    flask = [sys.executable, "-m", "flask", "--app", "tracker"]
+
+    def run(*args):
+        return subprocess.run([*flask, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    up = run("db", "upgrade")
+    assert up.returncode == 0, up.stderr
+    assert _tables(scratch_url) == APP_TABLES
+    down = run("db", "downgrade", "base")
+    assert down.returncode == 0, down.stderr
+    assert _tables(scratch_url) == set()
+
+
+def test_models_and_migrations_do_not_drift(app, database_url):
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "target_metadata": Base.metadata}
+            )
+            diff = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert diff == [], f"models differ from migrations; run `flask --app tracker db revision --autogenerate`: {diff}"
+
+
+def test_migrations_have_one_head():
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+    assert (PROJECT_ROOT / "migrations" / "versions").is_dir()

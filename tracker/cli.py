@@ -1,0 +1,150 @@
+"""`flask --app tracker …` commands. Each is one transaction; errors are one line and exit 1."""
+from __future__ import annotations
+
+import sys
+from functools import wraps
+
+import click
+from alembic import command as alembic_command
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from tracker import migrate
+from tracker.extensions import db
+from tracker.models import Phase, Plan, Project, set_change_context
+from tracker.parse import ParseError
+from tracker.services import ServiceError
+from tracker.services.seeding import SeedReport, seed
+from tracker.services.users import create_user
+from tracker.vocab import ChangeSource, Role
+
+
+def one_transaction(fn=None, *, source: ChangeSource = ChangeSource.CLI):
+    """Run the command in one transaction, its changes recorded as from `source`; errors exit 1."""
+    if fn is None:
+        return lambda f: one_transaction(f, source=source)
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        session = db.session
+        set_change_context(session, source)
+        try:
+            result = fn(*args, **kwargs)
+            session.commit()
+            return result
+        except (ServiceError, ParseError) as exc:
+            session.rollback()
+            raise click.ClickException(str(exc)) from None
+        except (OperationalError, ProgrammingError) as exc:
+            session.rollback()
+            raise click.ClickException(
+                f"数据库未就绪或结构过旧，请先运行 `flask --app tracker db upgrade`（{exc.orig}）"
+            ) from None
+
+    return wrapper
+
+
+db_group = AppGroup("db", help="数据库迁移（Alembic）。")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """升级数据库到 REVISION（默认 head）。"""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"数据库已升级到 {revision}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """降级数据库到 REVISION（默认上一版；base 为清空）。"""
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"数据库已降级到 {revision}")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """显示数据库当前的迁移版本。"""
+    alembic_command.current(migrate.alembic_config(current_app.config["DATABASE_URL"]))
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate", is_flag=True, help="对比模型生成迁移（开发用）")
+def db_revision(message: str, autogenerate: bool) -> None:
+    """新建一个迁移脚本（开发用）。"""
+    config = migrate.alembic_config(current_app.config["DATABASE_URL"])
+    config.attributes["autogenerate"] = autogenerate
+    alembic_command.revision(config, message=message, autogenerate=autogenerate)
+
+
+@click.command("seed")
+@click.argument("plans", nargs=-1)
+@click.option("--demo", is_flag=True, help="同时载入演示数据（演示账号、示例里程碑与进度）")
+@click.option("--if-empty", is_flag=True, help="数据库中已有规划时不做任何事")
+@one_transaction(source=ChangeSource.SEED)
+def seed_command(plans: tuple[str, ...], demo: bool, if_empty: bool) -> None:
+    """载入 seeds/ 中的规划（默认全部）。重复运行不会产生重复数据。"""
+    session = db.session
+    if if_empty and session.scalar(select(func.count(Plan.id))):
+        click.echo("数据库中已有规划，跳过种子数据。")
+        report = SeedReport()
+        if demo:
+            from tracker.services.seeding import DEMO_FILE, SEEDS_DIR, read_seed
+
+            report.demo_users = read_seed(SEEDS_DIR / DEMO_FILE).get("users", [])
+    else:
+        report = seed(session, list(plans) or None, demo=demo)
+        click.echo(f"已载入规划：{'、'.join(report.plans)}" + ("，以及演示数据" if demo else ""))
+    if report.demo_users:
+        click.echo("演示账号（用户名 / 密码 / 角色）：")
+        for user in report.demo_users:
+            click.echo(f"  {user['username']:<12} {user['password']:<14} {Role.from_text(user['role']).label}"
+                       + (f"（{user['department']}）" if user.get("department") else ""))
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, help="admin / office / department / leader")
+@click.option("--department", help="所属单位（部门用户必填）：全称、简称或别名")
+@click.option("--display-name", help="显示名称，默认同用户名")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（不回显）")
+@one_transaction
+def create_user_command(username, role, department, display_name, password_stdin) -> None:
+    """新建用户。密码从提示输入（不回显）或 --password-stdin 读取。"""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    user = create_user(
+        db.session, username=username, role=role, password=password, display_name=display_name,
+        department=department,
+    )
+    click.echo(f"已创建用户 {user.username}（{user.role.label}）")
+
+
+@click.command("list-plans")
+@one_transaction
+def list_plans_command() -> None:
+    """列出所有规划及其阶段数、项目数。"""
+    session = db.session
+    phase_counts = dict(session.execute(select(Phase.plan_id, func.count()).group_by(Phase.plan_id)).all())
+    project_counts = dict(session.execute(select(Project.plan_id, func.count()).group_by(Project.plan_id)).all())
+    plans = session.scalars(select(Plan).order_by(Plan.code)).all()
+    if not plans:
+        click.echo("还没有规划。运行 `flask --app tracker seed` 载入种子规划。")
+    for plan in plans:
+        period = f"{plan.start_year or '?'}–{plan.end_year or '?'}" if plan.start_year or plan.end_year else "—"
+        click.echo(
+            f"{plan.code:<10} {plan.name}  期间 {period}  "
+            f"阶段 {phase_counts.get(plan.id, 0)}  项目 {project_counts.get(plan.id, 0)}"
+        )
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    for cmd in (seed_command, create_user_command, list_plans_command):
+        app.cli.add_command(cmd)

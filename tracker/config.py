@@ -1,0 +1,49 @@
+"""Settings, read once from TRACKER_* environment variables."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(SystemExit):
+    """A setting that makes the app unsafe or unable to start.
+
+    A SystemExit so that `flask run`, gunicorn and the CLI print one clear line, not a traceback.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"tracker: 配置错误 / configuration error: {message}")
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    env = os.environ
+    config: dict = {
+        "TRACKER_ENV": env.get("TRACKER_ENV", "production"),
+        "DATABASE_URL": env.get("TRACKER_DATABASE_URL")
+        or "sqlite:///" + str(Path(instance_path) / "tracker.db"),
+        "SECRET_KEY": env.get("TRACKER_SECRET_KEY"),
+        "SQL_ECHO": env.get("TRACKER_SQL_ECHO", "") == "1",
+    }
+    config.update(overrides or {})
+
+    if not config["SECRET_KEY"]:
+        if config["TRACKER_ENV"] == "production" and not config.get("TESTING"):
+            raise ConfigError(
+                "生产模式下必须设置 TRACKER_SECRET_KEY（例如 `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`）；本地开发请设 TRACKER_ENV=development。"
+            )
+        config["SECRET_KEY"] = _development_secret(instance_path)
+    return config
+
+
+def _development_secret(instance_path: str) -> str:
+    """A random key kept in the instance folder, so dev sessions survive a restart."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

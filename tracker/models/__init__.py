@@ -1,0 +1,27 @@
+"""All models, imported here so that mappers configure and Alembic sees every table."""
+from tracker.models.base import Base, utcnow
+from tracker.models.change import ChangeRecord, set_change_context
+from tracker.models.department import Department, DepartmentAlias
+from tracker.models.indicator import Indicator, IndicatorValue
+from tracker.models.plan import Phase, PhaseGoal, Plan, PlanSection
+from tracker.models.project import Investment, Milestone, Project
+from tracker.models.user import User
+
+__all__ = [
+    "Base",
+    "ChangeRecord",
+    "Department",
+    "DepartmentAlias",
+    "Indicator",
+    "IndicatorValue",
+    "Investment",
+    "Milestone",
+    "Phase",
+    "PhaseGoal",
+    "Plan",
+    "PlanSection",
+    "Project",
+    "User",
+    "set_change_context",
+    "utcnow",
+]

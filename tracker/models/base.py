@@ -1,0 +1,105 @@
+"""Declarative base, constraint naming convention and the column types shared by all models."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import DateTime, Enum, MetaData, Numeric, String
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+from tracker.vocab import Vocab
+
+# Named constraints let Alembic drop/alter them, and SQLite batch migrations need names.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CENT = Decimal("0.01")
+
+
+class Money(TypeDecorator):
+    """万元 as Decimal with two places, exact on PostgreSQL and on SQLite.
+
+    SQLite keeps NUMERIC as REAL: the value is read as a float and turned back into the decimal
+    it was written as (repr of a double is exact up to 15 significant digits; Numeric(14, 2)
+    has 14), so no rounding error can show.
+    """
+
+    impl = Numeric(14, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Numeric(14, 2, asdecimal=False))
+        return dialect.type_descriptor(Numeric(14, 2))
+
+    def process_bind_param(self, value: Any, dialect):
+        if value is None:
+            return None
+        value = Decimal(value).quantize(CENT)
+        return float(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect):
+        if value is None:
+            return None
+        return Decimal(repr(value) if isinstance(value, float) else value).quantize(CENT)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on both databases (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use tracker.models.base.utcnow()")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value: dt.datetime | None, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def vocab_type(vocab: type[Vocab]) -> Enum:
+    """A VARCHAR holding the vocabulary's values, with a CHECK constraint listing them."""
+    return Enum(
+        vocab,
+        name=_snake(vocab.__name__),
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        Decimal: Money(),
+        dt.datetime: UTCDateTime(),
+        str: String(200),
+    }
+
+    # Audit settings, read by tracker.models.change; see there.
+    __audited__: bool = False
+    __audit_exclude__: frozenset[str] = frozenset()
+    __audit_collections__: tuple[str, ...] = ()

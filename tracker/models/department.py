@@ -1,0 +1,48 @@
+"""Departments (单位) and the other names they go by in workbooks."""
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.models.base import Base, vocab_type
+from tracker.vocab import DepartmentKind
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    __audited__ = True
+    __audit_collections__ = ("aliases",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    short_name: Mapped[str | None] = mapped_column(String(50))
+    kind: Mapped[DepartmentKind] = mapped_column(
+        vocab_type(DepartmentKind), default=DepartmentKind.CITY, server_default=DepartmentKind.CITY.value
+    )
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    aliases: Mapped[list[DepartmentAlias]] = relationship(
+        back_populates="department", cascade="all, delete-orphan", order_by="DepartmentAlias.alias"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+
+class DepartmentAlias(Base):
+    """Another name a department is written as (简称, old name); unique across departments."""
+
+    __tablename__ = "department_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(String(100), unique=True)
+
+    department: Mapped[Department] = relationship(back_populates="aliases")
+
+    def __str__(self) -> str:
+        return self.alias

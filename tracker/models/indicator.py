@@ -1,0 +1,56 @@
+"""Indicators (指标) a plan sets, with the values achieved year by year."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.models.base import Base
+from tracker.models.plan import Plan
+
+# Indicators are counts, shares and sums of any size (199.87万户, 63.39%), not money.
+IndicatorNumber = Numeric(18, 4)
+
+
+class Indicator(Base):
+    __tablename__ = "indicators"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("plan_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(default=0, server_default="0")
+    name: Mapped[str]
+    unit: Mapped[str | None] = mapped_column(String(20))
+    baseline_value: Mapped[Decimal | None] = mapped_column(IndicatorNumber)
+    baseline_year: Mapped[int | None]
+    target_value: Mapped[Decimal | None] = mapped_column(IndicatorNumber)
+    target_year: Mapped[int | None]
+    # The target as the document words it ("超过5%", "排名前5名以内", or a goal with no number).
+    target_text: Mapped[str | None] = mapped_column(Text)
+
+    plan: Mapped[Plan] = relationship(back_populates="indicators")
+    values: Mapped[list[IndicatorValue]] = relationship(
+        back_populates="indicator", cascade="all, delete-orphan", order_by="IndicatorValue.year"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndicatorValue(Base):
+    __tablename__ = "indicator_values"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("indicator_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int]
+    value: Mapped[Decimal] = mapped_column(IndicatorNumber)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    indicator: Mapped[Indicator] = relationship(back_populates="values")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.value}"

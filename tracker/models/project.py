@@ -1,0 +1,150 @@
+"""Projects (项目) with their milestones (里程碑) and yearly investments (投资)."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from tracker.models.base import Base, utcnow, vocab_type
+from tracker.models.department import Department
+from tracker.models.plan import Phase, PhaseGoal, Plan, PlanSection
+from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStage, ProjectStatus
+
+project_phases = Table(
+    "project_phases",
+    Base.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("phase_id", ForeignKey("phases.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+goal_projects = Table(
+    "goal_projects",
+    Base.metadata,
+    Column("goal_id", ForeignKey("phase_goals.id", ondelete="CASCADE"), primary_key=True),
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+project_cooperators = Table(
+    "project_cooperators",
+    Base.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("department_id", ForeignKey("departments.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
+class Versioned:
+    """A version counter that every UPDATE bumps, so a stale form or workbook is detected."""
+
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class Project(Versioned, Base):
+    __tablename__ = "projects"
+    __audited__ = True
+    __audit_collections__ = ("cooperators", "phases", "goals")
+    __table_args__ = (
+        UniqueConstraint("plan_id", "code"),
+        CheckConstraint("total_budget >= 0", name="budget_not_negative"),
+        CheckConstraint(
+            "planned_end_on IS NULL OR planned_start_on IS NULL OR planned_end_on >= planned_start_on",
+            name="window",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("plan_sections.id", ondelete="SET NULL"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str]
+    content: Mapped[str | None] = mapped_column(Text)
+    lead_department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
+    )
+    nature: Mapped[ProjectNature | None] = mapped_column(vocab_type(ProjectNature))
+    stage: Mapped[ProjectStage | None] = mapped_column(vocab_type(ProjectStage))
+    status: Mapped[ProjectStatus | None] = mapped_column(vocab_type(ProjectStatus))
+    planned_start_on: Mapped[dt.date | None]
+    planned_end_on: Mapped[dt.date | None]
+    total_budget: Mapped[Decimal | None]
+    funding_source: Mapped[FundingSource | None] = mapped_column(vocab_type(FundingSource))
+    contact: Mapped[str | None] = mapped_column(String(100))
+    remarks: Mapped[str | None] = mapped_column(Text)
+
+    plan: Mapped[Plan] = relationship(back_populates="projects")
+    section: Mapped[PlanSection | None] = relationship(back_populates="projects")
+    lead_department: Mapped[Department | None] = relationship()
+    cooperators: Mapped[list[Department]] = relationship(
+        secondary=project_cooperators, order_by=Department.name
+    )
+    phases: Mapped[list[Phase]] = relationship(
+        secondary=project_phases, back_populates="projects", order_by=Phase.ordinal
+    )
+    goals: Mapped[list[PhaseGoal]] = relationship(secondary=goal_projects, back_populates="projects")
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="Milestone.ordinal"
+    )
+    investments: Mapped[list[Investment]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="Investment.year"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Milestone(Versioned, Base):
+    __tablename__ = "milestones"
+    __audited__ = True
+    __table_args__ = (
+        UniqueConstraint("project_id", "ordinal"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int]
+    name: Mapped[str]
+    planned_on: Mapped[dt.date | None] = mapped_column(index=True)
+    actual_on: Mapped[dt.date | None]
+    status: Mapped[MilestoneStatus] = mapped_column(
+        vocab_type(MilestoneStatus),
+        default=MilestoneStatus.NOT_STARTED,
+        server_default=MilestoneStatus.NOT_STARTED.value,
+    )
+    weight: Mapped[int] = mapped_column(default=1, server_default="1")
+    note: Mapped[str | None] = mapped_column(Text)
+
+    project: Mapped[Project] = relationship(back_populates="milestones")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Investment(Versioned, Base):
+    """Planned and completed investment of one project in one year, in 万元."""
+
+    __tablename__ = "investments"
+    __audited__ = True
+    __table_args__ = (
+        UniqueConstraint("project_id", "year"),
+        CheckConstraint("planned_amount >= 0", name="planned_not_negative"),
+        CheckConstraint("completed_amount >= 0", name="completed_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int]
+    planned_amount: Mapped[Decimal | None]
+    completed_amount: Mapped[Decimal | None]
+    funding_source: Mapped[FundingSource | None] = mapped_column(vocab_type(FundingSource))
+
+    project: Mapped[Project] = relationship(back_populates="investments")
+
+    def __str__(self) -> str:
+        return f"{self.year}"

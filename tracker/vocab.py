@@ -1,0 +1,103 @@
+"""Every controlled vocabulary: stored value, Chinese label, and the words people use for it."""
+from __future__ import annotations
+
+import enum
+
+
+class Vocab(enum.StrEnum):
+    """A stored ASCII value with its Chinese label and the synonyms accepted on input."""
+
+    label: str
+    synonyms: tuple[str, ...]
+
+    def __new__(cls, value: str, label: str, *synonyms: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.synonyms = synonyms
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def from_text(cls, text: str) -> "Vocab | None":
+        """The member whose value, label or synonym is `text` (spaces ignored), else None."""
+        key = "".join(str(text).split())
+        for member in cls:
+            if key in (member.value, member.label, *member.synonyms):
+                return member
+        return None
+
+
+class DepartmentKind(Vocab):
+    CITY = "city", "市级部门"
+    COUNTY = "county", "县市区"
+    ENTERPRISE = "enterprise", "企业或运营商"
+    OTHER = "other", "其他"
+
+
+class ProjectNature(Vocab):
+    NEW = "new", "新建"
+    CONTINUED = "continued", "续建"
+    EXPANSION = "expansion", "改扩建", "扩建", "改建"
+    UPGRADE = "upgrade", "升级", "升级改造"
+
+
+class ProjectStage(Vocab):
+    """Where a project is in the government IT project lifecycle."""
+
+    RESERVE = "reserve", "储备"
+    PREPARATION = "preparation", "前期（建议书·可研·初设）", "前期", "建议书", "可研", "初设"
+    APPROVED = "approved", "立项", "已立项"
+    PROCUREMENT = "procurement", "招标采购", "招标", "采购"
+    IMPLEMENTATION = "implementation", "实施", "实施中"
+    PRELIMINARY_ACCEPTANCE = "preliminary_acceptance", "初验"
+    TRIAL_RUN = "trial_run", "试运行"
+    FINAL_ACCEPTANCE = "final_acceptance", "终验", "验收"
+    EVALUATION = "evaluation", "绩效评价"
+
+
+class ProjectStatus(Vocab):
+    NOT_STARTED = "not_started", "未开工", "未开始"
+    IN_PROGRESS = "in_progress", "在建", "建设中", "进行中", "实施中"
+    COMPLETED = "completed", "已完工", "完工", "完成", "已完成", "建成", "已建成"
+    SUSPENDED = "suspended", "暂缓", "缓建", "暂停"
+    CANCELLED = "cancelled", "取消", "已取消"
+
+
+class MilestoneStatus(Vocab):
+    NOT_STARTED = "not_started", "未开始", "未开工"
+    IN_PROGRESS = "in_progress", "进行中", "在建", "实施中"
+    DONE = "done", "已完成", "完成", "已完工", "完工"
+    DELAYED = "delayed", "已延期", "延期", "滞后"
+    CANCELLED = "cancelled", "已取消", "取消"
+
+
+class FundingSource(Vocab):
+    FISCAL = "fiscal", "财政", "财政资金", "政府投资"
+    SUPERIOR = "superior", "上级专项", "上级补助", "专项资金"
+    SELF = "self", "自筹", "自筹资金"
+    SOCIAL = "social", "社会资金", "社会投资", "运营商投资"
+    OTHER = "other", "其他"
+
+
+class Role(Vocab):
+    ADMIN = "admin", "系统管理员"
+    OFFICE = "office", "信息办"
+    DEPARTMENT = "department", "部门用户"
+    LEADER = "leader", "领导"
+
+
+class ChangeSource(Vocab):
+    WEB = "web", "网页"
+    IMPORT = "import", "导入"
+    CLI = "cli", "命令行"
+    SEED = "seed", "种子数据"
+
+
+class ChangeAction(Vocab):
+    INSERT = "insert", "新增"
+    UPDATE = "update", "修改"
+    DELETE = "delete", "删除"

@@ -1,0 +1,4 @@
+"""The home page."""
+from tracker.web.main.views import bp
+
+__all__ = ["bp"]
