@@ -86,3 +86,15 @@ def test_migrations_have_one_head():
     script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1
     assert (PROJECT_ROOT / "migrations" / "versions").is_dir()
+
+
+def test_0002_keeps_existing_rows_and_gives_them_a_version(scratch_url):
+    migrate.upgrade(scratch_url, "0001")
+    engine = make_engine(scratch_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO plans (code, name) VALUES ('old', '旧规划')"))
+    migrate.upgrade(scratch_url)
+    with engine.connect() as conn:
+        version, updated_at = conn.execute(text("SELECT version, updated_at FROM plans WHERE code = 'old'")).one()
+    engine.dispose()
+    assert version == 1 and updated_at is not None

@@ -3,6 +3,7 @@ from tracker.models.base import Base, utcnow
 from tracker.models.change import ChangeRecord, set_change_context
 from tracker.models.department import Department, DepartmentAlias
 from tracker.models.indicator import Indicator, IndicatorValue
+from tracker.models.login_attempt import LoginThrottle
 from tracker.models.plan import Phase, PhaseGoal, Plan, PlanSection
 from tracker.models.project import Investment, Milestone, Project
 from tracker.models.user import User
@@ -14,6 +15,7 @@ __all__ = [
     "DepartmentAlias",
     "Indicator",
     "IndicatorValue",
+    "LoginThrottle",
     "Investment",
     "Milestone",
     "Phase",

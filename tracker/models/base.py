@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, Numeric, String
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from tracker.vocab import Vocab
@@ -103,3 +103,14 @@ class Base(DeclarativeBase):
     __audited__: bool = False
     __audit_exclude__: frozenset[str] = frozenset()
     __audit_collections__: tuple[str, ...] = ()
+
+
+class Versioned:
+    """A version counter that every UPDATE bumps, so a stale form or workbook is detected."""
+
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}

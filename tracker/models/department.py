@@ -4,11 +4,11 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.models.base import Base, vocab_type
+from tracker.models.base import Base, Versioned, vocab_type
 from tracker.vocab import DepartmentKind
 
 
-class Department(Base):
+class Department(Versioned, Base):
     __tablename__ = "departments"
     __audited__ = True
     __audit_collections__ = ("aliases",)

@@ -6,14 +6,14 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.models.base import Base
+from tracker.models.base import Base, Versioned
 from tracker.models.plan import Plan
 
 # Indicators are counts, shares and sums of any size (199.87万户, 63.39%), not money.
 IndicatorNumber = Numeric(18, 4)
 
 
-class Indicator(Base):
+class Indicator(Versioned, Base):
     __tablename__ = "indicators"
     __audited__ = True
     __table_args__ = (UniqueConstraint("plan_id", "name"),)
@@ -39,7 +39,7 @@ class Indicator(Base):
         return self.name
 
 
-class IndicatorValue(Base):
+class IndicatorValue(Versioned, Base):
     __tablename__ = "indicator_values"
     __audited__ = True
     __table_args__ = (UniqueConstraint("indicator_id", "year"),)

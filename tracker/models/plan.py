@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.models.base import Base
+from tracker.models.base import Base, Versioned
 
 if TYPE_CHECKING:
     from tracker.models.indicator import Indicator
     from tracker.models.project import Project
 
 
-class Plan(Base):
+class Plan(Versioned, Base):
     __tablename__ = "plans"
     __audited__ = True
     __table_args__ = (
@@ -47,7 +47,7 @@ class Plan(Base):
         return self.name
 
 
-class Phase(Base):
+class Phase(Versioned, Base):
     """A stage (阶段) of a plan, e.g. 第一阶段：与时俱进，全面启动数字温州建设."""
 
     __tablename__ = "phases"
@@ -80,7 +80,7 @@ class Phase(Base):
         return self.name
 
 
-class PhaseGoal(Base):
+class PhaseGoal(Versioned, Base):
     """One numbered goal of a stage; the projects that serve it are kept on Project.goals."""
 
     __tablename__ = "phase_goals"
@@ -101,7 +101,7 @@ class PhaseGoal(Base):
         return f"{self.ordinal}. {self.text}"
 
 
-class PlanSection(Base):
+class PlanSection(Versioned, Base):
     """A node of a plan's programme tree: 231工程 → 二项基础信息工程 → … → 1.1 基础网络建设.
 
     `code` is the number as printed (1.1, 2.13, （一）); it repeats across branches in some

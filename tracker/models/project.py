@@ -5,9 +5,9 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.models.base import Base, utcnow, vocab_type
+from tracker.models.base import Base, Versioned, vocab_type
 from tracker.models.department import Department
 from tracker.models.plan import Phase, PhaseGoal, Plan, PlanSection
 from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStage, ProjectStatus
@@ -32,17 +32,6 @@ project_cooperators = Table(
     Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("department_id", ForeignKey("departments.id", ondelete="RESTRICT"), primary_key=True, index=True),
 )
-
-
-class Versioned:
-    """A version counter that every UPDATE bumps, so a stale form or workbook is detected."""
-
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.version}
 
 
 class Project(Versioned, Base):

@@ -8,7 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.models.base import Base, vocab_type
+from tracker.models.base import Base, Versioned, vocab_type
 from tracker.models.department import Department
 from tracker.vocab import Role
 
@@ -20,7 +20,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(Base):
+class User(Versioned, Base):
     __tablename__ = "users"
     __audited__ = True
     __audit_exclude__ = frozenset({"password_hash", "session_token"})
