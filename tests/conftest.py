@@ -85,3 +85,20 @@ def client(app, session):
 @pytest.fixture()
 def runner(app, session):
     return app.test_cli_runner()
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture()
+def login(app, session):
+    """login(user) → a test client signed in as `user` through the real login form."""
+
+    def sign_in(user):
+        client = app.test_client()
+        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        set_change_context(db.session, ChangeSource.CLI)  # the request removed the test's session
+        return client
+
+    return sign_in

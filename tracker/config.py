@@ -1,6 +1,7 @@
 """Settings, read once from TRACKER_* environment variables."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -24,6 +25,19 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         or "sqlite:///" + str(Path(instance_path) / "tracker.db"),
         "SECRET_KEY": env.get("TRACKER_SECRET_KEY"),
         "SQL_ECHO": env.get("TRACKER_SQL_ECHO", "") == "1",
+        # Cookies: HttpOnly and SameSite=Lax always; Secure is added per response when the request
+        # came over HTTPS (tracker.web), or always with TRACKER_COOKIE_SECURE=1.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("TRACKER_COOKIE_SECURE", "") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env.get("TRACKER_COOKIE_SECURE", "") == "1",
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "WTF_I18N_ENABLED": False,  # use WTForms' bundled translations (Meta.locales), no Babel
+        "WTF_CSRF_TIME_LIMIT": None,  # a form left open all morning still submits; the token is per session
     }
     config.update(overrides or {})
 

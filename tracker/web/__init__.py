@@ -1,10 +1,82 @@
-"""The web UI: one blueprint per feature."""
+"""The web UI: blueprints, the per-request rules (access declared, change source, headers), errors."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, abort, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from tracker.extensions import db, login_manager
+from tracker.models import set_change_context
+from tracker.vocab import ChangeSource
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
+
+ERROR_TITLES = {
+    400: "请求无效", 403: "没有权限", 404: "页面不存在", 405: "不支持的操作", 409: "数据已被他人修改",
+    413: "文件太大", 500: "服务器内部错误",
+}
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker.web.main import bp as main_bp
+    from tracker.auth.views import bp as auth_bp
+    from tracker.web import template_helpers
+    from tracker.web.admin.views import bp as admin_bp
+    from tracker.web.departments.views import bp as departments_bp
+    from tracker.web.main.views import bp as main_bp
+    from tracker.web.plans.views import bp as plans_bp
+    from tracker.web.projects.views import bp as projects_bp
 
-    app.register_blueprint(main_bp)
+    for bp in (main_bp, auth_bp, plans_bp, projects_bp, departments_bp, admin_bp):
+        app.register_blueprint(bp)
+    template_helpers.register(app)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "info"
+
+    @app.before_request
+    def _access_is_declared():
+        # Fail closed: a view that declared no permission is never served.
+        view = app.view_functions.get(request.endpoint or "")
+        if view is not None and request.endpoint != "static" and not hasattr(view, "permission"):
+            abort(403)
+
+    @app.before_request
+    def _changes_come_from_the_web():
+        user = current_user if current_user.is_authenticated else None
+        set_change_context(db.session, ChangeSource.WEB, user)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            cookies = response.headers.getlist("Set-Cookie")
+            if cookies:
+                response.headers.remove("Set-Cookie")
+                for cookie in cookies:
+                    response.headers.add("Set-Cookie", cookie if "; Secure" in cookie else cookie + "; Secure")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        db.session.rollback()
+        code = error.code or 500
+        message = error.description if isinstance(error, CSRFError) else None
+        if isinstance(error, CSRFError):
+            message = "表单已过期或缺少安全令牌，请刷新页面后重试。"
+        return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, "出错了"),
+                               message=message), code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_template("errors/error.html", code=500, title=ERROR_TITLES[500], message=None), 500

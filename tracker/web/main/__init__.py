@@ -1,4 +1,0 @@
-"""The home page."""
-from tracker.web.main.views import bp
-
-__all__ = ["bp"]

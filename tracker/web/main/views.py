@@ -1,20 +1,35 @@
+"""Home: a department user's own work; everyone else starts at the plans."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from sqlalchemy import func, select
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
 
+from tracker import progress
+from tracker.auth.permissions import requires
 from tracker.extensions import db
-from tracker.models import Phase, Plan, Project
+from tracker.models import Milestone, Project
+from tracker.vocab import Role
+from tracker.web.projects.queries import milestone_rows
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@requires("account")
 def index():
-    session = db.session
-    plans = session.scalars(select(Plan).order_by(Plan.code)).all()
-    phase_counts = dict(session.execute(select(Phase.plan_id, func.count()).group_by(Phase.plan_id)).all())
-    project_counts = dict(session.execute(select(Project.plan_id, func.count()).group_by(Project.plan_id)).all())
-    return render_template(
-        "main/index.html", plans=plans, phase_counts=phase_counts, project_counts=project_counts
-    )
+    if current_user.role is Role.DEPARTMENT:
+        return redirect(url_for("main.my_work"))
+    return redirect(url_for("plans.index"))
+
+
+@bp.get("/my")
+@requires("account")
+def my_work():
+    """Milestones of the projects my department leads: overdue first, then due within 30 days."""
+    if current_user.department_id is None:
+        return render_template("main/my_work.html", rows=[], department=None)
+    own = Milestone.project_id.in_(select(Project.id).where(Project.lead_department_id == current_user.department_id))
+    rows = milestone_rows(db.session, own, or_(progress.is_overdue(), progress.is_due_within()),
+                          order_overdue_first=True)
+    return render_template("main/my_work.html", rows=rows, department=current_user.department)

@@ -1,0 +1,121 @@
+"""Completion and lateness, with hand-worked examples."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import make_department, make_milestone, make_phase, make_plan, make_project
+from tracker import progress
+from tracker.models import Milestone, PlanSection
+from tracker.vocab import MilestoneStatus as M
+from tracker.vocab import ProjectStatus
+
+TODAY = dt.date(2026, 6, 15)
+
+
+def test_overdue_rule(session):
+    project = make_project(session)
+    cases = {
+        "late-open": (dt.date(2026, 6, 14), M.IN_PROGRESS, True),
+        "late-delayed": (dt.date(2026, 1, 1), M.DELAYED, True),
+        "late-done": (dt.date(2026, 6, 1), M.DONE, False),
+        "late-cancelled": (dt.date(2026, 6, 1), M.CANCELLED, False),
+        "due-today": (TODAY, M.NOT_STARTED, False),
+        "no-date": (None, M.NOT_STARTED, False),
+    }
+    for ordinal, (name, (planned, status, _)) in enumerate(cases.items(), start=1):
+        make_milestone(session, project, ordinal, name=name, planned_on=planned, status=status)
+    overdue = set(session.scalars(select(Milestone.name).where(progress.is_overdue(TODAY))))
+    assert overdue == {name for name, (_, _, late) in cases.items() if late}
+    for milestone in project.milestones:
+        assert progress.milestone_is_overdue(milestone, TODAY) == cases[milestone.name][2]
+
+
+def test_due_within_thirty_days(session):
+    project = make_project(session)
+    make_milestone(session, project, 1, name="soon", planned_on=TODAY + dt.timedelta(days=30))
+    make_milestone(session, project, 2, name="later", planned_on=TODAY + dt.timedelta(days=31))
+    make_milestone(session, project, 3, name="soon-done", planned_on=TODAY + dt.timedelta(days=3), status=M.DONE)
+    assert set(session.scalars(select(Milestone.name).where(progress.is_due_within(30, TODAY)))) == {"soon"}
+
+
+def test_project_completion_weights_and_cancelled(session):
+    project = make_project(session)
+    make_milestone(session, project, 1, weight=1, status=M.DONE)
+    make_milestone(session, project, 2, weight=3, status=M.IN_PROGRESS)
+    make_milestone(session, project, 3, weight=5, status=M.CANCELLED)  # left out entirely
+    # done 1 of non-cancelled 1 + 3 = 25%
+    assert progress.project_completion(session, progress.Project.id == project.id) == {project.id: 25.0}
+
+
+@pytest.mark.parametrize(("status", "expected"), [(ProjectStatus.COMPLETED, 100.0), (ProjectStatus.IN_PROGRESS, 0.0),
+                                                  (None, 0.0)])
+def test_project_without_milestones(session, status, expected):
+    project = make_project(session, status=status)
+    assert progress.project_completion(session, progress.Project.id == project.id)[project.id] == expected
+
+
+def test_project_whose_milestones_are_all_cancelled_falls_back_to_status(session):
+    project = make_project(session, status=ProjectStatus.COMPLETED)
+    make_milestone(session, project, 1, status=M.CANCELLED)
+    assert progress.project_completion(session, progress.Project.id == project.id)[project.id] == 100.0
+
+
+def test_plan_completion_weighted_by_budget_when_every_project_has_one(session):
+    plan = make_plan(session)
+    a = make_project(session, plan, total_budget=Decimal("300"))  # 50%
+    make_milestone(session, a, 1, status=M.DONE)
+    make_milestone(session, a, 2)
+    make_project(session, plan, total_budget=Decimal("100"), status=ProjectStatus.COMPLETED)  # 100%
+    # (0.5*300 + 1*100) / 400 = 62.5%
+    completion = progress.plan_completion(session, [plan.id])[plan.id]
+    assert (completion.percent, completion.rule, completion.projects) == (62.5, "budget", 2)
+    assert completion.rule_label == "按总投资加权"
+
+
+def test_plan_completion_by_count_when_a_budget_is_missing(session):
+    plan = make_plan(session)
+    a = make_project(session, plan, total_budget=Decimal("300"))
+    make_milestone(session, a, 1, status=M.DONE)
+    make_milestone(session, a, 2)
+    make_project(session, plan, status=ProjectStatus.COMPLETED)  # no budget
+    make_project(session, plan, total_budget=Decimal("50"))  # 0%
+    # (50 + 100 + 0) / 3 = 50%
+    completion = progress.plan_completion(session, [plan.id])[plan.id]
+    assert (completion.percent, completion.rule) == (50.0, "count")
+
+
+def test_phase_and_department_completion(session):
+    plan = make_plan(session)
+    phase = make_phase(session, plan)
+    dept = make_department(session)
+    a = make_project(session, plan, lead_department=dept)
+    a.phases.append(phase)
+    make_milestone(session, a, 1, status=M.DONE)
+    make_milestone(session, a, 2, status=M.DONE)
+    make_milestone(session, a, 3, weight=2)
+    b = make_project(session, plan)
+    b.phases.append(phase)
+    session.flush()
+    assert progress.phase_completion(session, [phase.id])[phase.id].percent == 25.0  # (50 + 0) / 2
+    assert progress.department_completion(session, [dept.id])[dept.id].percent == 50.0
+
+
+def test_section_completion_includes_sub_sections(session):
+    plan = make_plan(session)
+    root = PlanSection(plan=plan, title="231工程", ordinal=1)
+    child = PlanSection(plan=plan, parent=root, code="一", title="基础网络平台建设", ordinal=1)
+    leaf = PlanSection(plan=plan, parent=child, code="1.1", title="基础网络建设", ordinal=1)
+    other = PlanSection(plan=plan, parent=root, code="二", title="重要信息资源平台", ordinal=2)
+    session.add_all([root, child, leaf, other])
+    session.flush()
+    make_project(session, plan, section=leaf, status=ProjectStatus.COMPLETED)
+    make_project(session, plan, section=other)
+    completion = progress.section_completion(session, plan.id)
+    assert completion[leaf.id].percent == 100.0
+    assert completion[child.id].percent == 100.0
+    assert completion[other.id].percent == 0.0
+    assert (completion[root.id].percent, completion[root.id].projects) == (50.0, 2)

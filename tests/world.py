@@ -1,0 +1,44 @@
+"""A small world of two plans and two departments, for permission and page tests."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+from tests.conftest import PASSWORD
+from tests.factories import make_department, make_milestone, make_phase, make_plan, make_project, make_user
+from tracker.models import Indicator, IndicatorValue, Investment, PhaseGoal, PlanSection
+from tracker.vocab import Role
+
+
+def build_world(session) -> SimpleNamespace:
+    w = SimpleNamespace()
+    w.dept, w.other_dept = make_department(session, "甲单位"), make_department(session, "乙单位")
+    w.plan, w.other_plan = make_plan(session, name="甲规划"), make_plan(session, name="乙规划")
+    w.phase = make_phase(session, w.plan)
+    w.goal = PhaseGoal(phase=w.phase, ordinal=1, text="目标一")
+    w.section = PlanSection(plan=w.plan, code="1.1", title="基础网络建设", ordinal=1)
+    w.indicator = Indicator(plan=w.plan, name="宽带普及率", unit="%", target_value=Decimal(60))
+    w.indicator_value = IndicatorValue(indicator=w.indicator, year=2026, value=Decimal(40))
+    session.add_all([w.goal, w.section, w.indicator, w.indicator_value])
+    w.project = make_project(session, w.plan, lead_department=w.dept, section=w.section, name="甲项目",
+                             total_budget=Decimal("100"))
+    w.project.phases.append(w.phase)
+    w.project.goals.append(w.goal)
+    w.milestone = make_milestone(session, w.project, planned_on=dt.date(2026, 1, 31))
+    w.investment = Investment(project=w.project, year=2026, planned_amount=Decimal("50"))
+    session.add(w.investment)
+    w.other_project = make_project(session, w.other_plan, lead_department=w.other_dept, name="乙项目")
+    w.other_milestone = make_milestone(session, w.other_project)
+    w.other_investment = Investment(project=w.other_project, year=2026, planned_amount=Decimal("10"))
+    session.add(w.other_investment)
+    w.users = {
+        Role.ADMIN: make_user(session, Role.ADMIN, password=PASSWORD, username="admin1"),
+        Role.OFFICE: make_user(session, Role.OFFICE, password=PASSWORD, username="office1"),
+        Role.LEADER: make_user(session, Role.LEADER, password=PASSWORD, username="leader1"),
+        Role.DEPARTMENT: make_user(session, Role.DEPARTMENT, department=w.dept, password=PASSWORD,
+                                   username="dept1"),
+    }
+    w.target_user = make_user(session, Role.LEADER, password=PASSWORD, username="someone")
+    session.commit()
+    return w

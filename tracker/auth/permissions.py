@@ -1,0 +1,152 @@
+"""Who may do what: one table of rules, checked on the server before every view runs.
+
+Each view declares its action with @requires (or @public); a view with neither is refused.
+Roles give an action to everyone in the role (ANYTHING) or through an object check.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy import ColumnElement, or_, select, true
+
+from tracker.extensions import db, login_manager
+from tracker.models import (
+    Department,
+    Indicator,
+    IndicatorValue,
+    Investment,
+    Milestone,
+    Phase,
+    PhaseGoal,
+    Plan,
+    PlanSection,
+    Project,
+    User,
+)
+from tracker.models.project import project_cooperators
+from tracker.vocab import Role
+
+PUBLIC = "public"
+
+
+def ANYTHING(user: User, obj: Any) -> bool:
+    return True
+
+
+def plan_id_of(obj: Any) -> int | None:
+    """The plan a record belongs to."""
+    if isinstance(obj, Plan):
+        return obj.id
+    if isinstance(obj, (Phase, PlanSection, Project, Indicator)):
+        return obj.plan_id
+    if isinstance(obj, PhaseGoal):
+        return obj.phase.plan_id
+    if isinstance(obj, (Milestone, Investment)):
+        return obj.project.plan_id
+    if isinstance(obj, IndicatorValue):
+        return obj.indicator.plan_id
+    return None
+
+
+def participating_plan_ids(user: User) -> set[int]:
+    """Plans in which the user's department leads or cooperates on a project (once per request)."""
+    cache = g.setdefault("_participating_plan_ids", {})
+    if user.id not in cache:
+        dept = user.department_id
+        cooperating = select(project_cooperators.c.project_id).where(project_cooperators.c.department_id == dept)
+        cache[user.id] = set(
+            db.session.scalars(
+                select(Project.plan_id).where(or_(Project.lead_department_id == dept, Project.id.in_(cooperating)))
+            )
+        )
+    return cache[user.id]
+
+
+def takes_part_in_plan(user: User, obj: Any) -> bool:
+    return obj is None or plan_id_of(obj) in participating_plan_ids(user)
+
+
+def leads_project(user: User, obj: Any) -> bool:
+    project = obj if isinstance(obj, Project) else getattr(obj, "project", None)
+    return project is not None and project.lead_department_id == user.department_id
+
+
+def own_department(user: User, obj: Any) -> bool:
+    return obj is None or (isinstance(obj, Department) and obj.id == user.department_id)
+
+
+EVERY_ROLE = {role: ANYTHING for role in Role}
+
+RULES: dict[str, dict[Role, Callable[[User, Any], bool]]] = {
+    # Signed-in pages of one's own: home, my work, password.
+    "account": EVERY_ROLE,
+    # Plans and all they contain (stages, goals, sections, projects, milestones, indicators).
+    "plan.view": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING,
+                  Role.DEPARTMENT: takes_part_in_plan},
+    "plan.edit": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING},
+    # Status, actual date and note of a milestone; completed investment — of projects one leads.
+    "progress.update": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: leads_project},
+    "department.view": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING,
+                        Role.DEPARTMENT: own_department},
+    "department.edit": {Role.ADMIN: ANYTHING},
+    "user.manage": {Role.ADMIN: ANYTHING},
+}
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    if action == PUBLIC:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    rule = RULES[action].get(user.role)
+    return rule is not None and rule(user, obj)
+
+
+def visible_plans(user: User) -> ColumnElement[bool]:
+    """SQL condition on Plan.id: the plans `user` may see (for lists and search)."""
+    if can(user, "plan.view") and user.role is not Role.DEPARTMENT:
+        return true()
+    return Plan.id.in_(participating_plan_ids(user) or {-1})
+
+
+def requires(action: str, model: type | None = None, arg: str | None = None):
+    """Declare a view's action; load `model` by the URL argument `arg` (404 if missing) and check it.
+
+    The loaded record is passed to the view under the model's name in snake case (Milestone →
+    milestone), in place of the id argument.
+    """
+    if action not in RULES:
+        raise KeyError(f"unknown action {action!r}: add it to RULES")
+
+    def decorate(view):
+        @wraps(view)
+        def checked(**kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            obj = None
+            if model is not None:
+                obj = db.session.get(model, kwargs.pop(arg))
+                if obj is None:
+                    abort(404)
+                kwargs[_param_name(model)] = obj
+            if not can(current_user, action, obj):
+                abort(403)
+            return view(**kwargs)
+
+        checked.permission = action
+        return checked
+
+    return decorate
+
+
+def public(view):
+    view.permission = PUBLIC
+    return view
+
+
+def _param_name(model: type) -> str:
+    name = model.__name__
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

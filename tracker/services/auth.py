@@ -1,0 +1,87 @@
+"""Signing in, with failed attempts throttled per account and per address (kept in the database)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from argon2 import PasswordHasher
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tracker.models import LoginThrottle, User, utcnow
+from tracker.services import ServiceError
+
+ACCOUNT_LIMIT = 5  # failures per account within the window
+ADDRESS_LIMIT = 20  # failures per address within the window (several people behind one NAT)
+WINDOW = dt.timedelta(minutes=15)
+LOCKOUT = dt.timedelta(minutes=15)
+
+GENERIC_FAILURE = "用户名或密码错误"
+# Checked against when the user does not exist, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = PasswordHasher().hash("tracker-no-such-user")
+
+
+class LoginRefused(ServiceError):
+    pass
+
+
+def _keys(username: str, address: str) -> tuple[str, str]:
+    return f"user:{username.strip().lower()}", f"addr:{address}"
+
+
+def authenticate(session: Session, username: str, password: str, address: str,
+                 now: dt.datetime | None = None) -> User:
+    """The active user with this name and password, else LoginRefused (one message for every cause)."""
+    now = now or utcnow()
+    keys = _keys(username, address)
+    locked = session.scalar(
+        select(LoginThrottle.locked_until).where(LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now)
+        .order_by(LoginThrottle.locked_until.desc()).limit(1)
+    )
+    if locked is not None:
+        minutes = max(1, int((locked - now).total_seconds() // 60) + 1)
+        raise LoginRefused(f"登录失败次数过多，请 {minutes} 分钟后再试")
+
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        PasswordHasher().verify(_DUMMY_HASH, "tracker-no-such-user")
+    elif user.active and user.check_password(password):
+        session.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
+        return user
+
+    for key, limit in zip(keys, (ACCOUNT_LIMIT, ADDRESS_LIMIT)):
+        _count_failure(session, key, limit, now)
+    raise LoginRefused(GENERIC_FAILURE)
+
+
+def _count_failure(session: Session, key: str, limit: int, now: dt.datetime) -> None:
+    throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update())
+    if throttle is None:
+        try:
+            with session.begin_nested():
+                session.add(LoginThrottle(key=key, failures=1, window_started_at=now))
+            return
+        except IntegrityError:  # another worker counted the first failure at the same moment
+            throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
+    if now - throttle.window_started_at > WINDOW:
+        throttle.failures, throttle.window_started_at, throttle.locked_until = 1, now, None
+    else:
+        session.execute(update(LoginThrottle).where(LoginThrottle.id == throttle.id)
+                        .values(failures=LoginThrottle.failures + 1))
+        session.refresh(throttle)
+        if throttle.failures >= limit:
+            throttle.locked_until = now + LOCKOUT
+    session.flush()
+
+
+def change_password(session: Session, user: User, current: str, new: str, confirm: str) -> None:
+    from tracker.services.users import MIN_PASSWORD_LENGTH
+
+    if not user.check_password(current):
+        raise ServiceError("当前密码不正确", "current_password")
+    if new != confirm:
+        raise ServiceError("两次输入的新密码不一致", "confirm_password")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"密码至少 {MIN_PASSWORD_LENGTH} 位", "new_password")
+    user.set_password(new)  # rotates the session token: every other session of this user ends
+    session.flush()

@@ -1,0 +1,61 @@
+"""Departments: their projects across plans, what is due soon and what is late."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, url_for
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+from wtforms import BooleanField, StringField
+
+from tracker import progress
+from tracker.auth.permissions import requires
+from tracker.extensions import db
+from tracker.models import Department, Milestone, Project
+from tracker.models.project import project_cooperators
+from tracker.vocab import DepartmentKind
+from tracker.web.editing import Crud
+from tracker.web.forms import RecordForm, VocabField, length, required
+from tracker.web.projects.queries import milestone_rows
+
+bp = Blueprint("departments", __name__)
+
+
+class DepartmentForm(RecordForm):
+    model_fields = ("name", "short_name", "kind", "active")
+    name = StringField("全称", validators=[required(), length(100)])
+    short_name = StringField("简称", validators=[length(50)])
+    kind = VocabField("类别", DepartmentKind, blank=None)
+    active = BooleanField("在用", default=True)
+
+
+@bp.get("/departments")
+@requires("account")
+def index():
+    departments = db.session.scalars(select(Department).order_by(Department.kind, Department.name)).all()
+    completion = progress.department_completion(db.session, [d.id for d in departments])
+    return render_template("departments/index.html", departments=departments, completion=completion)
+
+
+@bp.get("/departments/<int:department_id>")
+@requires("department.view", Department, "department_id")
+def show(department: Department):
+    session = db.session
+    cooperating = select(project_cooperators.c.project_id).where(project_cooperators.c.department_id == department.id)
+    projects = session.scalars(
+        select(Project).where(or_(Project.lead_department_id == department.id, Project.id.in_(cooperating)))
+        .options(joinedload(Project.plan), joinedload(Project.lead_department)).order_by(Project.plan_id, Project.id)
+    ).all()
+    own = Milestone.project_id.in_(select(Project.id).where(Project.lead_department_id == department.id))
+    return render_template(
+        "departments/show.html",
+        department=department,
+        projects=projects,
+        overdue=milestone_rows(session, own, progress.is_overdue()),
+        due_soon=milestone_rows(session, own, progress.is_due_within()),
+        completion=progress.department_completion(session, [department.id]).get(department.id, progress.NO_PROJECTS),
+        project_completion=progress.project_completion(session, Project.id.in_([p.id for p in projects])),
+    )
+
+
+Crud("department", Department, DepartmentForm, "单位",
+     show_url=lambda d: url_for("departments.show", department_id=d.id),
+     parent_url=lambda _: url_for("departments.index"), permission="department.edit").register(bp)

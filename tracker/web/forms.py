@@ -1,0 +1,203 @@
+"""Form fields that read values as people type them (through tracker.parse) and the record form base."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import Field, HiddenField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from tracker.extensions import db
+from tracker.models import Department
+from tracker.parse import ParseError, parse_amount, parse_date, parse_number
+from tracker.vocab import Vocab
+
+REQUIRED = "此项必填"
+
+
+def required() -> DataRequired:
+    return DataRequired(message=REQUIRED)
+
+
+def length(maximum: int) -> Length:
+    return Length(max=maximum, message=f"不能超过 {maximum} 个字")
+
+
+class _ParsedField(StringField):
+    """A text box whose content is read by one of tracker.parse's parsers."""
+
+    parser = staticmethod(lambda text: text)
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        try:
+            self.data = self.parser(self.raw)
+        except ParseError as exc:
+            self.data = None
+            raise ValueError(str(exc)) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else self.format(self.data)
+
+    def format(self, value: Any) -> str:
+        return str(value)
+
+
+class TextDateField(_ParsedField):
+    """2007-06-30, 2007/6/30, 2007年6月, 2007.6 …"""
+
+    parser = staticmethod(parse_date)
+
+    def format(self, value) -> str:
+        return value.isoformat()
+
+
+class AmountField(_ParsedField):
+    """万元: 360, 1,234.5, 360万, 2.3亿 …"""
+
+    parser = staticmethod(parse_amount)
+
+    def format(self, value) -> str:
+        return f"{value:.2f}"
+
+
+class NumberField(_ParsedField):
+    parser = staticmethod(parse_number)
+
+    def format(self, value) -> str:
+        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f").rstrip("0")
+
+
+class VocabField(SelectField):
+    """A choice from a vocabulary; stores the member (or None when blank and optional)."""
+
+    def __init__(self, label: str, vocab: type[Vocab], blank: str | None = "—", **kwargs):
+        self.vocab = vocab
+        choices = ([SelectChoice("", blank)] if blank is not None else []) + [
+            SelectChoice(value, label) for value, label in vocab.choices()
+        ]
+        super().__init__(label, choices=choices, coerce=self._coerce, **kwargs)
+
+    def _coerce(self, value):
+        if value in (None, "") or isinstance(value, self.vocab):
+            return value or None
+        return self.vocab(value)
+
+
+def choices(pairs, blank: str | None = None) -> list[SelectChoice]:
+    """SelectField choices from (value, label) pairs, with an optional blank first."""
+    return ([SelectChoice("", blank)] if blank is not None else []) + [SelectChoice(v, l) for v, l in pairs]
+
+
+def department_choices(blank: str | None = "—") -> list[SelectChoice]:
+    rows = db.session.execute(
+        select(Department.id, Department.name).where(Department.active).order_by(Department.name)
+    ).all()
+    return choices(((row.id, row.name) for row in rows), blank)
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class DepartmentField(SelectField):
+    """One department by id (choices filled at form creation)."""
+
+    def __init__(self, label: str, blank: str | None = "—", **kwargs):
+        super().__init__(label, coerce=_int_or_none, **kwargs)
+        self.blank = blank
+
+    def populate_choices(self):
+        self.choices = department_choices(self.blank)
+
+
+class RecordsField(SelectMultipleField):
+    """Several records of `model` chosen by id; the form's values() gives the records themselves."""
+
+    model: type = Department
+
+    def __init__(self, label: str, model: type | None = None, **kwargs):
+        super().__init__(label, coerce=int, **kwargs)
+        self.model = model or self.model
+        self.choices = []
+
+
+class DepartmentsField(RecordsField):
+    def populate_choices(self):
+        self.choices = department_choices(None)
+
+
+class ChineseForm(FlaskForm):
+    class Meta:
+        locales = ["zh"]  # WTForms' own messages ("不是有效的选项" …) in Chinese
+
+
+class RecordForm(ChineseForm):
+    """A form editing one record: `model_fields` map 1:1 to attributes; `version` guards stale edits."""
+
+    version = HiddenField()
+    model_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if hasattr(field, "populate_choices"):
+                field.populate_choices()
+
+    def load(self, obj) -> None:
+        for name in self.model_fields:
+            self[name].data = self.to_form(name, getattr(obj, name))
+        self.version.data = str(obj.version)
+
+    def to_form(self, name: str, value):
+        if isinstance(self[name], RecordsField):
+            return [record.id for record in value]
+        return value
+
+    def values(self) -> dict[str, Any]:
+        """Attribute → value to store, from the submitted data."""
+        result = {}
+        for name in self.model_fields:
+            value = self[name].data
+            if isinstance(self[name], RecordsField):
+                model = self[name].model
+                value = list(db.session.scalars(select(model).where(model.id.in_(value)))) if value else []
+            elif isinstance(value, str):
+                value = value.strip() or None
+            result[name] = value
+        return result
+
+    def check_window(self, start: str, end: str) -> bool:
+        """An end that is not before its start (the database's own check, said in Chinese first)."""
+        if self[start].data and self[end].data and self[end].data < self[start].data:
+            self[end].errors = [*self[end].errors, f"不能早于{self[start].label.text}"]
+            return False
+        return True
+
+    def expected_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+    def display(self, name: str, value) -> str:
+        """A stored value as the form shows it (for the conflict table)."""
+        field = self[name]
+        if value is None or value == []:
+            return "—"
+        if isinstance(field, RecordsField):
+            return "、".join(str(record) for record in value)
+        if isinstance(field, SelectField):
+            labels = {str(c.value): c.label for c in field.choices}
+            key = value.value if isinstance(value, Vocab) else value
+            return labels.get(str(key), str(key))
+        if isinstance(field, _ParsedField):
+            return field.format(value)
+        return str(value)
+
+
+__all__ = [
+    "AmountField", "ChineseForm", "choices", "DepartmentField", "DepartmentsField", "Field", "HiddenField", "InputRequired", "IntegerField",
+    "NumberField", "NumberRange", "Optional", "RecordForm", "RecordsField", "StringField", "TextDateField", "VocabField",
+    "length", "required",
+]

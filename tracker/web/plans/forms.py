@@ -1,0 +1,85 @@
+"""Forms for plans, stages, goals, sections, indicators and indicator values."""
+from __future__ import annotations
+
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from tracker.web.forms import NumberField, RecordForm, TextDateField, length, required
+
+
+def _year(label: str, optional: bool = True) -> IntegerField:
+    return IntegerField(label, validators=[Optional() if optional else required(),
+                                           NumberRange(1949, 2100, message="请填写四位年份")])
+
+
+def _ordinal(label: str = "序号") -> IntegerField:
+    return IntegerField(label, validators=[required(), NumberRange(min=1, message="序号从 1 开始")])
+
+
+class PlanForm(RecordForm):
+    model_fields = ("code", "name", "region", "issuing_body", "start_year", "end_year", "description")
+    code = StringField("代码", validators=[required(), length(32)], description="简短英文或拼音，如 szwz")
+    name = StringField("规划名称", validators=[required(), length(200)])
+    region = StringField("地区", validators=[Optional(), length(100)])
+    issuing_body = StringField("发布机关", validators=[Optional(), length(200)])
+    start_year = _year("起始年")
+    end_year = _year("截止年")
+    description = TextAreaField("说明")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.start_year.data and self.end_year.data and self.end_year.data < self.start_year.data:
+            self.end_year.errors = [*self.end_year.errors, "不能早于起始年"]
+            ok = False
+        return ok
+
+
+class PhaseForm(RecordForm):
+    model_fields = ("ordinal", "name", "planned_start_on", "planned_end_on", "summary")
+    ordinal = _ordinal("第几阶段")
+    name = StringField("阶段名称", validators=[required(), length(200)])
+    planned_start_on = TextDateField("计划开始")
+    planned_end_on = TextDateField("计划结束")
+    summary = TextAreaField("概述")
+
+    def validate(self, extra_validators=None) -> bool:
+        return super().validate(extra_validators) & self.check_window("planned_start_on", "planned_end_on")
+
+
+class GoalForm(RecordForm):
+    model_fields = ("ordinal", "text")
+    ordinal = _ordinal("目标序号")
+    text = TextAreaField("目标", validators=[required()])
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class SectionForm(RecordForm):
+    model_fields = ("parent_id", "code", "title", "ordinal", "description")
+    parent_id = SelectField("上级", coerce=_int_or_none)
+    code = StringField("编号", validators=[Optional(), length(32)], description="按原文，如 1.1、（一）")
+    title = StringField("名称", validators=[required(), length(200)])
+    ordinal = _ordinal("排序")
+    description = TextAreaField("说明")
+
+
+class IndicatorForm(RecordForm):
+    model_fields = ("ordinal", "name", "unit", "baseline_value", "baseline_year", "target_value", "target_year",
+                    "target_text")
+    ordinal = _ordinal("排序")
+    name = StringField("指标", validators=[required(), length(200)])
+    unit = StringField("单位", validators=[Optional(), length(20)])
+    baseline_value = NumberField("基期值")
+    baseline_year = _year("基期年")
+    target_value = NumberField("目标值")
+    target_year = _year("目标年")
+    target_text = TextAreaField("目标原文")
+
+
+class IndicatorValueForm(RecordForm):
+    model_fields = ("year", "value", "note")
+    year = _year("年份", optional=False)
+    value = NumberField("实际值", validators=[InputRequired(message="此项必填")])
+    note = TextAreaField("说明")

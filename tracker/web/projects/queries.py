@@ -1,0 +1,87 @@
+"""Queries the project pages share: milestone lists and the project search."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from tracker import progress
+from tracker.models import Milestone, Plan, Project
+from tracker.models.project import project_cooperators, project_phases
+from tracker.vocab import ProjectStage, ProjectStatus
+
+
+@dataclass
+class MilestoneRow:
+    milestone: Milestone
+    overdue: bool
+
+
+def milestone_rows(session: Session, *where: ColumnElement[bool], order_overdue_first: bool = False,
+                   on: dt.date | None = None) -> list[MilestoneRow]:
+    """Milestones matching `where` with their project (and its lead), in date order; one query."""
+    query = (
+        select(Milestone, progress.is_overdue(on).label("overdue"))
+        .join(Milestone.project)
+        .where(*where)
+        .options(joinedload(Milestone.project).joinedload(Project.lead_department))
+    )
+    if order_overdue_first:
+        query = query.order_by(progress.is_overdue(on).desc())
+    query = query.order_by(Milestone.planned_on, Project.id, Milestone.ordinal)
+    return [MilestoneRow(m, bool(overdue)) for m, overdue in session.execute(query)]
+
+
+@dataclass
+class ProjectFilter:
+    """The project search, as carried in the URL."""
+
+    q: str = ""
+    plan_id: int | None = None
+    department_id: int | None = None
+    status: ProjectStatus | None = None
+    stage: ProjectStage | None = None
+    phase_id: int | None = None
+    overdue: bool = False
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conditions = []
+        if self.q:
+            pattern = f"%{self.q}%"
+            conditions.append(or_(Project.name.ilike(pattern), Project.code.ilike(pattern)))
+        if self.plan_id:
+            conditions.append(Project.plan_id == self.plan_id)
+        if self.department_id:
+            cooperating = select(project_cooperators.c.project_id).where(
+                project_cooperators.c.department_id == self.department_id
+            )
+            conditions.append(or_(Project.lead_department_id == self.department_id, Project.id.in_(cooperating)))
+        if self.status:
+            conditions.append(Project.status == self.status)
+        if self.stage:
+            conditions.append(Project.stage == self.stage)
+        if self.phase_id:
+            conditions.append(
+                Project.id.in_(select(project_phases.c.project_id).where(project_phases.c.phase_id == self.phase_id))
+            )
+        if self.overdue:
+            conditions.append(exists().where(and_(Milestone.project_id == Project.id, progress.is_overdue())))
+        return conditions
+
+
+def search_projects(session: Session, filters: ProjectFilter, visible: ColumnElement[bool], page: int,
+                    per_page: int) -> tuple[list[Project], int]:
+    base: Select = select(Project).where(Project.plan_id.in_(select_visible_plan_ids(visible)),
+                                         *filters.conditions())
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    projects = session.scalars(
+        base.options(joinedload(Project.lead_department), joinedload(Project.plan))
+        .order_by(Project.plan_id, Project.id).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(projects), total
+
+
+def select_visible_plan_ids(visible: ColumnElement[bool]) -> Select:
+    return select(Plan.id).where(visible)

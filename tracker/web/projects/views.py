@@ -1,0 +1,141 @@
+"""Projects: search, the project page, and their milestones and investments."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker import progress
+from tracker.auth.permissions import requires, visible_plans
+from tracker.extensions import db
+from tracker.models import Department, Investment, Milestone, Phase, Plan, PlanSection, Project
+from tracker.services.progress_updates import update_investment_progress, update_milestone_progress
+from tracker.vocab import ProjectStage, ProjectStatus
+from tracker.web import editing
+from tracker.web.editing import Crud, next_ordinal
+from tracker.web.forms import choices
+from tracker.web.history import project_history
+from tracker.web.projects.forms import (
+    InvestmentForm,
+    InvestmentProgressForm,
+    MilestoneForm,
+    MilestoneProgressForm,
+    ProjectForm,
+)
+from tracker.web.projects.queries import ProjectFilter, milestone_rows, search_projects
+from tracker.web.urls import safe_next_url
+
+bp = Blueprint("projects", __name__)
+
+PER_PAGE = 50
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _vocab_arg(name: str, vocab):
+    value = request.args.get(name, "")
+    try:
+        return vocab(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("/projects")
+@requires("account")
+def index():
+    filters = ProjectFilter(
+        q=request.args.get("q", "").strip(),
+        plan_id=_int_arg("plan"),
+        department_id=_int_arg("department"),
+        status=_vocab_arg("status", ProjectStatus),
+        stage=_vocab_arg("stage", ProjectStage),
+        phase_id=_int_arg("phase"),
+        overdue=request.args.get("overdue") == "1",
+    )
+    page = max(_int_arg("page") or 1, 1)
+    projects, total = search_projects(db.session, filters, visible_plans(current_user), page, PER_PAGE)
+    plans = db.session.scalars(select(Plan).where(visible_plans(current_user)).order_by(Plan.code)).all()
+    phases = db.session.scalars(
+        select(Phase).where(Phase.plan_id == filters.plan_id).order_by(Phase.ordinal)
+    ).all() if filters.plan_id else []
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    return render_template(
+        "projects/index.html", projects=projects, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
+        filters=filters, plans=plans, phases=phases, departments=departments,
+        completion=progress.project_completion(db.session, Project.id.in_([p.id for p in projects])),
+        statuses=ProjectStatus, stages=ProjectStage,
+    )
+
+
+@bp.get("/projects/<int:project_id>")
+@requires("plan.view", Project, "project_id")
+def show(project: Project):
+    session = db.session
+    project = session.scalar(
+        select(Project).where(Project.id == project.id).options(
+            selectinload(Project.cooperators), selectinload(Project.phases), selectinload(Project.goals),
+            selectinload(Project.investments),
+        )
+    )
+    investments = project.investments
+    return render_template(
+        "projects/show.html",
+        project=project,
+        plan=project.plan,
+        milestones=milestone_rows(session, Milestone.project_id == project.id),
+        investments=investments,
+        completion=progress.project_completion(session, Project.id == project.id).get(project.id, 0.0),
+        history=project_history(session, project.id),
+    )
+
+
+@bp.route("/milestones/<int:milestone_id>/progress", methods=["GET", "POST"])
+@requires("progress.update", Milestone, "milestone_id")
+def milestone_progress(milestone: Milestone):
+    """The quick status update: status, actual date and note, from any milestone list."""
+    back = safe_next_url(request.values.get("next"), url_for("projects.show", project_id=milestone.project_id))
+    return editing.save_edit(
+        milestone, MilestoneProgressForm(), title=f"更新进度：{milestone.project.name} · {milestone.name}",
+        success_url=back, cancel_url=back,
+        apply=lambda values, version: update_milestone_progress(db.session, milestone, values, version),
+    )
+
+
+@bp.route("/investments/<int:investment_id>/progress", methods=["GET", "POST"])
+@requires("progress.update", Investment, "investment_id")
+def investment_progress(investment: Investment):
+    back = url_for("projects.show", project_id=investment.project_id)
+    return editing.save_edit(
+        investment, InvestmentProgressForm(), title=f"填报完成投资：{investment.project.name} · {investment.year}年",
+        success_url=back, cancel_url=back,
+        apply=lambda values, version: update_investment_progress(db.session, investment, values, version),
+    )
+
+
+def _project_url(project: Project) -> str:
+    return url_for("projects.show", project_id=project.id)
+
+
+def _project_choices(form: ProjectForm, plan: Plan) -> None:
+    sections = db.session.scalars(
+        select(PlanSection).where(PlanSection.plan_id == plan.id).order_by(PlanSection.id)
+    ).all()
+    form.section_id.choices = choices(((s.id, str(s)) for s in sections), "—")
+    form.phases.choices = choices((p.id, p.name) for p in plan.phases)
+
+
+def _next_milestone(form, project):
+    form.ordinal.data = next_ordinal(Milestone.ordinal, Milestone.project_id == project.id)
+
+
+Crud("project", Project, ProjectForm, "项目", show_url=_project_url, parent_model=Plan, parent_attr="plan",
+     parent_url=lambda plan: url_for("plans.show", plan_id=plan.id), setup=_project_choices).register(bp, "plan")
+Crud("milestone", Milestone, MilestoneForm, "里程碑", show_url=lambda m: _project_url(m.project),
+     parent_model=Project, parent_attr="project", parent_url=_project_url, prepare=_next_milestone
+     ).register(bp, "project")
+Crud("investment", Investment, InvestmentForm, "年度投资", show_url=lambda i: _project_url(i.project),
+     parent_model=Project, parent_attr="project", parent_url=_project_url).register(bp, "project")

@@ -1,0 +1,54 @@
+"""What templates may call: the permission check, and one way to show money, dates and statuses."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask import Flask, request
+from flask_login import current_user
+
+from tracker.auth.permissions import can
+from tracker.vocab import MilestoneStatus, ProjectStatus, Vocab
+
+STATUS_STYLES = {
+    MilestoneStatus.DONE: "success", MilestoneStatus.IN_PROGRESS: "primary", MilestoneStatus.DELAYED: "danger",
+    MilestoneStatus.CANCELLED: "secondary", MilestoneStatus.NOT_STARTED: "light",
+    ProjectStatus.COMPLETED: "success", ProjectStatus.IN_PROGRESS: "primary", ProjectStatus.SUSPENDED: "warning",
+    ProjectStatus.CANCELLED: "secondary", ProjectStatus.NOT_STARTED: "light",
+}
+
+
+def money(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def day(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def label(value: Vocab | None) -> str:
+    return "—" if value is None else value.label
+
+
+def status_style(value: Vocab | None) -> str:
+    return STATUS_STYLES.get(value, "light")
+
+
+def rate(done: Decimal | None, planned: Decimal | None) -> str:
+    if done is None or not planned:
+        return "—"
+    return f"{done / planned * 100:.1f}%"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(money=money, day=day, label=label, status_style=status_style)
+    app.jinja_env.globals.update(rate=rate, MilestoneStatus=MilestoneStatus)
+
+    @app.context_processor
+    def _permissions():
+        return {"can": lambda action, obj=None: can(current_user, action, obj),
+                "current_path": request.full_path.rstrip("?") if request else "/"}
