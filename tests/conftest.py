@@ -68,9 +68,9 @@ def session(app):
     outer = connection.begin()
     db.session.remove()
     db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
-    with app.app_context():
-        set_change_context(db.session, ChangeSource.CLI)
-        yield db.session
+    # No app context stays pushed: each request must get its own (and its own `g`), as in production.
+    set_change_context(db.session, ChangeSource.CLI)
+    yield db.session
     db.session.remove()
     outer.rollback()
     connection.close()

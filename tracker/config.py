@@ -25,6 +25,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         or "sqlite:///" + str(Path(instance_path) / "tracker.db"),
         "SECRET_KEY": env.get("TRACKER_SECRET_KEY"),
         "SQL_ECHO": env.get("TRACKER_SQL_ECHO", "") == "1",
+        "PROXY_FIX": env.get("TRACKER_PROXY_FIX", "") == "1",  # trust one proxy's X-Forwarded-For/-Proto
         # Cookies: HttpOnly and SameSite=Lax always; Secure is added per response when the request
         # came over HTTPS (tracker.web), or always with TRACKER_COOKIE_SECURE=1.
         "SESSION_COOKIE_HTTPONLY": True,

@@ -22,6 +22,30 @@ ERROR_TITLES = {
 }
 
 
+class SecureCookiesOverHttps:
+    """WSGI wrapper: every cookie of a response to an HTTPS request is marked Secure.
+
+    At this level it covers the session cookie and Flask-Login's remember cookie alike, whichever
+    hook set them. Behind a TLS-terminating proxy, set TRACKER_PROXY_FIX=1 so the scheme is known.
+    """
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def secure_start_response(status, headers, exc_info=None):
+            headers = [
+                (name, value + "; Secure" if name.lower() == "set-cookie" and "; Secure" not in value else value)
+                for name, value in headers
+            ]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, secure_start_response)
+
+
 def register_blueprints(app: Flask) -> None:
     from tracker.auth.views import bp as auth_bp
     from tracker.web import template_helpers
@@ -33,6 +57,11 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, plans_bp, projects_bp, departments_bp, admin_bp):
         app.register_blueprint(bp)
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    app.wsgi_app = SecureCookiesOverHttps(app.wsgi_app)
     template_helpers.register(app)
 
     login_manager.login_view = "auth.login"
@@ -57,12 +86,6 @@ def register_blueprints(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.is_secure:
-            cookies = response.headers.getlist("Set-Cookie")
-            if cookies:
-                response.headers.remove("Set-Cookie")
-                for cookie in cookies:
-                    response.headers.add("Set-Cookie", cookie if "; Secure" in cookie else cookie + "; Secure")
         return response
 
     @app.errorhandler(HTTPException)

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.models import ChangeRecord, Department, Investment, Milestone, User
+from tracker.models import ChangeRecord, Department, Investment, Milestone, Plan, PlanSection, Project, User
 from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStage, ProjectStatus, Vocab
 
 ENTITY_LABELS = {"projects": "项目", "milestones": "里程碑", "investments": "投资", "plans": "规划",
@@ -29,7 +29,6 @@ VOCAB_FIELDS: dict[tuple[str, str], type[Vocab]] = {
     ("projects", "nature"): ProjectNature, ("projects", "funding_source"): FundingSource,
     ("investments", "funding_source"): FundingSource, ("milestones", "status"): MilestoneStatus,
 }
-DEPARTMENT_FIELDS = {"lead_department_id", "department_id"}
 
 
 @dataclass
@@ -65,24 +64,38 @@ def project_history(session: Session, project_id: int, limit: int = 300) -> list
     return _readable(session, rows)
 
 
-def _readable(session: Session, rows) -> list[HistoryEntry]:
-    department_ids = {
-        int(v) for record, _ in rows if record.field in DEPARTMENT_FIELDS
-        for v in (record.old_value, record.new_value) if v and v.isdigit()
-    }
-    names = dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(department_ids))).all()) \
-        if department_ids else {}
+# Foreign-key fields and the records they name, shown by name rather than by id.
+REFERENCES = {"lead_department_id": Department, "department_id": Department, "section_id": PlanSection,
+              "plan_id": Plan, "project_id": Project}
+# How the changed record itself is named: entity → (model, naming column).
+NAMES = {"projects": (Project, Project.name), "milestones": (Milestone, Milestone.name),
+         "investments": (Investment, Investment.year)}
 
-    labels: dict[tuple[str, int], str] = {}
-    for entity, model, label in (("milestones", Milestone, Milestone.name), ("investments", Investment,
-                                                                              Investment.year)):
-        ids = {record.entity_id for record, _ in rows if record.entity == entity}
+
+def _names(session: Session, wanted: dict[type, set[int]]) -> dict[tuple[type, int], str]:
+    """Names of the referenced records, one query per kind of record."""
+    names: dict[tuple[type, int], str] = {}
+    for model, ids in wanted.items():
         if ids:
-            for row_id, text in session.execute(select(model.id, label).where(model.id.in_(ids))):
-                labels[(entity, row_id)] = f"{text}年" if entity == "investments" else str(text)
-    for record, _ in rows:  # a deleted one is still named by its own delete record
-        if record.action.value == "delete" and record.field in ("name", "year"):
-            labels.setdefault((record.entity, record.entity_id), record.old_value or "")
+            for record in session.scalars(select(model).where(model.id.in_(ids))):
+                names[(model, record.id)] = str(getattr(record, "name", None) or record)
+    return names
+
+
+def _readable(session: Session, rows) -> list[HistoryEntry]:
+    wanted: dict[type, set[int]] = {}
+    for record, _ in rows:
+        model = REFERENCES.get(record.field or "")
+        if model is not None:
+            wanted.setdefault(model, set()).update(
+                int(v) for v in (record.old_value, record.new_value) if v and v.isdigit())
+        if record.entity in NAMES:
+            wanted.setdefault(NAMES[record.entity][0], set()).add(record.entity_id)
+    names = _names(session, wanted)
+    deleted_names = {  # a deleted record is still named by its own delete record
+        (record.entity, record.entity_id): record.old_value
+        for record, _ in rows if record.action.value == "delete" and record.field in ("name", "year")
+    }
 
     def show(record: ChangeRecord, value: str | None) -> str:
         if value is None or value == "":
@@ -93,9 +106,18 @@ def _readable(session: Session, rows) -> list[HistoryEntry]:
                 return vocab(value).label
             except ValueError:
                 return value
-        if record.field in DEPARTMENT_FIELDS and value.isdigit():
-            return names.get(int(value), f"#{value}")
+        model = REFERENCES.get(record.field or "")
+        if model is not None and value.isdigit():
+            return names.get((model, int(value)), f"#{value}")
         return value
+
+    def what(record: ChangeRecord) -> str:
+        kind = ENTITY_LABELS.get(record.entity, record.entity)
+        model = NAMES.get(record.entity, (None,))[0]
+        name = names.get((model, record.entity_id)) or deleted_names.get((record.entity, record.entity_id))
+        if record.entity == "investments" and name:
+            name = f"{name}年"
+        return f"{kind} {name or '#' + str(record.entity_id)}"
 
     return [
         HistoryEntry(
@@ -103,8 +125,7 @@ def _readable(session: Session, rows) -> list[HistoryEntry]:
             who=who or "—",
             source=record.source.label,
             action=record.action.label,
-            what=f"{ENTITY_LABELS.get(record.entity, record.entity)} "
-                 f"{labels.get((record.entity, record.entity_id), '#' + str(record.entity_id))}",
+            what=what(record),
             field=FIELD_LABELS.get(record.field or "", record.field or ""),
             old=show(record, record.old_value),
             new=show(record, record.new_value),

@@ -30,6 +30,14 @@ def day(value: dt.date | dt.datetime | None) -> str:
     return value.isoformat()
 
 
+def number(value: Decimal | None) -> str:
+    """An indicator figure as written: 50, 2.5, 63.39 — no trailing zeros, no exponent."""
+    if value is None:
+        return "—"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def label(value: Vocab | None) -> str:
     return "—" if value is None else value.label
 
@@ -45,7 +53,7 @@ def rate(done: Decimal | None, planned: Decimal | None) -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, day=day, label=label, status_style=status_style)
+    app.jinja_env.filters.update(money=money, number=number, day=day, label=label, status_style=status_style)
     app.jinja_env.globals.update(rate=rate, MilestoneStatus=MilestoneStatus)
 
     @app.context_processor
