@@ -6,6 +6,7 @@ SQLite file in a temporary folder.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import make_url, text
@@ -29,6 +30,26 @@ def reset_postgres_schema(url: str) -> None:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@contextmanager
+def scratch_database(database_url: str, folder, suffix: str):
+    """An empty database of the same kind as the suite's (SQLite file or a new PostgreSQL database)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{folder / (suffix + '.db')}"
+        return
+    name = f"{url.database}_{suffix}"
+    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +115,9 @@ PASSWORD = "correct horse battery"
 def login(app, session):
     """login(user) → a test client signed in as `user` through the real login form."""
 
-    def sign_in(user):
+    def sign_in(user, password=PASSWORD):
         client = app.test_client()
-        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+        response = client.post("/login", data={"username": user.username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         set_change_context(db.session, ChangeSource.CLI)  # the request removed the test's session
         return client

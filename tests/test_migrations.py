@@ -8,8 +8,9 @@ import sys
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect, text
 
+from tests.conftest import scratch_database
 from tracker import PROJECT_ROOT, migrate
 from tracker.extensions import make_engine
 from tracker.models import Base
@@ -20,19 +21,8 @@ APP_TABLES = {t.name for t in Base.metadata.sorted_tables}
 @pytest.fixture()
 def scratch_url(database_url, tmp_path):
     """An empty database of the same kind as the suite's, for migrating up and down."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    name = f"{url.database}_migrations"
-    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(database_url, tmp_path, "migrations") as url:
+        yield url
 
 
 def _tables(url: str) -> set[str]:

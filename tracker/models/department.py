@@ -1,6 +1,8 @@
 """Departments (单位) and the other names they go by in workbooks."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +33,17 @@ class Department(Versioned, Base):
     @property
     def display_name(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def alias_names(self) -> str:
+        return "、".join(a.alias for a in self.aliases)
+
+    @alias_names.setter
+    def alias_names(self, text: str | None) -> None:
+        """Set the aliases from text separated by 、，,;； or new lines, keeping the ones that stay."""
+        names = list(dict.fromkeys(n.strip() for n in re.split(r"[、，,;；\n]", text or "") if n.strip()))
+        kept = {a.alias: a for a in self.aliases}
+        self.aliases = [kept.get(name) or DepartmentAlias(alias=name) for name in names]
 
 
 class DepartmentAlias(Base):

@@ -165,7 +165,7 @@ class RecordForm(ChineseForm):
             if isinstance(self[name], RecordsField):
                 model = self[name].model
                 value = list(db.session.scalars(select(model).where(model.id.in_(value)))) if value else []
-            elif isinstance(value, str):
+            elif isinstance(value, str) and not isinstance(value, Vocab):
                 value = value.strip() or None
             result[name] = value
         return result

@@ -20,9 +20,10 @@ bp = Blueprint("departments", __name__)
 
 
 class DepartmentForm(RecordForm):
-    model_fields = ("name", "short_name", "kind", "active")
+    model_fields = ("name", "short_name", "alias_names", "kind", "active")
     name = StringField("全称", validators=[required(), length(100)])
     short_name = StringField("简称", validators=[length(50)])
+    alias_names = StringField("别名", description="工作簿里可能出现的其他写法，用顿号或逗号分隔，如：市信息化办公室、信息办")
     kind = VocabField("类别", DepartmentKind, blank=None)
     active = BooleanField("在用", default=True)
 
