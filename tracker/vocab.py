@@ -101,3 +101,9 @@ class ChangeAction(Vocab):
     INSERT = "insert", "新增"
     UPDATE = "update", "修改"
     DELETE = "delete", "删除"
+
+
+class ImportStatus(Vocab):
+    PREVIEWED = "previewed", "已预览"
+    APPLIED = "applied", "已导入"
+    REFUSED = "refused", "未导入"

@@ -2,6 +2,7 @@
 from tracker.models.base import Base, utcnow
 from tracker.models.change import ChangeRecord, set_change_context
 from tracker.models.department import Department, DepartmentAlias
+from tracker.models.import_batch import ImportBatch
 from tracker.models.indicator import Indicator, IndicatorValue
 from tracker.models.login_attempt import LoginThrottle
 from tracker.models.plan import Phase, PhaseGoal, Plan, PlanSection
@@ -13,6 +14,7 @@ __all__ = [
     "ChangeRecord",
     "Department",
     "DepartmentAlias",
+    "ImportBatch",
     "Indicator",
     "IndicatorValue",
     "LoginThrottle",

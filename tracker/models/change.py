@@ -36,21 +36,26 @@ class ChangeRecord(Base):
     field: Mapped[str | None] = mapped_column(String(50))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"),
+                                                        index=True)
 
 
 @dataclass(frozen=True)
 class ChangeContext:
     source: ChangeSource
     user_id: int | None = None
+    import_batch_id: int | None = None
 
 
 class MissingChangeContext(RuntimeError):
     """Audited records were flushed by a unit of work that never said who and from where."""
 
 
-def set_change_context(session: Session, source: ChangeSource, user: Any = None) -> None:
+def set_change_context(session: Session, source: ChangeSource, user: Any = None, import_batch: Any = None) -> None:
     """Say who (a User or None) makes the changes flushed by `session` from now on, and from where."""
-    session.info["change_context"] = ChangeContext(source, user.id if user is not None else None)
+    session.info["change_context"] = ChangeContext(
+        source, user.id if user is not None else None, import_batch.id if import_batch is not None else None
+    )
 
 
 def _format(value: Any, column_type: Any = None) -> str | None:
@@ -126,6 +131,7 @@ def _rows_for(obj: Base, action: ChangeAction, context: ChangeContext, now: dt.d
             "field": field,
             "old_value": old,
             "new_value": new,
+            "import_batch_id": context.import_batch_id,
         }
         for field, old, new in changes
     ]

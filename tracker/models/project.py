@@ -65,6 +65,8 @@ class Project(Versioned, Base):
     funding_source: Mapped[FundingSource | None] = mapped_column(vocab_type(FundingSource))
     contact: Mapped[str | None] = mapped_column(String(100))
     remarks: Mapped[str | None] = mapped_column(Text)
+    progress_note: Mapped[str | None] = mapped_column(Text)  # 形象进度, as the department reports it
+    issues: Mapped[str | None] = mapped_column(Text)  # 存在问题
 
     plan: Mapped[Plan] = relationship(back_populates="projects")
     section: Mapped[PlanSection | None] = relationship(back_populates="projects")
