@@ -1,0 +1,104 @@
+"""Cell values as readers hand them over, turned into tracker's values — once, here.
+
+python-calamine gives integers as floats and empty cells as ''; openpyxl gives datetimes for dates;
+LibreOffice may leave a date as a serial number when it rewrote the date format. All of that is
+folded here; what people typed ('2007年6月', '2.3亿', '３６０') goes through tracker.parse.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from tracker.parse import ParseError, normalise_text, parse_amount, parse_date
+from tracker.vocab import Vocab
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's phantom 1900-02-29
+SERIAL_RANGE = (1, 2958465)  # 1900-01-01 … 9999-12-31
+_LIST_SEPARATORS = re.compile(r"[、，,;；/\n]+")
+
+
+def clean(value: Any) -> Any:
+    """None for an empty cell; stripped text; whole floats as int; everything else as it came."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def read_text(value: Any) -> str | None:
+    value = clean(value)
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_int(value: Any) -> int | None:
+    value = clean(value)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = normalise_text(value)
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    raise ParseError(f"应为整数：“{value}”")
+
+
+def read_amount(value: Any) -> Decimal | None:
+    value = clean(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        raise ParseError(f"应为金额（万元），却是日期：{value}")
+    return parse_amount(value)
+
+
+def read_percent(value: Any) -> Decimal | None:
+    value = clean(value)
+    if value is None:
+        return None
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).rstrip("%"))
+
+
+def read_date(value: Any) -> dt.date | None:
+    value = clean(value)
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1] and float(value).is_integer():
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise ParseError(f"无法识别的日期“{value}”，请写成 2007-06-30、2007年6月 或 2007.6")
+    if isinstance(value, dt.time):
+        raise ParseError(f"无法识别的日期“{value}”")
+    return parse_date(value)
+
+
+def read_vocab(vocab: type[Vocab], value: Any, what: str) -> Vocab | None:
+    text = read_text(value)
+    if text is None:
+        return None
+    member = vocab.from_text(text)
+    if member is None:
+        allowed = "、".join(m.label for m in vocab)
+        raise ParseError(f"无法识别的{what}“{text}”，可填：{allowed}")
+    return member
+
+
+def split_list(value: Any) -> list[str]:
+    text = read_text(value)
+    return [part.strip() for part in _LIST_SEPARATORS.split(text)] if text else []
+
+
+def safe_text(value: str) -> bool:
+    """False when Excel would read the text as a formula (or a DDE payload) if typed in."""
+    return not value or value[0] not in "=+-@\t\r"

@@ -1,0 +1,433 @@
+"""Writing a plan's workbook in the layout a 信息办 circulates, streamed (openpyxl write-only).
+
+Sheets: 项目进度 (title, 单位：万元, two-level headers, section group rows with subtotals, 合计),
+里程碑, 投资 (project × year), 阶段目标, 填表说明, and a hidden _tracker sheet with the plan, the
+export time, the format version and each data row's record id and version, so that a returned
+workbook is matched and checked for conflicts. A department's workbook holds only the projects it
+leads, with the cells it may change unlocked and tinted and the rest locked by sheet protection.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from copy import copy
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO, Any, Iterable
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.excel import columns as C
+from tracker.excel.cells import safe_text
+from tracker.models import Department, Investment, Milestone, Phase, PhaseGoal, Plan, PlanSection, Project
+from tracker.models.project import goal_projects, project_cooperators, project_phases
+from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStatus, Vocab
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: "you may write here"
+GROUP_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+THIN = Side(style="thin", color="A6A6A6")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+STATUS_LABELS = {C.Kind.PROJECT_STATUS: ProjectStatus, C.Kind.MILESTONE_STATUS: MilestoneStatus}
+
+
+@dataclass
+class ExportScope:
+    plan: Plan
+    department: Department | None = None  # a department's workbook: only the projects it leads
+
+    def file_name(self, today: dt.date) -> str:
+        who = f"-{self.department.display_name}" if self.department else ""
+        return f"{self.plan.code}{who}-{today.isoformat()}.xlsx"
+
+
+class _Styles:
+    """Prepared style arrays: copying one onto a new cell is far cheaper than styling it."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self._cache: dict[tuple, Any] = {}
+
+    def cell(self, value: Any, *, kind: C.Kind = C.Kind.TEXT, editable: bool = False, bold: bool = False,
+             fill: PatternFill | None = None, header: bool = False, title: bool = False) -> WriteOnlyCell:
+        key = (kind, editable, bold, fill.fgColor.rgb if fill else None, header, title)
+        style = self._cache.get(key)
+        if style is None:
+            proto = WriteOnlyCell(self.ws)
+            if title:
+                proto.font = Font(bold=True, size=14)
+                proto.alignment = Alignment(horizontal="center", vertical="center")
+            elif header:
+                proto.font = Font(bold=True)
+                proto.fill = HEADER_FILL
+                proto.border = BORDER
+                proto.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            else:
+                proto.border = BORDER
+                proto.font = Font(bold=bold)
+                proto.alignment = Alignment(vertical="top", wrap_text=kind is C.Kind.TEXT)
+                if kind is C.Kind.AMOUNT:
+                    proto.number_format = C.AMOUNT_FORMAT
+                elif kind is C.Kind.DATE:
+                    proto.number_format = C.DATE_FORMAT
+                elif kind is C.Kind.PERCENT:
+                    proto.number_format = C.PERCENT_FORMAT
+                if fill is not None:
+                    proto.fill = fill
+                if editable:
+                    proto.fill = EDITABLE_FILL
+                    proto.protection = Protection(locked=False)
+            style = self._cache[key] = proto._style
+        cell = WriteOnlyCell(self.ws, value)
+        cell._style = copy(style)
+        if isinstance(value, str) and not safe_text(value):
+            # openpyxl turns any string starting with "=" into a live formula: keep it text.
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        return cell
+
+
+def _display(value: Any) -> Any:
+    """A model value as a cell value."""
+    if isinstance(value, Vocab):
+        return value.label
+    if isinstance(value, Decimal):
+        return value  # openpyxl writes Decimal as a number
+    return value
+
+
+def _headers(ws, styles: _Styles, columns: tuple[C.Column, ...], first_row: int) -> tuple[list, list]:
+    """Two header rows; a column without a group spans both rows, a group spans its columns."""
+    upper, lower = [], []
+    col = 1
+    while col <= len(columns):
+        column = columns[col - 1]
+        if column.group:
+            span = 1
+            while col - 1 + span < len(columns) and columns[col - 1 + span].group == column.group:
+                span += 1
+            for offset in range(span):
+                upper.append(styles.cell(column.group if offset == 0 else None, header=True))
+                lower.append(styles.cell(columns[col - 1 + offset].header, header=True))
+            if span > 1:
+                ws.merged_cells.add(f"{get_column_letter(col)}{first_row}:{get_column_letter(col + span - 1)}{first_row}")
+            col += span
+        else:
+            upper.append(styles.cell(column.header, header=True))
+            lower.append(styles.cell(None, header=True))
+            ws.merged_cells.add(f"{get_column_letter(col)}{first_row}:{get_column_letter(col)}{first_row + 1}")
+            col += 1
+    return upper, lower
+
+
+def _setup_sheet(ws, columns: Iterable[C.Column | float], freeze: str, title_rows: str) -> None:
+    for index, column in enumerate(columns, start=1):
+        width = column if isinstance(column, (int, float)) else column.width
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = freeze
+    ws.print_title_rows = title_rows
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _status_validation(ws, vocab: type[Vocab], column_index: int, first_row: int, last_row: int) -> None:
+    if last_row < first_row:
+        return
+    labels = ",".join(m.label for m in vocab)
+    validation = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True, showErrorMessage=True,
+                                errorTitle="状态", error=f"请从下拉列表中选择：{labels}")
+    letter = get_column_letter(column_index)
+    validation.add(f"{letter}{first_row}:{letter}{last_row}")
+    ws.data_validations.append(validation)
+
+
+def _editable(column: C.Column, department: Department | None) -> bool:
+    if department is None:
+        return column.edit in (C.Edit.OFFICE, C.Edit.DEPARTMENT)
+    return column.edit is C.Edit.DEPARTMENT
+
+
+def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today: dt.date | None = None) -> None:
+    """Write the workbook for `scope` to `out`; a fixed number of queries, rows streamed."""
+    today = today or dt.date.today()
+    exported_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    plan, department = scope.plan, scope.department
+    wb = Workbook(write_only=True)
+    meta_rows: list[list] = []  # (sheet, row, entity, id, version, key)
+
+    project_filter = [Project.plan_id == plan.id]
+    if department is not None:
+        project_filter.append(Project.lead_department_id == department.id)
+    projects = session.execute(
+        select(Project.id, Project.version, Project.code, Project.name, Project.section_id, Project.content,
+               Department.name.label("lead"), Project.nature, Project.planned_start_on, Project.planned_end_on,
+               Project.funding_source, Project.total_budget, Project.status, Project.progress_note, Project.issues,
+               Project.contact, Project.remarks)
+        .outerjoin(Department, Department.id == Project.lead_department_id)
+        .where(*project_filter).order_by(Project.id)
+    ).all()
+    project_ids = select(Project.id).where(*project_filter)
+    cooperators: dict[int, list[str]] = defaultdict(list)
+    for project_id, name in session.execute(
+        select(project_cooperators.c.project_id, Department.name)
+        .join(Department, Department.id == project_cooperators.c.department_id)
+        .where(project_cooperators.c.project_id.in_(project_ids)).order_by(Department.name)
+    ):
+        cooperators[project_id].append(name)
+    phase_names: dict[int, list[str]] = defaultdict(list)
+    for project_id, name in session.execute(
+        select(project_phases.c.project_id, Phase.name).join(Phase, Phase.id == project_phases.c.phase_id)
+        .where(project_phases.c.project_id.in_(project_ids)).order_by(Phase.ordinal)
+    ):
+        phase_names[project_id].append(name.split("：")[0])
+    sections = {s.id: s for s in session.scalars(select(PlanSection).where(PlanSection.plan_id == plan.id))}
+    projects_per_section = defaultdict(int)
+    for row in projects:
+        projects_per_section[row.section_id] += 1
+    investments = session.execute(
+        select(Investment.id, Investment.version, Investment.project_id, Investment.year, Investment.planned_amount,
+               Investment.completed_amount)
+        .where(Investment.project_id.in_(project_ids)).order_by(Investment.project_id, Investment.year)
+    ).all()
+    by_project_year: dict[tuple[int, int], Any] = {(i.project_id, i.year): i for i in investments}
+    completed_total: dict[int, Decimal] = defaultdict(Decimal)
+    for inv in investments:
+        completed_total[inv.project_id] += inv.completed_amount or 0
+    years = sorted({i.year for i in investments} | {today.year})
+
+    def group_of(row) -> PlanSection | None:
+        section = sections.get(row.section_id)
+        if section is None:
+            return None
+        # A construction item holding one project of its own number is grouped under its parent.
+        if projects_per_section[section.id] == 1 and section.code == row.code and section.parent_id:
+            return sections.get(section.parent_id)
+        return section
+
+    # ---- 项目进度
+    columns = C.PROJECT_COLUMNS
+    ws = wb.create_sheet(C.PROJECTS_SHEET)
+    styles = _Styles(ws)
+    _setup_sheet(ws, columns, freeze="D5", title_rows="3:4")
+    last = get_column_letter(len(columns))
+    title = f"{plan.name} 项目进度表" + (f"（{department.name}）" if department else "")
+    ws.append([styles.cell(title, title=True)])
+    ws.merged_cells.add(f"A1:{last}1")
+    unit_row = [styles.cell("单位：万元")] + [None] * (len(columns) - 4) + [styles.cell(f"导出日期：{today.isoformat()}")]
+    ws.append(unit_row)
+    ws.merged_cells.add(f"{get_column_letter(len(columns) - 2)}2:{last}2")
+    upper, lower = _headers(ws, styles, columns, 3)
+    ws.append(upper)
+    ws.append(lower)
+    row_number = 4
+    amount_keys = ("total_budget", "year_planned", "completed_total")
+    grand = {key: Decimal(0) for key in amount_keys}
+    status_col = next(i for i, c in enumerate(columns, start=1) if c.key == "status")
+
+    def amount_row(label_cells: list, totals: dict, fill=None) -> list:
+        cells = []
+        for column in columns:
+            if column.key in amount_keys:
+                cells.append(styles.cell(totals[column.key], kind=C.Kind.AMOUNT, bold=True, fill=fill))
+            else:
+                cells.append(styles.cell(None, fill=fill, bold=True))
+        for index, cell in label_cells:
+            cells[index] = styles.cell(cell, bold=True, fill=fill)
+        return cells
+
+    groups: list[tuple[PlanSection | None, list]] = []
+    for row in projects:
+        group = group_of(row)
+        if not groups or groups[-1][0] is not group:
+            groups.append((group, []))
+        groups[-1][1].append(row)
+    seq = 0
+    for group_index, (group, rows) in enumerate(groups):
+        if group is not None or len(groups) > 1:
+            totals = {key: Decimal(0) for key in amount_keys}
+            for row in rows:
+                totals["total_budget"] += row.total_budget or 0
+                inv = by_project_year.get((row.id, today.year))
+                totals["year_planned"] += (inv.planned_amount or 0) if inv else 0
+                totals["completed_total"] += completed_total.get(row.id, 0)
+            numeral = CHINESE_NUMERALS[group_index] if group_index < len(CHINESE_NUMERALS) else str(group_index + 1)
+            label = str(group) if group is not None else "未归入工程的项目"
+            ws.append(amount_row([(0, f"{numeral}、"), (2, f"{label}（小计）")], totals, fill=GROUP_FILL))
+            row_number += 1
+        for row in rows:
+            seq += 1
+            row_number += 1
+            inv = by_project_year.get((row.id, today.year))
+            year_planned = inv.planned_amount if inv else None
+            done = completed_total.get(row.id) if row.id in completed_total else None
+            rate = (done / row.total_budget) if done is not None and row.total_budget else None
+            values = {
+                "seq": seq, "code": row.code, "name": row.name, "section": str(sections[row.section_id])
+                if row.section_id in sections else None, "phases": "、".join(phase_names.get(row.id, [])) or None,
+                "content": row.content, "lead_department": row.lead,
+                "cooperators": "、".join(cooperators.get(row.id, [])) or None, "nature": row.nature,
+                "planned_start_on": row.planned_start_on, "planned_end_on": row.planned_end_on,
+                "funding_source": row.funding_source, "total_budget": row.total_budget, "year_planned": year_planned,
+                "completed_total": done, "completion_rate": rate, "status": row.status,
+                "progress_note": row.progress_note, "issues": row.issues, "contact": row.contact,
+                "remarks": row.remarks,
+            }
+            ws.append([styles.cell(_display(values[c.key]), kind=c.kind, editable=_editable(c, department))
+                       for c in columns])
+            meta_rows.append([C.PROJECTS_SHEET, row_number, "project", row.id, row.version, row.code])
+            grand["total_budget"] += row.total_budget or 0
+            grand["year_planned"] += year_planned or 0
+            grand["completed_total"] += done or 0
+    ws.append(amount_row([(0, "合计"), (2, f"共 {seq} 个项目")], grand, fill=GROUP_FILL))
+    _status_validation(ws, ProjectStatus, status_col, 5, row_number)
+    if department is not None:
+        ws.protection.sheet = True
+        ws.protection.formatColumns = False
+        ws.protection.formatRows = False
+
+    # ---- 里程碑
+    mcols = C.MILESTONE_COLUMNS
+    ws = wb.create_sheet(C.MILESTONES_SHEET)
+    styles = _Styles(ws)
+    _setup_sheet(ws, mcols, freeze="C3", title_rows="2:2")
+    ws.append([styles.cell(f"{plan.name} 里程碑", title=True)])
+    ws.merged_cells.add(f"A1:{get_column_letter(len(mcols))}1")
+    ws.append([styles.cell(c.header, header=True) for c in mcols])
+    milestone_rows = session.execute(
+        select(Milestone.id, Milestone.version, Project.code, Project.name.label("project_name"), Milestone.ordinal,
+               Milestone.name, Milestone.planned_on, Milestone.actual_on, Milestone.status, Milestone.note)
+        .join(Project, Project.id == Milestone.project_id)
+        .where(*project_filter).order_by(Project.id, Milestone.ordinal)
+        .execution_options(yield_per=5000)
+    )
+    row_number = 2
+    for m in milestone_rows:
+        row_number += 1
+        values = {"project_code": m.code, "project_name": m.project_name, "ordinal": m.ordinal, "name": m.name,
+                  "planned_on": m.planned_on, "actual_on": m.actual_on, "status": m.status, "note": m.note}
+        ws.append([styles.cell(_display(values[c.key]), kind=c.kind, editable=_editable(c, department))
+                   for c in mcols])
+        meta_rows.append([C.MILESTONES_SHEET, row_number, "milestone", m.id, m.version, f"{m.code}#{m.ordinal}"])
+    _status_validation(ws, MilestoneStatus, 7, 3, row_number)
+    if department is not None:
+        ws.protection.sheet = True
+
+    # ---- 投资
+    ws = wb.create_sheet(C.INVESTMENTS_SHEET)
+    styles = _Styles(ws)
+    key_cols = C.INVESTMENT_KEY_COLUMNS
+    _setup_sheet(ws, [*key_cols, *[C.INVESTMENT_PLANNED.width] * (2 * len(years))], freeze="C4", title_rows="2:3")
+    ws.append([styles.cell(f"{plan.name} 年度投资（单位：万元）", title=True)])
+    ws.merged_cells.add(f"A1:{get_column_letter(len(key_cols) + 2 * len(years))}1")
+    upper = [styles.cell(c.header, header=True) for c in key_cols]
+    lower = [styles.cell(None, header=True) for _ in key_cols]
+    for index, _column in enumerate(key_cols, start=1):
+        ws.merged_cells.add(f"{get_column_letter(index)}2:{get_column_letter(index)}3")
+    for offset, year in enumerate(years):
+        first = len(key_cols) + 1 + 2 * offset
+        upper += [styles.cell(f"{year}年", header=True), styles.cell(None, header=True)]
+        lower += [styles.cell(C.INVESTMENT_PLANNED.header, header=True),
+                  styles.cell(C.INVESTMENT_COMPLETED.header, header=True)]
+        ws.merged_cells.add(f"{get_column_letter(first)}2:{get_column_letter(first + 1)}2")
+    ws.append(upper)
+    ws.append(lower)
+    row_number = 3
+    for row in projects:
+        row_number += 1
+        cells = [styles.cell(row.code), styles.cell(row.name)]
+        for year in years:
+            inv = by_project_year.get((row.id, year))
+            cells.append(styles.cell(inv.planned_amount if inv else None, kind=C.Kind.AMOUNT,
+                                     editable=_editable(C.INVESTMENT_PLANNED, department)))
+            cells.append(styles.cell(inv.completed_amount if inv else None, kind=C.Kind.AMOUNT,
+                                     editable=_editable(C.INVESTMENT_COMPLETED, department)))
+            if inv:
+                meta_rows.append([C.INVESTMENTS_SHEET, row_number, "investment", inv.id, inv.version,
+                                  f"{row.code}@{year}"])
+        ws.append(cells)
+    if department is not None:
+        ws.protection.sheet = True
+
+    # ---- 阶段目标
+    ws = wb.create_sheet(C.GOALS_SHEET)
+    styles = _Styles(ws)
+    _setup_sheet(ws, C.GOAL_COLUMNS, freeze="A3", title_rows="2:2")
+    ws.append([styles.cell(f"{plan.name} 阶段目标", title=True)])
+    ws.merged_cells.add(f"A1:{get_column_letter(len(C.GOAL_COLUMNS))}1")
+    ws.append([styles.cell(c.header, header=True) for c in C.GOAL_COLUMNS])
+    goal_projects_of: dict[int, list[str]] = defaultdict(list)
+    for goal_id, code in session.execute(
+        select(goal_projects.c.goal_id, Project.code).join(Project, Project.id == goal_projects.c.project_id)
+        .where(Project.plan_id == plan.id).order_by(Project.id)
+    ):
+        goal_projects_of[goal_id].append(code)
+    for goal_id, phase_name, ordinal, text in session.execute(
+        select(PhaseGoal.id, Phase.name, PhaseGoal.ordinal, PhaseGoal.text).join(Phase)
+        .where(Phase.plan_id == plan.id).order_by(Phase.ordinal, PhaseGoal.ordinal)
+    ):
+        ws.append([styles.cell(phase_name), styles.cell(ordinal, kind=C.Kind.INT), styles.cell(text),
+                   styles.cell("、".join(goal_projects_of.get(goal_id, [])) or None)])
+    if department is not None:
+        ws.protection.sheet = True
+
+    # ---- 填表说明
+    ws = wb.create_sheet(C.HELP_SHEET)
+    ws.column_dimensions["A"].width = 100
+    for line in _help_lines(department):
+        ws.append([line])
+
+    # ---- hidden keys
+    ws = wb.create_sheet(C.META_SHEET)
+    ws.sheet_state = "hidden"
+    ws.append(["format", C.FORMAT_NAME])
+    ws.append(["format_version", C.FORMAT_VERSION])
+    ws.append(["plan", plan.code])
+    ws.append(["department", department.name if department else ""])
+    ws.append(["exported_at", exported_at.isoformat()])
+    ws.append([])
+    ws.append(["sheet", "row", "entity", "id", "version", "key"])
+    for meta in meta_rows:
+        ws.append(meta)
+
+    wb.save(out)
+
+
+def _help_lines(department: Department | None) -> list[str]:
+    editable = "、".join(
+        [c.header for c in C.PROJECT_COLUMNS if c.edit is C.Edit.DEPARTMENT]
+    )
+    lines = [
+        "填表说明",
+        "1. 金额单位为万元，可填 360、1,234.5、360万 或 2.3亿（= 23000 万元）。",
+        "2. 日期写成 2026-06-30、2026/6/30、2026年6月 或 2026.6；只写到月的，按当月最后一天计。",
+        "3. 状态请从下拉列表选择：项目状态为 " + "、".join(m.label for m in ProjectStatus) + "；里程碑状态为 "
+        + "、".join(m.label for m in MilestoneStatus) + "。",
+        "4. 带“小计”“合计”的行和序号为“一、二、……”的分组行由系统生成，导入时不读取。",
+        "5. 请勿修改、删除或移动隐藏的工作表 _tracker：它记录了每一行对应的记录，用于核对和冲突检查。",
+        "6. 可以用 Excel 或 WPS 填写，另存为 .xlsx 或 .xls 均可；导入前请不要加密。",
+    ]
+    if department is not None:
+        lines.append(f"7. 本表为 {department.name} 填报表：浅黄色单元格可填写（项目进度表中的{editable}；"
+                     "里程碑表中的实际完成日期、状态、说明；投资表中的完成），其余单元格已锁定。")
+    else:
+        lines.append("7. 新增项目：在项目进度表末尾（合计行之前）填一行新的项目编号；新增里程碑同理。")
+    return lines
+
+
+def count_export_rows(session: Session, scope: ExportScope) -> int:
+    """Rows the export will write to the milestone sheet (for progress display and benches)."""
+    query = select(func.count(Milestone.id)).join(Project).where(Project.plan_id == scope.plan.id)
+    return session.scalar(query) or 0
+
+
+__all__ = ["ExportScope", "export_workbook", "FundingSource", "ProjectNature"]

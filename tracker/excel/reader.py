@@ -1,0 +1,162 @@
+"""Opening an uploaded workbook safely, then reading its sheets as rows of plain values.
+
+Every check runs on the bytes before a parser sees them: the container type (zip or OLE), zip
+bombs (total size, member count, compression ratio), encryption, formulas with no cached value.
+Sheets are read with python-calamine, row by row, with caps on rows and columns and a stop after
+a long run of blank rows, so a sheet that declares A1:XFD1048576 costs nothing.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+import python_calamine
+from defusedxml import ElementTree as SafeET
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_MEMBERS = 5000
+MAX_RATIO = 200  # uncompressed / compressed, for the archive and for any large member
+MAX_ROWS = 200_000
+MAX_COLUMNS = 200
+BLANK_RUN = 500  # this many empty rows in a row end a sheet (LibreOffice pads with styled empty rows)
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+class WorkbookError(Exception):
+    """The file cannot be read as a workbook; the message (Chinese) says why and what to do."""
+
+
+@dataclass
+class Workbook:
+    kind: str  # xlsx, xlsm, xls, ods
+    sheets: dict[str, list[list]]  # name → rows of raw values (trailing blank rows dropped)
+    hidden: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+
+def open_workbook(data: bytes, filename: str = "") -> Workbook:
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise WorkbookError(f"文件过大（{len(data) // 1024 // 1024} MB），上限为 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
+    if not data:
+        raise WorkbookError("文件是空的")
+    notes: list[str] = []
+    if data.startswith(ZIP_MAGIC):
+        kind = _check_zip(data, notes)
+    elif data.startswith(OLE_MAGIC):
+        if _is_encrypted_ole(data):
+            raise WorkbookError("工作簿设置了打开密码，无法读取。请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后再导入")
+        kind = "xls"
+    else:
+        raise WorkbookError("这不是 Excel 工作簿（.xlsx/.xls/.ods）；可能是改了扩展名的其他文件，请用 Excel 或 WPS 另存为 .xlsx")
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        hidden = {m.name for m in book.sheets_metadata if str(m.visible).lower().endswith("hidden")}
+        sheets = {name: _read_rows(book.get_sheet_by_name(name)) for name in book.sheet_names}
+    except python_calamine.PasswordError:
+        raise WorkbookError("工作簿设置了密码，无法读取。请取消密码后再导入") from None
+    except WorkbookError:
+        raise
+    except Exception as exc:  # calamine's own errors: broken XML, truncated streams …
+        raise WorkbookError(f"文件内容已损坏，无法读取（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
+    return Workbook(kind=kind, sheets=sheets, hidden=hidden, notes=notes)
+
+
+def _check_zip(data: bytes, notes: list[str]) -> str:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise WorkbookError("文件已损坏（压缩包不完整），请重新保存或重新发送") from None
+    if len(members) > MAX_MEMBERS:
+        raise WorkbookError("文件结构异常（包含的部件过多），拒绝读取")
+    total = sum(m.file_size for m in members)
+    compressed = sum(m.compress_size for m in members) or 1
+    if total > MAX_UNCOMPRESSED_BYTES or total / compressed > MAX_RATIO or any(
+        m.file_size > 10 * 1024 * 1024 and m.file_size / max(m.compress_size, 1) > MAX_RATIO for m in members
+    ):
+        raise WorkbookError("文件解压后异常巨大（疑似压缩炸弹），拒绝读取")
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" in names:
+        kind = "xlsx"
+        if "xl/vbaProject.bin" in names:
+            kind = "xlsm"
+            notes.append("工作簿含有宏：只读取数据，宏不会运行")
+        _check_formulas(archive, sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")))
+        return kind
+    if "content.xml" in names and "mimetype" in names and b"opendocument.spreadsheet" in archive.read("mimetype"):
+        return "ods"
+    if "EncryptedPackage" in names:
+        raise WorkbookError("工作簿设置了密码，无法读取")
+    raise WorkbookError("这是压缩文件，但不是 Excel 工作簿（.xlsx/.ods）")
+
+
+def _check_formulas(archive: zipfile.ZipFile, sheet_members: list[str]) -> None:
+    """A formula whose result was never calculated (a file written by a program, not saved by Excel)."""
+    sheet_names = _sheet_names_by_member(archive)
+    for member in sheet_members:
+        content = archive.read(member)
+        if b"<f" not in content:
+            continue
+        missing = []
+        for _event, cell in SafeET.iterparse(io.BytesIO(content), forbid_dtd=True):
+            if cell.tag != SPREADSHEET_NS + "c":
+                continue
+            has_formula = cell.find(SPREADSHEET_NS + "f") is not None
+            value = cell.find(SPREADSHEET_NS + "v")
+            if has_formula and (value is None or value.text in (None, "")):
+                missing.append(cell.get("r"))
+            cell.clear()
+            if len(missing) >= 5:
+                break
+        if missing:
+            sheet = sheet_names.get(member, member)
+            raise WorkbookError(
+                f"{sheet}!{missing[0]} 等单元格含公式但没有计算结果。请在 Excel 或 WPS 中打开该文件并保存后再导入"
+            )
+
+
+def _sheet_names_by_member(archive: zipfile.ZipFile) -> dict[str, str]:
+    try:
+        book = SafeET.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
+        rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
+    except Exception:
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    result = {}
+    for sheet in book.iter(SPREADSHEET_NS + "sheet"):
+        rid = sheet.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+        target = targets.get(rid, "").lstrip("/")
+        result[target if target.startswith("xl/") else "xl/" + target] = sheet.get("name")
+    return result
+
+
+def _is_encrypted_ole(data: bytes) -> bool:
+    """An encrypted .xlsx is an OLE container with an EncryptedPackage stream."""
+    return "EncryptedPackage".encode("utf-16-le") in data[:65536] or "EncryptedPackage".encode("utf-16-le") in data
+
+
+def _read_rows(sheet) -> list[list]:
+    """Rows indexed from the sheet's row 1 and column A (calamine starts columns at the first used one)."""
+    rows: list[list] = []
+    blank_run = 0
+    lead = [None] * min(sheet.start[1], MAX_COLUMNS) if sheet.start else []
+    for index, row in enumerate(sheet.iter_rows()):
+        if index >= MAX_ROWS:
+            raise WorkbookError(f"工作表“{sheet.name}”超过 {MAX_ROWS} 行，请拆分后导入")
+        row = (lead + list(row))[:MAX_COLUMNS]
+        if all(v is None or v == "" for v in row):
+            blank_run += 1
+            if blank_run >= BLANK_RUN:
+                break
+            rows.append([])
+            continue
+        blank_run = 0
+        rows.append(row)
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
