@@ -7,8 +7,14 @@ from types import SimpleNamespace
 
 from tests.conftest import PASSWORD
 from tests.factories import make_department, make_milestone, make_phase, make_plan, make_project, make_user
-from tracker.models import Indicator, IndicatorValue, Investment, PhaseGoal, PlanSection
-from tracker.vocab import Role
+import io
+
+import openpyxl
+
+from tracker.excel.export import ExportScope, export_workbook
+from tracker.models import ImportBatch, Indicator, IndicatorValue, Investment, PhaseGoal, PlanSection
+from tracker.services.imports import stage_import
+from tracker.vocab import ChangeSource, ImportStatus, Role
 
 
 def build_world(session) -> SimpleNamespace:
@@ -41,4 +47,24 @@ def build_world(session) -> SimpleNamespace:
     }
     w.target_user = make_user(session, Role.LEADER, password=PASSWORD, username="someone")
     session.commit()
+    w.import_batch = _department_upload(session, w)
+    w.other_import_batch = ImportBatch(user=w.users[Role.OFFICE], source=ChangeSource.WEB, filename="office.xlsx",
+                                       sha256=w.import_batch.sha256, size=w.import_batch.size,
+                                       content=w.import_batch.content, plan=w.plan, status=ImportStatus.PREVIEWED,
+                                       counts={}, seen_versions={})
+    session.add(w.other_import_batch)
+    session.commit()
     return w
+
+
+def _department_upload(session, w) -> ImportBatch:
+    """The department's own workbook, returned with one unreadable status: a preview with an error row."""
+    buffer = io.BytesIO()
+    export_workbook(session, ExportScope(w.plan, w.dept), buffer)
+    book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    sheet = book["里程碑"]
+    sheet.cell(row=3, column=7).value = "快好了"
+    out = io.BytesIO()
+    book.save(out)
+    batch, _ = stage_import(session, out.getvalue(), "甲单位.xlsx", w.users[Role.DEPARTMENT], ChangeSource.WEB)
+    return batch

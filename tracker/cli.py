@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from tracker import migrate
 from tracker.extensions import db
 from tracker.models import Phase, Plan, Project, set_change_context
+from tracker.excel.importer import OUTCOME_LABELS
 from tracker.parse import ParseError
 from tracker.services import ServiceError
 from tracker.services.seeding import SeedReport, seed
@@ -144,7 +145,87 @@ def list_plans_command() -> None:
         )
 
 
+@click.command("export-xlsx")
+@click.option("--plan", "plan_code", required=True, help="规划代码，如 szwz")
+@click.option("--department", help="只导出该单位牵头的项目（部门填报表）：全称、简称或别名")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@one_transaction
+def export_xlsx_command(plan_code: str, department: str | None, output: str) -> None:
+    """导出规划工作簿（信息办格式）。"""
+    from tracker.excel.export import ExportScope, export_workbook
+    from tracker.services.users import find_department
+
+    session = db.session
+    plan = session.scalar(select(Plan).where(Plan.code == plan_code))
+    if plan is None:
+        raise ServiceError(f"没有规划 {plan_code}")
+    dept = None
+    if department:
+        dept = find_department(session, department)
+        if dept is None:
+            raise ServiceError(f"未知单位“{department}”")
+    with open(output, "wb") as out:
+        export_workbook(session, ExportScope(plan, dept), out)
+    click.echo(f"已导出 {output}")
+
+
+@click.command("import-xlsx")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="只预览，不写入")
+@click.option("--user", "username", help="以该用户的身份与权限导入（默认：信息办权限，不署名）")
+@click.option("--plan", "plan_code", help="不是从 tracker 导出的工作簿：它属于哪个规划")
+@click.option("--apply-valid", is_flag=True, help="有错误或冲突的行时，只导入无误的行")
+@click.option("--report-json", type=click.Path(dir_okay=False, writable=True), help="把逐行报告写成 JSON")
+def import_xlsx_command(file, dry_run, username, plan_code, apply_valid, report_json) -> None:
+    """导入工作簿：先预览，无错误时在一个事务内写入。退出码 0 表示已导入（或预览无错误）。"""
+    import json
+    from pathlib import Path
+
+    from tracker.models import User
+    from tracker.services.imports import commit_import, stage_import
+
+    session = db.session
+    set_change_context(session, ChangeSource.IMPORT)
+    user = None
+    if username:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"没有用户 {username}")
+    data = Path(file).read_bytes()
+    try:
+        batch, preview = stage_import(session, data, Path(file).name, user, ChangeSource.CLI, plan_code)
+    except ServiceError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+    counts = preview.counts
+    click.echo("、".join(f"{label} {counts[key]}" for key, label in OUTCOME_LABELS.items()))
+    for note in preview.notes:
+        click.echo(note)
+    for row in preview.rows:
+        if row.outcome in ("error", "conflict"):
+            for message in row.messages:
+                click.echo(f"  [{OUTCOME_LABELS[row.outcome]}] {message}")
+    applied = False
+    if dry_run:
+        session.rollback()
+    else:
+        try:
+            commit_import(session, batch, user, valid_only=apply_valid)
+            session.commit()
+            applied = True
+            click.echo(f"已导入（导入批次 #{batch.id}）")
+        except ServiceError as exc:
+            session.rollback()
+            click.echo(str(exc), err=True)
+    if report_json:
+        report = {"file": Path(file).name, "plan": preview.plan.code, "applied": applied, "counts": counts,
+                  "notes": preview.notes, "rows": [row.as_dict() for row in preview.rows]}
+        Path(report_json).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    ok = applied or (dry_run and not preview.blocked)
+    raise SystemExit(0 if ok else 1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(db_group)
-    for cmd in (seed_command, create_user_command, list_plans_command):
+    for cmd in (seed_command, create_user_command, list_plans_command, export_xlsx_command, import_xlsx_command):
         app.cli.add_command(cmd)

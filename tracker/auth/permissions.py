@@ -78,6 +78,10 @@ def own_department(user: User, obj: Any) -> bool:
     return obj is None or (isinstance(obj, Department) and obj.id == user.department_id)
 
 
+def own_import(user: User, obj: Any) -> bool:
+    return obj is None or getattr(obj, "user_id", None) == user.id
+
+
 EVERY_ROLE = {role: ANYTHING for role in Role}
 
 RULES: dict[str, dict[Role, Callable[[User, Any], bool]]] = {
@@ -93,6 +97,10 @@ RULES: dict[str, dict[Role, Callable[[User, Any], bool]]] = {
                         Role.DEPARTMENT: own_department},
     "department.edit": {Role.ADMIN: ANYTHING},
     "user.manage": {Role.ADMIN: ANYTHING},
+    # Workbooks: office staff export a plan's workbook; a department its own (projects it leads).
+    "plan.export": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: takes_part_in_plan},
+    # Bringing workbooks back: a department sees and applies only the imports it uploaded.
+    "import.use": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: own_import},
 }
 
 

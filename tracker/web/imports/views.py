@@ -1,0 +1,141 @@
+"""Workbooks: export a plan (or a department's part of it), upload one back, preview, confirm, history."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import SelectField
+
+from tracker.auth.permissions import requires, visible_plans
+from tracker.excel.export import ExportScope, export_workbook
+from tracker.excel.importer import OUTCOME_LABELS
+from tracker.excel.reader import MAX_UPLOAD_BYTES
+from tracker.excel.rejects import rejected_rows_workbook
+from tracker.extensions import db
+from tracker.models import Department, ImportBatch, Plan
+from tracker.services import ServiceError
+from tracker.services.imports import commit_import, load_preview, stage_import
+from tracker.vocab import ChangeSource, Role
+from tracker.web.forms import ChineseForm, choices
+
+bp = Blueprint("imports", __name__)
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UploadForm(ChineseForm):
+    file = FileField("工作簿（.xlsx / .xls / .ods）", validators=[FileRequired(message="请选择文件")])
+    plan = SelectField("所属规划", description="仅当工作簿不是从 tracker 导出时需要选择")
+
+
+class ConfirmForm(ChineseForm):
+    pass
+
+
+@bp.get("/plans/<int:plan_id>/export.xlsx")
+@requires("plan.export", Plan, "plan_id")
+def export(plan: Plan):
+    department = None
+    if current_user.role is Role.DEPARTMENT:
+        department = current_user.department  # a department always gets its own workbook
+    elif request.args.get("department", "").isdigit():
+        department = db.session.get(Department, int(request.args["department"])) or abort(404)
+    scope = ExportScope(plan, department)
+    buffer = io.BytesIO()
+    export_workbook(db.session, scope, buffer)
+    buffer.seek(0)
+    from datetime import date
+
+    return send_file(buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=scope.file_name(date.today()))
+
+
+@bp.route("/imports/new", methods=["GET", "POST"])
+@requires("import.use")
+def upload():
+    form = UploadForm()
+    plans = db.session.scalars(select(Plan).where(visible_plans(current_user)).order_by(Plan.code)).all()
+    form.plan.choices = choices(((p.code, p.name) for p in plans), "（由工作簿决定）")
+    status = 200
+    if form.validate_on_submit():
+        data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            batch, _preview = stage_import(db.session, data, form.file.data.filename or "", current_user,
+                                           ChangeSource.WEB, form.plan.data or None)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.file.errors = [*form.file.errors, exc.message]
+            status = 422
+        else:
+            db.session.commit()
+            return redirect(url_for("imports.show", import_batch_id=batch.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("imports/upload.html", form=form, limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024), status
+
+
+@bp.get("/imports")
+@requires("import.use")
+def index():
+    query = select(ImportBatch).order_by(ImportBatch.created_at.desc()).limit(200)
+    if current_user.role is Role.DEPARTMENT:
+        query = query.where(ImportBatch.user_id == current_user.id)
+    batches = db.session.scalars(query).all()
+    return render_template("imports/index.html", batches=batches, labels=OUTCOME_LABELS)
+
+
+@bp.get("/imports/<int:import_batch_id>")
+@requires("import.use", ImportBatch, "import_batch_id")
+def show(import_batch: ImportBatch):
+    preview = None
+    problem = None
+    try:
+        preview = load_preview(db.session, import_batch, current_user)
+    except ServiceError as exc:
+        problem = exc.message
+    show_all = request.args.get("all") == "1"
+    rows = [] if preview is None else [r for r in preview.rows if show_all or r.outcome not in ("unchanged",
+                                                                                                   "skipped")]
+    return render_template("imports/show.html", batch=import_batch, preview=preview, rows=rows, problem=problem,
+                           labels=OUTCOME_LABELS, form=ConfirmForm(), show_all=show_all)
+
+
+@bp.post("/imports/<int:import_batch_id>/apply")
+@requires("import.use", ImportBatch, "import_batch_id")
+def apply(import_batch: ImportBatch):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        applied = commit_import(db.session, import_batch, current_user, valid_only=request.form.get("valid_only") == "1",
+                                expected_sha256=request.form.get("sha256"))
+        db.session.commit()
+        flash(f"已导入 {applied} 行。", "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    return redirect(url_for("imports.show", import_batch_id=import_batch.id))
+
+
+@bp.get("/imports/<int:import_batch_id>/rejected.xlsx")
+@requires("import.use", ImportBatch, "import_batch_id")
+def rejected(import_batch: ImportBatch):
+    preview = load_preview(db.session, import_batch, current_user)
+    rows = [r for r in preview.rows if r.outcome in ("error", "conflict")]
+    if not rows:
+        abort(404)
+    data = rejected_rows_workbook(import_batch.content, rows)
+    name = import_batch.filename.rsplit(".", 1)[0] + "-待修正.xlsx"
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=name)
+
+
+@bp.get("/imports/<int:import_batch_id>/file")
+@requires("import.use", ImportBatch, "import_batch_id")
+def original(import_batch: ImportBatch):
+    return send_file(io.BytesIO(import_batch.content), as_attachment=True, download_name=import_batch.filename,
+                     mimetype="application/octet-stream")
+
+
+
