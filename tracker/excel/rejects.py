@@ -10,6 +10,15 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from tracker.excel.cells import safe_text
+from tracker.excel.columns import (
+    INVESTMENT_COMPLETED,
+    INVESTMENT_KEY_COLUMNS,
+    INVESTMENT_PLANNED,
+    MILESTONE_COLUMNS,
+    PROJECT_COLUMNS,
+    header_index,
+    normalise_header,
+)
 from tracker.excel.reader import open_workbook
 
 ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
@@ -25,10 +34,11 @@ def rejected_rows_workbook(data: bytes, rows) -> bytes:
     for sheet, problems in by_sheet.items():
         source = book.sheets.get(sheet, [])
         ws = out.create_sheet(sheet)
-        first_data = min(problems) - 1
         width = max((len(r) for r in source), default=0)
-        for index, row in enumerate(source[:first_data]):  # title and header rows as they were
-            ws.append([_text_cell(ws, v) for v in row] + ([_bold(ws, "错误说明")] if index == first_data - 1 else []))
+        header_end = _last_header_row(source)
+        for index, row in enumerate(source[:header_end + 1]):  # title and header rows as they were
+            padded = list(row) + [None] * (width - len(row))
+            ws.append([_text_cell(ws, v) for v in padded] + ([_bold(ws, "错误说明")] if index == header_end else []))
         for number in sorted(problems):
             row = source[number - 1] if number - 1 < len(source) else []
             padded = list(row) + [None] * (width - len(row))
@@ -38,6 +48,17 @@ def rejected_rows_workbook(data: bytes, rows) -> bytes:
     buffer = io.BytesIO()
     out.save(buffer)
     return buffer.getvalue()
+
+
+def _last_header_row(rows: list[list]) -> int:
+    """The last of the first rows that reads as a header (two or more known column names)."""
+    index = header_index((*PROJECT_COLUMNS, *MILESTONE_COLUMNS, *INVESTMENT_KEY_COLUMNS, INVESTMENT_PLANNED,
+                          INVESTMENT_COMPLETED))
+    last = 0
+    for number, row in enumerate(rows[:20]):
+        if sum(1 for v in row if normalise_header(v) in index) >= 2:
+            last = number
+    return last
 
 
 def _text_cell(ws, value):

@@ -1,0 +1,225 @@
+"""Export → (edit) → import: exactly the changes made, nothing else; conflicts caught; nothing half-applied."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from tests.excel_helpers import edit, export_bytes, find_row, libreoffice_resave
+from tests.factories import make_user
+from tracker.excel import columns as C
+from tracker.excel.importer import ImportRefused, apply_preview, preview_workbook
+from tracker.models import ChangeRecord, Department, ImportBatch, Investment, Milestone, Plan, Project, User
+from tracker.services import ServiceError
+from tracker.services.imports import StalePreview, commit_import, stage_import
+from tracker.services.seeding import seed
+from tracker.vocab import ChangeSource, ImportStatus, MilestoneStatus, ProjectStatus, Role
+
+PROJECT_COL = {c.key: i for i, c in enumerate(C.PROJECT_COLUMNS, start=1)}
+MILESTONE_COL = {c.key: i for i, c in enumerate(C.MILESTONE_COLUMNS, start=1)}
+
+
+def letter(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
+@pytest.fixture()
+def wenzhou(session):
+    seed(session, ["szwz"], demo=True)
+    session.commit()
+    return session.scalar(select(Plan).where(Plan.code == "szwz"))
+
+
+@pytest.fixture()
+def office(session):
+    user = make_user(session, Role.OFFICE, username="office-x")
+    session.commit()
+    return user
+
+
+def changed(preview):
+    return {(r.sheet, r.key): {c.field: (c.old, c.new) for c in r.changes} for r in preview.rows
+            if r.outcome in ("changed", "new")}
+
+
+def test_export_then_import_changes_nothing(session, wenzhou, office):
+    preview = preview_workbook(session, export_bytes(session, wenzhou), user=office)
+    assert preview.counts["changed"] == preview.counts["new"] == preview.counts["error"] == 0
+    assert preview.counts["unchanged"] >= 20 + 15  # every project and milestone row was read
+    assert preview.from_tracker
+
+
+@pytest.mark.parametrize("target", ["xlsx", "xls", "ods"])
+def test_libreoffice_resave_changes_nothing(session, wenzhou, office, target):
+    resaved = libreoffice_resave(export_bytes(session, wenzhou), target)
+    preview = preview_workbook(session, resaved, user=office)
+    assert preview.counts["changed"] == preview.counts["new"] == preview.counts["error"] == 0, [
+        r.as_dict() for r in preview.rows if r.outcome not in ("unchanged", "skipped")]
+    assert preview.counts["unchanged"] >= 35
+
+
+def test_edited_cells_are_exactly_the_changes(session, wenzhou, office):
+    data = export_bytes(session, wenzhou)
+    project_row = find_row(data, C.PROJECTS_SHEET, 2, "1.2")
+    milestone_row = find_row(data, C.MILESTONES_SHEET, 4, "城市出口带宽扩容至10G")
+    data = edit(data, {
+        C.PROJECTS_SHEET: {f"{letter(PROJECT_COL['status'])}{project_row}": "已完工",
+                           f"{letter(PROJECT_COL['progress_note'])}{project_row}": "交换中心已运行",
+                           f"{letter(PROJECT_COL['total_budget'])}{project_row}": "0.04亿"},
+        C.MILESTONES_SHEET: {f"{letter(MILESTONE_COL['status'])}{milestone_row}": "完成",
+                             f"{letter(MILESTONE_COL['actual_on'])}{milestone_row}": "2026年11月1日"},
+    })
+    preview = preview_workbook(session, data, user=office)
+    assert changed(preview) == {
+        (C.PROJECTS_SHEET, "1.2"): {"status": ("在建", "已完工"), "progress_note": (None, "交换中心已运行"),
+                                    "total_budget": ("350.00", "400.00")},
+        (C.MILESTONES_SHEET, "1.1 第3项 城市出口带宽扩容至10G"): {"status": ("进行中", "已完成"),
+                                                            "actual_on": (None, "2026-11-01")},
+    }
+    batch, _ = stage_import(session, data, "edited.xlsx", office, ChangeSource.WEB)
+    assert commit_import(session, batch, office) == 2
+    session.commit()
+    project = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == "1.2"))
+    assert (project.status, project.total_budget, project.progress_note) == (
+        ProjectStatus.COMPLETED, Decimal("400.00"), "交换中心已运行")
+    records = session.scalars(select(ChangeRecord).where(ChangeRecord.import_batch_id == batch.id)).all()
+    assert {(r.entity, r.field) for r in records} == {("projects", "status"), ("projects", "progress_note"),
+                                                      ("projects", "total_budget"), ("milestones", "status"),
+                                                      ("milestones", "actual_on")}
+    assert all(r.source is ChangeSource.IMPORT and r.user_id == office.id for r in records)
+    assert batch.status is ImportStatus.APPLIED and batch.content == data and len(batch.sha256) == 64
+    again = preview_workbook(session, data, user=office)  # the same file again: nothing left to do
+    assert again.counts["changed"] == 0 and again.counts["conflict"] == 0
+
+
+def test_change_in_tracker_after_export_is_a_conflict(session, wenzhou, office):
+    data = export_bytes(session, wenzhou)
+    project = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == "1.3"))
+    project.progress_note = "系统里改的"
+    session.commit()
+    row = find_row(data, C.PROJECTS_SHEET, 2, "1.3")
+    data = edit(data, {C.PROJECTS_SHEET: {f"{letter(PROJECT_COL['progress_note'])}{row}": "表里改的"}})
+    preview = preview_workbook(session, data, user=office)
+    conflict = next(r for r in preview.rows if r.outcome == "conflict")
+    assert conflict.key == "1.3"
+    assert [(c.old, c.new) for c in conflict.changes] == [("系统里改的", "表里改的")]
+    batch, _ = stage_import(session, data, "c.xlsx", office, ChangeSource.WEB)
+    with pytest.raises(ServiceError, match="有错误或冲突"):
+        commit_import(session, batch, office)
+    session.expire_all()
+    assert session.get(Project, project.id).progress_note == "系统里改的"
+
+
+def test_commit_refuses_when_data_moved_after_preview(session, wenzhou, office):
+    data = export_bytes(session, wenzhou)
+    row = find_row(data, C.PROJECTS_SHEET, 2, "1.1")
+    data = edit(data, {C.PROJECTS_SHEET: {f"{letter(PROJECT_COL['issues'])}{row}": "资金未到位"}})
+    batch, _ = stage_import(session, data, "m.xlsx", office, ChangeSource.WEB)
+    session.commit()
+    project = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == "1.1"))
+    project.contact = "有人刚改过"
+    session.commit()
+    with pytest.raises(StalePreview):
+        commit_import(session, batch, office)
+    with pytest.raises(StalePreview):
+        commit_import(session, batch, office, expected_sha256="0" * 64)
+
+
+def test_errors_commit_nothing_unless_valid_rows_are_chosen(session, wenzhou, office):
+    data = export_bytes(session, wenzhou)
+    good = find_row(data, C.PROJECTS_SHEET, 2, "1.1")
+    bad = find_row(data, C.PROJECTS_SHEET, 2, "1.2")
+    data = edit(data, {C.PROJECTS_SHEET: {
+        f"{letter(PROJECT_COL['issues'])}{good}": "好的修改",
+        f"{letter(PROJECT_COL['planned_end_on'])}{bad}": "2027-02-30",
+    }})
+    batch, preview = stage_import(session, data, "e.xlsx", office, ChangeSource.WEB)
+    session.commit()
+    error = next(r for r in preview.rows if r.outcome == "error")
+    assert error.messages == [f"{C.PROJECTS_SHEET}!{letter(PROJECT_COL['planned_end_on'])}{bad}：日期不存在：“2027-02-30”"]
+    with pytest.raises(ServiceError):
+        commit_import(session, batch, office)
+    session.rollback()
+    project = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == "1.1"))
+    assert project.issues is None
+    batch = session.get(ImportBatch, batch.id)
+    assert commit_import(session, batch, office, valid_only=True) == 1
+    session.commit()
+    session.expire_all()
+    assert session.get(Project, project.id).issues == "好的修改"
+    assert batch.applied_rows == "valid"
+
+    from tracker.excel.rejects import rejected_rows_workbook
+
+    rejected = openpyxl.load_workbook(io.BytesIO(rejected_rows_workbook(data, [error])))
+    ws = rejected[C.PROJECTS_SHEET]
+    last = ws.max_row
+    assert ws.cell(last, 2).value == "1.2"
+    assert "日期不存在" in ws.cell(last, ws.max_column).value
+    assert ws.cell(4, ws.max_column).value == "错误说明"
+
+
+def test_new_rows_from_the_office(session, wenzhou, office):
+    data = export_bytes(session, wenzhou)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    ws = book[C.MILESTONES_SHEET]
+    ws.append(["2.15", None, None, "农业信息网改版", "2027年3月", None, "未开始", None])
+    out = io.BytesIO()
+    book.save(out)
+    preview = preview_workbook(session, out.getvalue(), user=office)
+    new = [r for r in preview.rows if r.outcome == "new"]
+    assert len(new) == 1 and new[0].key.startswith("2.15")
+    apply_preview(session, preview)
+    session.commit()
+    milestone = session.scalar(select(Milestone).join(Project).where(Project.code == "2.15",
+                                                                      Project.plan_id == wenzhou.id))
+    assert (milestone.name, milestone.planned_on, milestone.ordinal) == ("农业信息网改版", dt.date(2027, 3, 31), 1)
+
+
+def _department(session, short):
+    return session.scalar(select(Department).where(Department.short_name == short))
+
+
+def test_department_may_change_only_its_editable_cells(session, wenzhou):
+    xxb = _department(session, "市信息办")
+    user = make_user(session, Role.DEPARTMENT, department=xxb, username="xxb-user")
+    session.commit()
+    data = export_bytes(session, wenzhou, xxb)
+    row = find_row(data, C.PROJECTS_SHEET, 2, "1.1")
+    inv_row = find_row(data, C.INVESTMENTS_SHEET, 1, "1.1")
+    data = edit(data, {
+        C.PROJECTS_SHEET: {f"{letter(PROJECT_COL['issues'])}{row}": "光缆施工受阻",
+                           f"{letter(PROJECT_COL['name'])}{row}": "改了名字"},
+        C.INVESTMENTS_SHEET: {f"D{inv_row}": 600},  # 2026 完成
+    })
+    preview = preview_workbook(session, data, user=user)
+    error = next(r for r in preview.rows if r.outcome == "error")
+    assert error.messages == [f"{C.PROJECTS_SHEET}!{letter(PROJECT_COL['name'])}{row}：“项目名称”不能由本单位修改（原值：基础网络建设）"]
+    investment = next(r for r in preview.rows if r.sheet == C.INVESTMENTS_SHEET and r.outcome == "changed")
+    assert [(c.field, c.old, c.new) for c in investment.changes] == [("completed_amount", "520.50", "600.00")]
+
+
+def test_department_cannot_import_another_departments_workbook(session, wenzhou):
+    gaj = _department(session, "市公安局")
+    xxb = _department(session, "市信息办")
+    user = make_user(session, Role.DEPARTMENT, department=gaj, username="gaj-user")
+    session.commit()
+    with pytest.raises(ImportRefused, match="不是本单位"):
+        preview_workbook(session, export_bytes(session, wenzhou, xxb), user=user)
+    with pytest.raises(ImportRefused, match="只能导入系统为本单位导出的填报表"):
+        preview_workbook(session, export_bytes(session, wenzhou), user=user)
+
+
+def test_department_round_trip_through_libreoffice_keeps_nothing_changed(session, wenzhou):
+    xxb = _department(session, "市信息办")
+    user = make_user(session, Role.DEPARTMENT, department=xxb, username="xxb-lo")
+    session.commit()
+    data = libreoffice_resave(export_bytes(session, wenzhou, xxb), "xls")
+    preview = preview_workbook(session, data, user=user)
+    assert preview.counts["changed"] == preview.counts["error"] == 0 and preview.counts["unchanged"] > 5
