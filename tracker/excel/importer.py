@@ -517,10 +517,22 @@ def _creator(model: type, values: dict) -> Callable[[], Any]:
     return lambda: model(**values)
 
 
-SHEET_READERS = (
-    ("projects", C.PROJECT_COLUMNS, {"name"}, "read_projects"),
-    ("milestones", C.MILESTONE_COLUMNS, {"project_code", "name"}, "read_milestones"),
-)
+def _detect(name: str, rows: list[list]) -> tuple[str, _Layout] | None:
+    """What a sheet holds, by its name when it is one of ours, else by its headers."""
+    ours = name in (C.PROJECTS_SHEET, C.MILESTONES_SHEET, C.INVESTMENTS_SHEET)
+    if name == C.INVESTMENTS_SHEET or not ours:
+        layout = _find_investment_layout(rows)
+        if layout is not None:
+            return "investments", layout
+    if name == C.MILESTONES_SHEET or not ours:
+        layout = _find_layout(rows, C.MILESTONE_COLUMNS, {"project_code", "name"})
+        if layout is not None:
+            return "milestones", layout
+    if name == C.PROJECTS_SHEET or not ours:
+        layout = _find_layout(rows, C.PROJECT_COLUMNS, {"name"})
+        if layout is not None and (layout.find("code") is not None or layout.find("lead_department") is not None):
+            return "projects", layout
+    return None
 
 
 def preview_workbook(session: Session, data: bytes, *, user: User | None, plan_code: str | None = None,
@@ -547,27 +559,12 @@ def preview_workbook(session: Session, data: bytes, *, user: User | None, plan_c
     for name, sheet_rows in book.sheets.items():
         if name in (C.META_SHEET, C.HELP_SHEET, C.GOALS_SHEET) or not sheet_rows:
             continue
-        investment_layout = _find_investment_layout(sheet_rows) if name == C.INVESTMENTS_SHEET or \
-            name not in (C.PROJECTS_SHEET, C.MILESTONES_SHEET) else None
-        if investment_layout is not None:
-            rows += reader.read_investments(name, sheet_rows, investment_layout)
-            read_any = True
+        detected = _detect(name, sheet_rows)
+        if detected is None:
             continue
-        if name == C.INVESTMENTS_SHEET:
-            continue  # its year headers were not found: never read it as another kind of sheet
-        for _kind, spec, required, method in SHEET_READERS:
-            if name == C.PROJECTS_SHEET and method != "read_projects":
-                continue
-            if name == C.MILESTONES_SHEET and method != "read_milestones":
-                continue
-            layout = _find_layout(sheet_rows, spec, required | ({"code"} if method == "read_projects" and
-                                                              name != C.PROJECTS_SHEET else set()))
-            if method == "read_milestones" and layout is not None and layout.find("project_code") is None:
-                layout = None
-            if layout is not None:
-                rows += getattr(reader, method)(name, sheet_rows, layout)
-                read_any = True
-                break
+        kind, layout = detected
+        rows += getattr(reader, f"read_{kind}")(name, sheet_rows, layout)
+        read_any = True
     if not read_any:
         raise ImportRefused("没有找到可以识别的表头（如“项目编号”“项目名称”“责任单位”“里程碑”）。请使用系统导出的工作簿格式")
     return Preview(plan=plan, department=department, rows=rows, notes=book.notes, seen_versions=reader.seen,

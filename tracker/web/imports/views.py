@@ -28,7 +28,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class UploadForm(ChineseForm):
     file = FileField("工作簿（.xlsx / .xls / .ods）", validators=[FileRequired(message="请选择文件")])
-    plan = SelectField("所属规划", description="仅当工作簿不是从 tracker 导出时需要选择")
+    plan = SelectField("所属规划", default="", description="仅当工作簿不是从 tracker 导出时需要选择")
 
 
 class ConfirmForm(ChineseForm):

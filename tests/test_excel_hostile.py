@@ -1,0 +1,161 @@
+"""Hostile and broken files: each gets a clear message, none a 500, nothing is written."""
+from __future__ import annotations
+
+import io
+import re
+import time
+import zipfile
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from tests.excel_helpers import export_bytes, libreoffice_resave
+from tests.factories import make_plan, make_user
+from tracker.excel import reader
+from tracker.excel.importer import ImportRefused, preview_workbook
+from tracker.excel.reader import WorkbookError, open_workbook
+from tracker.models import ImportBatch
+from tracker.vocab import Role
+
+
+def _xlsx(build) -> bytes:
+    book = openpyxl.Workbook()
+    build(book.active)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _rewrite(data: bytes, member: str, change) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            target.writestr(item, change(content) if item.filename == member else content)
+    return out.getvalue()
+
+
+SIMPLE = _xlsx(lambda ws: (ws.append(["项目编号", "项目名称"]), ws.append(["1.1", "基础网络建设"])))
+
+
+def test_corrupt_zip():
+    with pytest.raises(WorkbookError, match="已损坏"):
+        open_workbook(SIMPLE[: len(SIMPLE) // 2])
+
+
+def test_text_file_renamed_xlsx():
+    with pytest.raises(WorkbookError, match="不是 Excel 工作簿"):
+        open_workbook("项目编号,项目名称\n1.1,基础网络建设\n".encode())
+
+
+def test_password_protected_workbook_is_told_apart_from_xls():
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO(SIMPLE)).encrypt("secret", encrypted)
+    data = encrypted.getvalue()
+    assert data.startswith(reader.OLE_MAGIC)  # an OLE container, like .xls
+    with pytest.raises(WorkbookError, match="密码"):
+        open_workbook(data)
+    xls = libreoffice_resave(SIMPLE, "xls")
+    assert xls.startswith(reader.OLE_MAGIC)
+    assert open_workbook(xls).kind == "xls"  # a real .xls is read
+
+
+def test_upload_over_the_size_limit():
+    with pytest.raises(WorkbookError, match="文件过大"):
+        open_workbook(b"PK\x03\x04" + b"\0" * (reader.MAX_UPLOAD_BYTES + 1))
+
+
+def test_zip_bomb_is_refused_before_parsing():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in zipfile.ZipFile(io.BytesIO(SIMPLE)).infolist():
+            archive.writestr(item, zipfile.ZipFile(io.BytesIO(SIMPLE)).read(item.filename))
+        archive.writestr("xl/media/bomb.bin", b"\0" * (30 * 1024 * 1024))
+    bomb = out.getvalue()
+    assert len(bomb) < 1024 * 1024
+    started = time.monotonic()
+    with pytest.raises(WorkbookError, match="压缩炸弹"):
+        open_workbook(bomb)
+    assert time.monotonic() - started < 2
+
+
+def test_too_many_members():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for n in range(reader.MAX_MEMBERS + 1):
+            archive.writestr(f"x/{n}.xml", b"")
+    with pytest.raises(WorkbookError, match="部件过多"):
+        open_workbook(out.getvalue())
+
+
+def test_sheet_declaring_the_whole_grid_costs_nothing():
+    data = _rewrite(SIMPLE, "xl/worksheets/sheet1.xml",
+                    lambda x: re.sub(rb'<dimension ref="[^"]+" ?/>', b'<dimension ref="A1:XFD1048576"/>', x))
+    assert b"XFD1048576" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    started = time.monotonic()
+    book = open_workbook(data)
+    assert time.monotonic() - started < 2
+    assert book.sheets["Sheet"] == [["项目编号", "项目名称"], ["1.1", "基础网络建设"]]
+
+
+def test_padding_of_empty_rows_stops_after_a_blank_run():
+    book = open_workbook(_xlsx(lambda ws: (ws.append(["a"]), ws.cell(row=200_000, column=1, value="far"))))
+    assert book.sheets["Sheet"] == [["a"]]
+
+
+def test_xml_entity_bomb():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True  # openpyxl parses through defusedxml
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+                         for n in range(1, 10))
+              + b']>')
+    data = _rewrite(SIMPLE, "xl/sharedStrings.xml",
+                    lambda x: laughs + re.sub(rb"^<\?xml[^>]*\?>", b"", x).replace(b"<t>1.1</t>", b"<t>&lol9;</t>"))
+    started = time.monotonic()
+    try:
+        book = open_workbook(data)
+    except WorkbookError as exc:
+        assert "无法读取" in str(exc)
+    else:
+        assert all(len(str(v)) < 1000 for row in book.sheets["Sheet"] for v in row)  # nothing expanded
+    assert time.monotonic() - started < 2
+    try:  # openpyxl (used for layout checks, never for import values) must not expand it either
+        loaded = openpyxl.load_workbook(io.BytesIO(data))
+    except Exception:
+        return
+    assert all(len(str(c.value or "")) < 1000 for row in loaded.active.iter_rows() for c in row)
+
+
+def test_formula_without_cached_value_asks_to_resave_in_excel():
+    data = _xlsx(lambda ws: (ws.append(["项目编号", "总投资"]), ws.append(["1.1", "=100+200"])))
+    with pytest.raises(WorkbookError, match=r"Sheet!B2 等单元格含公式但没有计算结果.*Excel 或 WPS"):
+        open_workbook(data)
+
+
+def test_macro_workbook_is_read_as_data_only():
+    data = _rewrite(SIMPLE, "[Content_Types].xml", lambda x: x)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for item in zipfile.ZipFile(io.BytesIO(data)).infolist():
+            archive.writestr(item, zipfile.ZipFile(io.BytesIO(data)).read(item.filename))
+        archive.writestr("xl/vbaProject.bin", b"Attribute VB_Name = \"Module1\"\nSub AutoOpen()\nShell \"calc\"\nEnd Sub")
+    book = open_workbook(out.getvalue())
+    assert book.kind == "xlsm"
+    assert book.notes == ["工作簿含有宏：只读取数据，宏不会运行"]
+    assert book.sheets["Sheet"][1] == ["1.1", "基础网络建设"]
+
+
+@pytest.mark.parametrize("data", [b"not a workbook at all", SIMPLE[:100]])
+def test_broken_files_write_nothing(session, data):
+    make_plan(session, code="p1")
+    user = make_user(session, Role.OFFICE)
+    before = session.scalar(select(func.count(ImportBatch.id)))
+    with pytest.raises(ImportRefused):
+        preview_workbook(session, data, user=user, plan_code="p1")
+    assert session.scalar(select(func.count(ImportBatch.id))) == before

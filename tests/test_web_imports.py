@@ -1,0 +1,92 @@
+"""Upload, preview, confirm and history through the web, as the office and a department use them."""
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+
+from tests.excel_helpers import edit, find_row
+from tracker.excel import columns as C
+from tracker.models import ImportBatch, Milestone, Plan, Project, User
+from tracker.services.seeding import seed
+from tracker.vocab import ImportStatus, MilestoneStatus
+
+MILESTONE_STATUS = next(i for i, c in enumerate(C.MILESTONE_COLUMNS, start=1) if c.key == "status")
+MILESTONE_NOTE = next(i for i, c in enumerate(C.MILESTONE_COLUMNS, start=1) if c.key == "note")
+
+
+def _user(session, name):
+    return session.scalar(select(User).where(User.username == name))
+
+
+def test_department_round_trip_through_the_web(session, login):
+    seed(session, ["szwz"], demo=True)
+    session.commit()
+    plan = session.scalar(select(Plan).where(Plan.code == "szwz"))
+    client = login(_user(session, "xxb"), "demo-dept-2026")
+    exported = client.get(f"/plans/{plan.id}/export.xlsx")
+    assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
+    data = exported.data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    codes = {book[C.PROJECTS_SHEET].cell(r, 2).value for r in range(5, book[C.PROJECTS_SHEET].max_row + 1)
+             if isinstance(book[C.PROJECTS_SHEET].cell(r, 1).value, int)}
+    assert codes == {"1.1", "1.2", "2.8", "2.10"}  # only what 市信息办 leads
+
+    row = find_row(data, C.MILESTONES_SHEET, 4, "门户网站改版上线")
+    data = edit(data, {C.MILESTONES_SHEET: {f"{get_column_letter(MILESTONE_STATUS)}{row}": "已完成",
+                                            f"{get_column_letter(MILESTONE_NOTE)}{row}": "新版已上线"}})
+    upload = client.post("/imports/new", data={"file": (io.BytesIO(data), "门户.xlsx")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 302
+    preview = client.get(upload.headers["Location"]).get_data(as_text=True)
+    assert "修改 1" in preview and "新版已上线" in preview and "门户网站改版上线" in preview
+    batch = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    applied = client.post(f"/imports/{batch.id}/apply", data={"sha256": batch.sha256})
+    assert applied.status_code == 302
+    session.expire_all()
+    milestone = session.scalar(select(Milestone).where(Milestone.name == "门户网站改版上线"))
+    assert (milestone.status, milestone.note) == (MilestoneStatus.DONE, "新版已上线")
+    assert session.get(ImportBatch, batch.id).status is ImportStatus.APPLIED
+    history = client.get(f"/projects/{milestone.project_id}").get_data(as_text=True)
+    assert "导入" in history and "新版已上线" in history
+    listing = client.get("/imports").get_data(as_text=True)
+    assert "门户.xlsx" in listing and "已导入" in listing
+
+
+def test_bad_uploads_get_a_message_not_a_500(session, login):
+    seed(session, ["szwz"], demo=True)
+    session.commit()
+    client = login(_user(session, "office"), "demo-office-2026")
+    junk = client.post("/imports/new", data={"file": (io.BytesIO(b"hello"), "x.xlsx")},
+                       content_type="multipart/form-data")
+    assert junk.status_code == 422 and "不是 Excel 工作簿" in junk.get_data(as_text=True)
+    body = (b'--B\r\nContent-Disposition: form-data; name="file"; filename="big.xlsx"\r\n\r\n'
+            + b"0" * (21 * 1024 * 1024) + b"\r\n--B--\r\n")  # raw bytes: the test client spools no temp file
+    huge = client.post("/imports/new", data=body, content_type="multipart/form-data; boundary=B")
+    assert huge.status_code == 413 and "文件太大" in huge.get_data(as_text=True)
+    assert session.scalar(select(ImportBatch)) is None
+
+
+def test_errors_block_the_confirm_button_and_offer_the_rejected_rows(session, login):
+    seed(session, ["szwz"], demo=True)
+    session.commit()
+    plan = session.scalar(select(Plan).where(Plan.code == "szwz"))
+    client = login(_user(session, "office"), "demo-office-2026")
+    data = client.get(f"/plans/{plan.id}/export.xlsx").data
+    row = find_row(data, C.MILESTONES_SHEET, 4, "门户网站改版上线")
+    data = edit(data, {C.MILESTONES_SHEET: {f"E{row}": "明年某天"}})
+    upload = client.post("/imports/new", data={"file": (io.BytesIO(data), "bad.xlsx")},
+                         content_type="multipart/form-data")
+    page = client.get(upload.headers["Location"]).get_data(as_text=True)
+    assert "错误 1" in page and f"里程碑!E{row}" in page and "确认导入" not in page
+    batch = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    refused = client.post(f"/imports/{batch.id}/apply", data={"sha256": batch.sha256})
+    assert refused.status_code == 302
+    assert session.get(ImportBatch, batch.id).status is ImportStatus.PREVIEWED
+    rejected = client.get(f"/imports/{batch.id}/rejected.xlsx")
+    assert rejected.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(rejected.data))[C.MILESTONES_SHEET]
+    assert re.search("无法识别的日期", sheet.cell(sheet.max_row, sheet.max_column).value)
