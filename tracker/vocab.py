@@ -24,11 +24,11 @@ class Vocab(enum.StrEnum):
     @classmethod
     def from_text(cls, text: str) -> "Vocab | None":
         """The member whose value, label or synonym is `text` (spaces ignored), else None."""
-        key = "".join(str(text).split())
-        for member in cls:
-            if key in (member.value, member.label, *member.synonyms):
-                return member
-        return None
+        words = cls.__dict__.get("_words")
+        if words is None:  # built once per vocabulary: imports look up thousands of cells
+            words = {word: m for m in reversed(list(cls)) for word in (m.value, m.label, *m.synonyms)}
+            type.__setattr__(cls, "_words", words)
+        return words.get("".join(str(text).split()))
 
 
 class DepartmentKind(Vocab):

@@ -56,8 +56,12 @@ class _Styles:
         self._cache: dict[tuple, Any] = {}
 
     def cell(self, value: Any, *, kind: C.Kind = C.Kind.TEXT, editable: bool = False, bold: bool = False,
-             fill: PatternFill | None = None, header: bool = False, title: bool = False) -> WriteOnlyCell:
-        key = (kind, editable, bold, fill.fgColor.rgb if fill else None, header, title)
+             fill: PatternFill | None = None, header: bool = False, title: bool = False,
+             wrap: bool = False) -> WriteOnlyCell | Any:
+        plain = not (editable or bold or fill is not None or header or title or wrap)
+        if plain and kind in (C.Kind.TEXT, C.Kind.INT) and (not isinstance(value, str) or safe_text(value)):
+            return value  # no style to give it: write the bare value, as fast as openpyxl goes
+        key = (kind, editable, bold, fill.fgColor.rgb if fill else None, header, title, wrap)
         style = self._cache.get(key)
         if style is None:
             proto = WriteOnlyCell(self.ws)
@@ -72,7 +76,7 @@ class _Styles:
             else:
                 proto.border = BORDER
                 proto.font = Font(bold=bold)
-                proto.alignment = Alignment(vertical="top", wrap_text=kind is C.Kind.TEXT)
+                proto.alignment = Alignment(vertical="top", wrap_text=wrap)
                 if kind is C.Kind.AMOUNT:
                     proto.number_format = C.AMOUNT_FORMAT
                 elif kind is C.Kind.DATE:
@@ -85,6 +89,8 @@ class _Styles:
                     proto.fill = EDITABLE_FILL
                     proto.protection = Protection(locked=False)
             style = self._cache[key] = proto._style
+        if value is None and not (editable or header or fill is not None):
+            return None  # an empty plain cell is not written at all: large sheets stay fast and small
         cell = WriteOnlyCell(self.ws, value)
         cell._style = copy(style)
         if isinstance(value, str) and not safe_text(value):
@@ -152,9 +158,8 @@ def _status_validation(ws, vocab: type[Vocab], column_index: int, first_row: int
 
 
 def _editable(column: C.Column, department: Department | None) -> bool:
-    if department is None:
-        return column.edit in (C.Edit.OFFICE, C.Edit.DEPARTMENT)
-    return column.edit is C.Edit.DEPARTMENT
+    """Cells unlocked and tinted: only in a department's workbook, where the rest is locked."""
+    return department is not None and column.edit is C.Edit.DEPARTMENT
 
 
 def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today: dt.date | None = None) -> None:
@@ -282,8 +287,8 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
                 "progress_note": row.progress_note, "issues": row.issues, "contact": row.contact,
                 "remarks": row.remarks,
             }
-            ws.append([styles.cell(_display(values[c.key]), kind=c.kind, editable=_editable(c, department))
-                       for c in columns])
+            ws.append([styles.cell(_display(values[c.key]), kind=c.kind, editable=_editable(c, department),
+                                   wrap=c.width >= 24) for c in columns])
             meta_rows.append([C.PROJECTS_SHEET, row_number, "project", row.id, row.version, row.code])
             grand["total_budget"] += row.total_budget or 0
             grand["year_planned"] += year_planned or 0

@@ -138,12 +138,14 @@ class _Meta:
             return None
         meta = cls(plan_code=values.get("plan"), department=values.get("department"))
         for row in rows[7:]:
-            if len(row) < 6 or not cells.clean(row[0]):
+            if len(row) < 6 or not row[0]:
                 continue
-            sheet, number, entity = cells.read_text(row[0]), cells.read_int(row[1]), cells.read_text(row[2])
-            record = (entity, cells.read_int(row[3]), cells.read_int(row[4]))
-            meta.by_row[(sheet, number)] = record
-            meta.by_key[(sheet, cells.read_text(row[5]))] = record
+            try:  # written by tracker: sheet, row, entity, id, version, key — read plainly, it is long
+                record = (str(row[2]), int(row[3]), int(row[4]))
+                meta.by_row[(str(row[0]), int(row[1]))] = record
+                meta.by_key[(str(row[0]), cells.read_text(row[5]))] = record
+            except (TypeError, ValueError):
+                continue  # a damaged key row: that row is matched by its code instead
         return meta
 
 
@@ -279,35 +281,50 @@ class _Reader:
                 return record[1], record[2]
         return None
 
-    def _parse(self, column: C.Column, raw: Any) -> Any:
-        if column.kind is C.Kind.DEPARTMENT:
-            name = cells.read_text(raw)
-            return self.departments.get(name) if name else None
-        if column.kind is C.Kind.DEPARTMENTS:
-            return sorted({self.departments.get(n) for n in cells.split_list(raw)}, key=lambda d: d.name)
-        return READERS[column.kind](raw)
+    def _plan_columns(self, layout: _Layout, attrs: dict[str, str] | None) -> list[tuple]:
+        """(col, column, attribute, reader) for each column read back — worked out once per sheet."""
+        cached = layout.__dict__.get("_plan")
+        if cached is None:
+            cached = []
+            for col, column in sorted(layout.columns.items()):
+                if column.edit is C.Edit.NOBODY:
+                    continue
+                if column.kind is C.Kind.DEPARTMENT:
+                    read = self._read_department
+                elif column.kind is C.Kind.DEPARTMENTS:
+                    read = self._read_departments
+                else:
+                    read = READERS[column.kind]
+                cached.append((col, column, (attrs or {}).get(column.key, column.key), read))
+            layout.__dict__["_plan"] = cached
+        return cached
+
+    def _read_department(self, raw: Any) -> Department | None:
+        name = cells.read_text(raw)
+        return self.departments.get(name) if name else None
+
+    def _read_departments(self, raw: Any) -> list[Department]:
+        return sorted({self.departments.get(n) for n in cells.split_list(raw)}, key=lambda d: d.name)
 
     def _compare(self, result: RowResult, target: Any, layout: _Layout, row: list, sheet: str, row_index: int,
                  project: Project | None, attrs: dict[str, str] | None = None) -> dict[str, Any]:
         """Parse every column of the row; record changes against `target` (None: a new record)."""
         values: dict[str, Any] = {}
-        for col, column in layout.columns.items():
-            if column.edit in (C.Edit.NOBODY,) or column.key in ("seq",):
-                continue
-            raw = row[col] if col < len(row) else None
-            ref = _cell_ref(sheet, row_index, col)
+        width = len(row)
+        for col, column, attr, read in self._plan_columns(layout, attrs):
+            raw = row[col] if col < width else None
             try:
-                new = self._parse(column, raw)
+                new = read(raw)
             except ParseError as exc:
-                result.messages.append(f"{ref}：{exc}")
+                result.messages.append(f"{_cell_ref(sheet, row_index, col)}：{exc}")
                 continue
-            attr = (attrs or {}).get(column.key, column.key)
             values[attr] = new
             if column.edit is C.Edit.KEY:
                 continue
             old = getattr(target, attr) if target is not None else None
             if _same(old, new):
                 continue
+            ref = _cell_ref(sheet, row_index, col)
             if target is not None and not self.may_edit(column, project):
                 result.messages.append(f"{ref}：“{column.header}”不能由本单位修改（原值：{_display(old) or '空'}）")
                 continue

@@ -8,6 +8,7 @@ a long run of blank rows, so a sheet that declares A1:XFD1048576 costs nothing.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ BLANK_RUN = 500  # this many empty rows in a row end a sheet (LibreOffice pads w
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+CELL_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 class WorkbookError(Exception):
@@ -100,7 +102,7 @@ def _check_formulas(archive: zipfile.ZipFile, sheet_members: list[str]) -> None:
     sheet_names = _sheet_names_by_member(archive)
     for member in sheet_members:
         content = archive.read(member)
-        if b"<f" not in content:
+        if not CELL_FORMULA.search(content):  # <f> of a cell, not <formula1> of a drop-down list
             continue
         missing = []
         for _event, cell in SafeET.iterparse(io.BytesIO(content), forbid_dtd=True):

@@ -1,0 +1,201 @@
+"""Workbook speed and memory, each figure beside a floor measured in the same run.
+
+    .venv/bin/python bench/excel_bench.py            (make bench)
+
+Builds a plan of 10,000 projects and 100,000 milestones (and a 1,000 / 10,000 one to show memory
+stays flat), then measures, each step in its own process so peak memory is its own:
+  export    tracker's export of the plan  vs  openpyxl write-only writing the same cell values
+  import    preview (full validation and exact diff) of a 10,000-row milestone sheet with 10% of
+            rows changed, against the database holding those milestones  vs  python-calamine
+            reading the same file
+TRACKER_BENCH_DATABASE_URL picks the database (default: a SQLite file in a temporary folder).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _app(url: str):
+    from tracker import create_app
+
+    return create_app({"TESTING": True, "TRACKER_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url})
+
+
+def build(url: str) -> None:
+    """Two plans: 'big' (10,000 projects, 100,000 milestones) and 'small' (1,000 / 10,000)."""
+    from sqlalchemy import insert
+
+    from tracker import migrate
+    from tracker.extensions import db
+    from tracker.models import Department, Milestone, Plan, Project, utcnow
+
+    migrate.upgrade(url)
+    app = _app(url)
+    with app.app_context():
+        session = db.session
+        now = utcnow()
+        session.execute(insert(Department), [{"name": f"单位{i}", "short_name": f"单{i}", "kind": "city",
+                                              "active": True, "version": 1, "updated_at": now} for i in range(50)])
+        for code, n_projects in (("big", 10_000), ("small", 1_000)):
+            plan_id = session.execute(insert(Plan).values(code=code, name=f"基准规划{code}", version=1,
+                                                          updated_at=now).returning(Plan.id)).scalar()
+            session.execute(insert(Project), [
+                {"plan_id": plan_id, "code": f"{i // 100 + 1}.{i % 100 + 1}", "name": f"项目{i}",
+                 "lead_department_id": i % 50 + 1, "status": "in_progress", "total_budget": 100 + i,
+                 "version": 1, "updated_at": now} for i in range(n_projects)])
+            ids = session.scalars(Project.__table__.select().with_only_columns(Project.id)
+                                  .where(Project.plan_id == plan_id).order_by(Project.id)).all()
+            rows = []
+            for project_id in ids:
+                for ordinal in range(1, 11):
+                    rows.append({"project_id": project_id, "ordinal": ordinal, "name": f"里程碑{ordinal}",
+                                 "planned_on": dt.date(2026, 1, 1) + dt.timedelta(days=ordinal * 30),
+                                 "status": "not_started", "weight": 1, "version": 1, "updated_at": now})
+                if len(rows) >= 20_000:
+                    session.execute(insert(Milestone), rows)
+                    rows = []
+            if rows:
+                session.execute(insert(Milestone), rows)
+        session.commit()
+
+
+def step_export(url: str, code: str, out: str) -> dict:
+    from sqlalchemy import select
+
+    from tracker.excel.export import ExportScope, export_workbook
+    from tracker.extensions import db
+    from tracker.models import Plan
+
+    app = _app(url)
+    with app.app_context():
+        plan = db.session.scalar(select(Plan).where(Plan.code == code))
+        started = time.perf_counter()
+        with open(out, "wb") as fh:
+            export_workbook(db.session, ExportScope(plan), fh)
+        return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
+
+
+def step_floor_write(source: str, out: str) -> dict:
+    """openpyxl write-only writing exactly the cell values the export wrote (read first, not timed)."""
+    import python_calamine
+    from openpyxl import Workbook
+
+    book = python_calamine.CalamineWorkbook.from_path(source)
+    sheets = {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+    started = time.perf_counter()
+    wb = Workbook(write_only=True)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append([None if v == "" else v for v in row])
+    wb.save(out)
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
+
+
+def step_import(url: str, path: str) -> dict:
+    from sqlalchemy import select
+
+    from tracker.excel.importer import preview_workbook
+    from tracker.extensions import db
+
+    app = _app(url)
+    data = Path(path).read_bytes()
+    with app.app_context():
+        started = time.perf_counter()
+        preview = preview_workbook(db.session, data, user=None)
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "peak_mb": _peak_mb(), "counts": preview.counts}
+
+
+def step_floor_read(path: str) -> dict:
+    import python_calamine
+
+    started = time.perf_counter()
+    book = python_calamine.CalamineWorkbook.from_path(path)
+    cells = 0
+    for name in book.sheet_names:
+        for row in book.get_sheet_by_name(name).iter_rows():
+            cells += len(row)
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "cells": cells}
+
+
+def make_import_file(source: str, out: str) -> int:
+    """The small plan's workbook (10,000 milestone rows) with every tenth milestone marked 已完成."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(source)
+    ws = book["里程碑"]
+    changed = 0
+    for row in range(3, ws.max_row + 1):
+        if (row - 3) % 10 == 0:
+            ws.cell(row=row, column=7).value = "已完成"
+            ws.cell(row=row, column=6).value = "2026-01-15"
+            changed += 1
+    book.save(out)
+    return changed
+
+
+def _run(*args) -> dict:
+    result = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    url = os.environ.get("TRACKER_BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
+    started = time.perf_counter()
+    _run("build", url)
+    print(f"database: {url.split('@')[-1]}  (built in {time.perf_counter() - started:.1f} s)")
+    print(f"{'step':<44}{'tracker':>10}{'floor':>10}{'ratio':>8}{'peak MB':>10}{'floor MB':>10}")
+    figures = {}
+    for code, label in (("small", "1,000 projects / 10,000 milestones"), ("big", "10,000 projects / 100,000 milestones")):
+        out = str(folder / f"{code}.xlsx")
+        ours = _run("export", url, code, out)
+        floor = _run("floor-write", out, str(folder / f"{code}-floor.xlsx"))
+        figures[code] = ours
+        print(f"{'export ' + label:<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
+              f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}")
+    changed = _run("make-import", str(folder / "small.xlsx"), str(folder / "import.xlsx"))["changed"]
+    ours = _run("import", url, str(folder / "import.xlsx"))
+    floor = _run("floor-read", str(folder / "import.xlsx"))
+    print(f"{'import preview, 10,000 milestone rows':<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
+          f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}")
+    print(f"  rows changed in the file: {changed}; preview found: {ours['counts']}")
+    print(f"export peak memory, 10x the rows: {figures['small']['peak_mb']:.0f} MB → {figures['big']['peak_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 1:
+        main()
+    else:
+        step, *args = sys.argv[1:]
+        if step == "build":
+            build(*args)
+            print("{}")
+        elif step == "export":
+            print(json.dumps(step_export(*args)))
+        elif step == "floor-write":
+            print(json.dumps(step_floor_write(*args)))
+        elif step == "make-import":
+            print(json.dumps({"changed": make_import_file(*args)}))
+        elif step == "import":
+            print(json.dumps(step_import(*args)))
+        elif step == "floor-read":
+            print(json.dumps(step_floor_read(*args)))
