@@ -416,9 +416,14 @@ class _Reader:
         code_col, ordinal_col, name_col = layout.find("project_code"), layout.find("ordinal"), layout.find("name")
         wanted = {cells.read_text(r[code_col]) for r in rows[layout.data_start:] if r and code_col < len(r)}
         project_ids = [self.projects[c].id for c in wanted if c in self.projects]
-        milestones: dict[int, dict[int, Milestone]] = defaultdict(dict)
-        by_id: dict[int, Milestone] = {}
-        for milestone in self.session.scalars(select(Milestone).where(Milestone.project_id.in_(project_ids))):
+        # Plain rows, not ORM objects: most rows are unchanged, and only changed ones are loaded to apply.
+        milestones: dict[int, dict[int, Any]] = defaultdict(dict)
+        by_id: dict[int, Any] = {}
+        for milestone in self.session.execute(
+            select(Milestone.id, Milestone.project_id, Milestone.ordinal, Milestone.name, Milestone.planned_on,
+                   Milestone.actual_on, Milestone.status, Milestone.note, Milestone.version)
+            .where(Milestone.project_id.in_(project_ids))
+        ):
             milestones[milestone.project_id][milestone.ordinal] = milestone
             by_id[milestone.id] = milestone
         results = []
@@ -605,13 +610,24 @@ def apply_preview(session: Session, preview: Preview, *, valid_only: bool = Fals
     """Apply the preview's new and changed rows; flushes, never commits. Returns rows applied."""
     if preview.blocked and not valid_only:
         raise ImportRefused("有错误或冲突的行：请修正后重新导入，或选择只导入无误的行")
+    models = {"project": Project, "milestone": Milestone, "investment": Investment}
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for result in preview.applicable:
+        if result.target is not None and not isinstance(result.target, tuple(models.values())):
+            wanted[result.entity].append(result.entity_id)
+    loaded = {  # records read as plain rows for the preview, loaded now in one query per kind
+        (entity, obj.id): obj
+        for entity, ids in wanted.items()
+        for obj in session.scalars(select(models[entity]).where(models[entity].id.in_(ids)))
+    }
     applied = 0
     for result in preview.applicable:
         if result.target is None:
             session.add(result.create())
         else:
+            record = loaded.get((result.entity, result.entity_id), result.target)
             for change in result.changes:
-                setattr(result.target, change.field, change.value)
+                setattr(record, change.field, change.value)
         applied += 1
     session.flush()
     return applied
