@@ -13,7 +13,6 @@ TRACKER_BENCH_DATABASE_URL picks the database (default: a SQLite file in a tempo
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import resource
@@ -109,8 +108,6 @@ def step_floor_write(source: str, out: str) -> dict:
 
 
 def step_import(url: str, path: str) -> dict:
-    from sqlalchemy import select
-
     from tracker.excel.importer import preview_workbook
     from tracker.extensions import db
 

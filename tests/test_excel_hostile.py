@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from tests.excel_helpers import export_bytes, libreoffice_resave
+from tests.excel_helpers import libreoffice_resave
 from tests.factories import make_plan, make_user
 from tracker.excel import reader
 from tracker.excel.importer import ImportRefused, preview_workbook

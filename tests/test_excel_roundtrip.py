@@ -13,11 +13,11 @@ from tests.excel_helpers import edit, export_bytes, find_row, libreoffice_resave
 from tests.factories import make_user
 from tracker.excel import columns as C
 from tracker.excel.importer import ImportRefused, apply_preview, preview_workbook
-from tracker.models import ChangeRecord, Department, ImportBatch, Investment, Milestone, Plan, Project, User
+from tracker.models import ChangeRecord, Department, ImportBatch, Milestone, Plan, Project
 from tracker.services import ServiceError
 from tracker.services.imports import StalePreview, commit_import, stage_import
 from tracker.services.seeding import seed
-from tracker.vocab import ChangeSource, ImportStatus, MilestoneStatus, ProjectStatus, Role
+from tracker.vocab import ChangeSource, ImportStatus, ProjectStatus, Role
 
 PROJECT_COL = {c.key: i for i, c in enumerate(C.PROJECT_COLUMNS, start=1)}
 MILESTONE_COL = {c.key: i for i, c in enumerate(C.MILESTONE_COLUMNS, start=1)}
@@ -203,6 +203,13 @@ def test_department_may_change_only_its_editable_cells(session, wenzhou):
     assert error.messages == [f"{C.PROJECTS_SHEET}!{letter(PROJECT_COL['name'])}{row}：“项目名称”不能由本单位修改（原值：基础网络建设）"]
     investment = next(r for r in preview.rows if r.sheet == C.INVESTMENTS_SHEET and r.outcome == "changed")
     assert [(c.field, c.old, c.new) for c in investment.changes] == [("completed_amount", "520.50", "600.00")]
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    book[C.MILESTONES_SHEET].append(["1.3", None, 1, "人口基础信息数据库整合", None, None, "已完成", "越权"])
+    out = io.BytesIO()
+    book.save(out)
+    foreign = [r for r in preview_workbook(session, out.getvalue(), user=user).rows if r.key.startswith("1.3")]
+    assert [(r.outcome, r.messages) for r in foreign] == [("skipped", ["不是本单位牵头的项目，未读取"])]
 
 
 def test_department_cannot_import_another_departments_workbook(session, wenzhou):

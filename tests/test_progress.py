@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.factories import make_department, make_milestone, make_phase, make_plan, make_project
 from tracker import progress
-from tracker.models import Milestone, PlanSection
+from tracker.models import Milestone, PlanSection, Project
 from tracker.vocab import MilestoneStatus as M
 from tracker.vocab import ProjectStatus
 
@@ -48,20 +48,20 @@ def test_project_completion_weights_and_cancelled(session):
     make_milestone(session, project, 2, weight=3, status=M.IN_PROGRESS)
     make_milestone(session, project, 3, weight=5, status=M.CANCELLED)  # left out entirely
     # done 1 of non-cancelled 1 + 3 = 25%
-    assert progress.project_completion(session, progress.Project.id == project.id) == {project.id: 25.0}
+    assert progress.project_completion(session, Project.id == project.id) == {project.id: 25.0}
 
 
 @pytest.mark.parametrize(("status", "expected"), [(ProjectStatus.COMPLETED, 100.0), (ProjectStatus.IN_PROGRESS, 0.0),
                                                   (None, 0.0)])
 def test_project_without_milestones(session, status, expected):
     project = make_project(session, status=status)
-    assert progress.project_completion(session, progress.Project.id == project.id)[project.id] == expected
+    assert progress.project_completion(session, Project.id == project.id)[project.id] == expected
 
 
 def test_project_whose_milestones_are_all_cancelled_falls_back_to_status(session):
     project = make_project(session, status=ProjectStatus.COMPLETED)
     make_milestone(session, project, 1, status=M.CANCELLED)
-    assert progress.project_completion(session, progress.Project.id == project.id)[project.id] == 100.0
+    assert progress.project_completion(session, Project.id == project.id)[project.id] == 100.0
 
 
 def test_plan_completion_weighted_by_budget_when_every_project_has_one(session):

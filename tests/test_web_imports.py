@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.excel_helpers import edit, find_row
 from tracker.excel import columns as C
-from tracker.models import ImportBatch, Milestone, Plan, Project, User
+from tracker.models import ImportBatch, Milestone, Plan, User
 from tracker.services.seeding import seed
 from tracker.vocab import ImportStatus, MilestoneStatus
 

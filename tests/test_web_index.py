@@ -1,6 +1,3 @@
-from tracker.services.seeding import seed
-
-
 def test_anonymous_home_goes_to_login(client):
     response = client.get("/")
     assert response.status_code == 302

@@ -203,7 +203,7 @@ def test_project_search_filters_live_in_the_url_and_paginate(session, login):
     client = login(world.users[Role.OFFICE])
     first = text(client.get(f"/projects?q=搜索&department={world.dept.id}&status=in_progress"))
     assert "共 60 个项目" in first
-    assert f"page=2" in first and "q=%E6%90%9C%E7%B4%A2" in first  # the pager keeps the filters
+    assert "page=2" in first and "q=%E6%90%9C%E7%B4%A2" in first  # the pager keeps the filters
     second = text(client.get(f"/projects?q=搜索&department={world.dept.id}&status=in_progress&page=2"))
     assert second.count("搜索项目") == 10
     overdue = text(client.get("/projects?overdue=1"))

@@ -6,7 +6,6 @@ a missing Chromium is an error, so the lane never silently skips there.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys

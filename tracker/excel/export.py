@@ -20,14 +20,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.excel import columns as C
 from tracker.excel.cells import safe_text
 from tracker.models import Department, Investment, Milestone, Phase, PhaseGoal, Plan, PlanSection, Project
 from tracker.models.project import goal_projects, project_cooperators, project_phases
-from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStatus, Vocab
+from tracker.vocab import MilestoneStatus, ProjectStatus, Vocab
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: "you may write here"
@@ -35,7 +35,6 @@ GROUP_FILL = PatternFill("solid", fgColor="DDEBF7")
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-STATUS_LABELS = {C.Kind.PROJECT_STATUS: ProjectStatus, C.Kind.MILESTONE_STATUS: MilestoneStatus}
 
 
 @dataclass
@@ -427,12 +426,3 @@ def _help_lines(department: Department | None) -> list[str]:
     else:
         lines.append("7. 新增项目：在项目进度表末尾（合计行之前）填一行新的项目编号；新增里程碑同理。")
     return lines
-
-
-def count_export_rows(session: Session, scope: ExportScope) -> int:
-    """Rows the export will write to the milestone sheet (for progress display and benches)."""
-    query = select(func.count(Milestone.id)).join(Project).where(Project.plan_id == scope.plan.id)
-    return session.scalar(query) or 0
-
-
-__all__ = ["ExportScope", "export_workbook", "FundingSource", "ProjectNature"]

@@ -270,6 +270,11 @@ class _Reader:
     def may_create(self) -> bool:
         return self.department is None
 
+    def not_ours(self, project: Project | None) -> bool:
+        """A row of a project another department leads, in a department's import: left alone."""
+        return self.department is not None and project is not None and \
+            project.lead_department_id != self.department.id
+
     def _record(self, entity: str, obj: Any) -> None:
         self.seen[f"{entity}:{obj.id}"] = obj.version
 
@@ -374,11 +379,8 @@ class _Reader:
                 self._record("project", project)
             elif not self.may_create():
                 result.messages.append(f"{sheet}!第{index + 1}行：本单位不能新增项目（系统中没有编号 {code}）")
-            if self.department is not None and project is not None and \
-                    project.lead_department_id != self.department.id:
-                result.outcome = "skipped"
-                result.messages.append("不是本单位牵头的项目，未读取")
-                results.append(result)
+            if self.not_ours(project):
+                results.append(_skipped(result))
                 continue
             values = self._compare(result, project, layout, row, sheet, index, project)
             if project is None and not result.messages:
@@ -447,10 +449,8 @@ class _Reader:
                 continue
             name = cells.read_text(row[name_col]) if name_col is not None and name_col < len(row) else None
             result.key = f"{code} 第{ordinal or '?'}项 {name or ''}".strip()
-            if self.department is not None and project.lead_department_id != self.department.id:
-                result.outcome = "skipped"
-                result.messages.append("不是本单位牵头的项目，未读取")
-                results.append(result)
+            if self.not_ours(project):
+                results.append(_skipped(result))
                 continue
             milestone, exported_version = None, None
             record = self._meta_record(sheet, index, f"{code}#{ordinal}", "milestone")
@@ -499,8 +499,8 @@ class _Reader:
                 result.messages.append(f"{_cell_ref(sheet, index, code_col)}：系统中没有项目编号“{code or ''}”")
                 results.append(result)
                 continue
-            if self.department is not None and project.lead_department_id != self.department.id:
-                results.append(RowResult(sheet, index + 1, "skipped", code, ["不是本单位牵头的项目，未读取"]))
+            if self.not_ours(project):
+                results.append(_skipped(RowResult(sheet, index + 1, "skipped", code, entity="investment")))
                 continue
             by_year: dict[int, dict[int, C.Column]] = defaultdict(dict)
             for col, (year, column) in layout.years.items():
@@ -525,6 +525,12 @@ class _Reader:
                         result.create = _creator(Investment, {**values, "project": project, "year": year})
                 results.append(self._settle(result, exported_version))
         return results
+
+
+def _skipped(result: RowResult) -> RowResult:
+    result.outcome = "skipped"
+    result.messages.append("不是本单位牵头的项目，未读取")
+    return result
 
 
 def _same(old: Any, new: Any) -> bool:

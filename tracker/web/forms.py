@@ -5,8 +5,8 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import Field, HiddenField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length
 
 from tracker.extensions import db
 from tracker.models import Department
@@ -194,10 +194,3 @@ class RecordForm(ChineseForm):
         if isinstance(field, _ParsedField):
             return field.format(value)
         return str(value)
-
-
-__all__ = [
-    "AmountField", "ChineseForm", "choices", "DepartmentField", "DepartmentsField", "Field", "HiddenField", "InputRequired", "IntegerField",
-    "NumberField", "NumberRange", "Optional", "RecordForm", "RecordsField", "StringField", "TextDateField", "VocabField",
-    "length", "required",
-]
