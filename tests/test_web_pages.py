@@ -46,12 +46,15 @@ def test_stage_page_goals_projects_milestones_completion(session, login):
 def test_project_page_shows_fields_investments_and_history(session, login):
     world = build_world(session)
     world.investment.completed_amount = Decimal("12.5")
+    world.project.progress_note = "光缆已敷设过半"
+    world.project.issues = "资金未到位"
     session.commit()
     page = text(login(world.users[Role.LEADER]).get(f"/projects/{world.project.id}"))
     assert "甲单位" in page and "100.00 万元" in page
     assert "12.50" in page and "25.0%" in page  # 12.5 of 50 planned
     assert "完成投资（万元）" in page  # history names the field in Chinese
     assert "基础网络建设" in page  # section named, not numbered
+    assert "光缆已敷设过半" in page and "资金未到位" in page and "形象进度" in page
 
 
 def test_quick_status_update_by_department_changes_list_completion_and_history(session, login):

@@ -21,7 +21,7 @@ FIELD_LABELS = {
     "funding_source": "资金来源", "contact": "联系人", "remarks": "备注", "section_id": "所属工程/任务",
     "plan_id": "规划", "project_id": "项目", "ordinal": "序号", "planned_on": "计划完成日期",
     "actual_on": "实际完成日期", "weight": "权重", "note": "说明", "year": "年度", "planned_amount": "计划投资（万元）",
-    "completed_amount": "完成投资（万元）",
+    "completed_amount": "完成投资（万元）", "progress_note": "形象进度", "issues": "存在问题",
 }
 
 VOCAB_FIELDS: dict[tuple[str, str], type[Vocab]] = {

@@ -26,7 +26,7 @@ def _int_or_none(value):
 class ProjectForm(RecordForm):
     model_fields = ("section_id", "code", "name", "content", "lead_department_id", "cooperators", "phases",
                     "nature", "stage", "status", "planned_start_on", "planned_end_on", "total_budget",
-                    "funding_source", "contact", "remarks")
+                    "funding_source", "progress_note", "issues", "contact", "remarks")
     section_id = SelectField("所属工程/任务", coerce=_int_or_none)
     code = StringField("项目编号", validators=[required(), length(32)])
     name = StringField("项目名称", validators=[required(), length(200)])
@@ -41,6 +41,8 @@ class ProjectForm(RecordForm):
     planned_end_on = TextDateField("计划完成")
     total_budget = AmountField("总投资（万元）")
     funding_source = VocabField("资金来源", FundingSource)
+    progress_note = TextAreaField("形象进度")
+    issues = TextAreaField("存在问题")
     contact = StringField("联系人", validators=[Optional(), length(100)])
     remarks = TextAreaField("备注")
 
