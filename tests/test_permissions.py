@@ -71,6 +71,7 @@ ROUTES = {
     "projects.project_create": ("edit", {"plan_id": "plan"}, None),
     "projects.project_edit": ("edit", {"project_id": "project"}, {"project_id": "other_project"}),
     "projects.project_delete": ("edit", {"project_id": "project"}, None),
+    "projects.project_progress": ("progress", {"project_id": "project"}, {"project_id": "other_project"}),
     "projects.milestone_create": ("edit", {"project_id": "project"}, None),
     "projects.milestone_edit": ("edit", {"milestone_id": "milestone"}, {"milestone_id": "other_milestone"}),
     "projects.milestone_delete": ("edit", {"milestone_id": "milestone"}, None),

@@ -226,3 +226,16 @@ def test_department_aliases_are_edited_as_text(session, login):
     taken = client.post(f"/departments/{world.other_dept.id}/edit", data={
         "name": "乙单位", "alias_names": "甲局", "kind": "city", "active": "y", "version": world.other_dept.version})
     assert taken.status_code == 422 and "保存失败" in text(taken)
+
+
+def test_department_reports_project_progress_but_not_other_fields(session, login):
+    world = build_world(session)
+    client = login(world.users[Role.DEPARTMENT])
+    response = client.post(f"/projects/{world.project.id}/progress", data={
+        "status": "in_progress", "progress_note": "设备已进场", "issues": "", "name": "想改名",
+        "version": world.project.version})
+    assert response.status_code == 302
+    session.expire_all()
+    project = session.get(Project, world.project.id)
+    assert (project.status, project.progress_note, project.name) == (ProjectStatus.IN_PROGRESS, "设备已进场", "甲项目")
+    assert client.post(f"/projects/{world.other_project.id}/progress", data={"status": "completed"}).status_code == 403

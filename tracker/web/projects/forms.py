@@ -50,6 +50,16 @@ class ProjectForm(RecordForm):
         return super().validate(extra_validators) & self.check_window("planned_start_on", "planned_end_on")
 
 
+class ProjectProgressForm(RecordForm):
+    """What a department reports on a project it leads (the same cells its workbook leaves open)."""
+
+    model_fields = ("status", "progress_note", "issues", "remarks")
+    status = VocabField("状态", ProjectStatus)
+    progress_note = TextAreaField("形象进度")
+    issues = TextAreaField("存在问题")
+    remarks = TextAreaField("备注")
+
+
 class MilestoneForm(RecordForm):
     model_fields = ("ordinal", "name", "planned_on", "actual_on", "status", "weight", "note")
     ordinal = IntegerField("序号", validators=[required(), NumberRange(min=1, message="序号从 1 开始")])

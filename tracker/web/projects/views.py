@@ -22,6 +22,7 @@ from tracker.web.projects.forms import (
     MilestoneForm,
     MilestoneProgressForm,
     ProjectForm,
+    ProjectProgressForm,
 )
 from tracker.web.projects.queries import ProjectFilter, milestone_rows, search_projects
 from tracker.web.urls import safe_next_url
@@ -103,6 +104,14 @@ def milestone_progress(milestone: Milestone):
         success_url=back, cancel_url=back,
         apply=lambda values, version: update_milestone_progress(db.session, milestone, values, version),
     )
+
+
+@bp.route("/projects/<int:project_id>/progress", methods=["GET", "POST"])
+@requires("progress.update", Project, "project_id")
+def project_progress(project: Project):
+    back = url_for("projects.show", project_id=project.id)
+    return editing.save_edit(project, ProjectProgressForm(), title=f"填报项目进展：{project.code} {project.name}",
+                             success_url=back, cancel_url=back)
 
 
 @bp.route("/investments/<int:investment_id>/progress", methods=["GET", "POST"])
