@@ -170,12 +170,15 @@ def test_new_rows_from_the_office(session, wenzhou, office):
     book = openpyxl.load_workbook(io.BytesIO(data))
     ws = book[C.MILESTONES_SHEET]
     ws.append(["2.15", None, None, "农业信息网改版", "2027年3月", None, "未开始", None])
+    ws.append(["9.99", None, None, "不存在的项目", None, None, None, None])
     out = io.BytesIO()
     book.save(out)
     preview = preview_workbook(session, out.getvalue(), user=office)
     new = [r for r in preview.rows if r.outcome == "new"]
     assert len(new) == 1 and new[0].key.startswith("2.15")
-    apply_preview(session, preview)
+    unknown = next(r for r in preview.rows if r.outcome == "error")
+    assert unknown.messages == [f"{C.MILESTONES_SHEET}!A{ws.max_row}：系统中没有项目编号“9.99”"]
+    apply_preview(session, preview, valid_only=True)
     session.commit()
     milestone = session.scalar(select(Milestone).join(Project).where(Project.code == "2.15",
                                                                       Project.plan_id == wenzhou.id))

@@ -355,10 +355,7 @@ class _Reader:
         results = []
         code_col, name_col, lead_col = layout.find("code"), layout.find("name"), layout.find("lead_department")
         seen_codes: dict[str, int] = {}
-        for index in range(layout.data_start, len(rows)):
-            row = rows[index]
-            if not row or all(cells.clean(v) is None for v in row):
-                continue
+        for index, row in _data_rows(rows, layout):
             if _is_total_or_group(row, layout):
                 results.append(RowResult(sheet, index + 1, "skipped", "分组/合计行"))
                 continue
@@ -413,6 +410,16 @@ class _Reader:
         if start and end and end < start:
             result.messages.append(f"{result.sheet}!第{result.row}行：计划完成早于计划开始")
 
+    def _project_of(self, sheet: str, index: int, row: list, code_col: int, entity: str):
+        """(code, project, None), or an error row when the code names no project of this plan."""
+        code = cells.read_text(row[code_col]) if code_col < len(row) else None
+        project = self.projects.get(code) if code else None
+        if project is not None:
+            return code, project, None
+        error = RowResult(sheet, index + 1, "error", code or "", entity=entity)
+        error.messages.append(f"{_cell_ref(sheet, index, code_col)}：系统中没有项目编号“{code or ''}”")
+        return code, None, error
+
     # -- 里程碑
     def read_milestones(self, sheet: str, rows: list[list], layout: _Layout) -> list[RowResult]:
         code_col, ordinal_col, name_col = layout.find("project_code"), layout.find("ordinal"), layout.find("name")
@@ -429,17 +436,12 @@ class _Reader:
             milestones[milestone.project_id][milestone.ordinal] = milestone
             by_id[milestone.id] = milestone
         results = []
-        for index in range(layout.data_start, len(rows)):
-            row = rows[index]
-            if not row or all(cells.clean(v) is None for v in row):
+        for index, row in _data_rows(rows, layout):
+            code, project, unknown = self._project_of(sheet, index, row, code_col, "milestone")
+            if unknown:
+                results.append(unknown)
                 continue
-            code = cells.read_text(row[code_col]) if code_col < len(row) else None
-            result = RowResult(sheet, index + 1, "unchanged", code or "", entity="milestone")
-            project = self.projects.get(code) if code else None
-            if project is None:
-                result.messages.append(f"{_cell_ref(sheet, index, code_col)}：系统中没有项目编号“{code or ''}”")
-                results.append(self._settle(result, None))
-                continue
+            result = RowResult(sheet, index + 1, "unchanged", code, entity="milestone")
             try:
                 ordinal = cells.read_int(row[ordinal_col]) if ordinal_col is not None and ordinal_col < len(row) \
                     else None
@@ -488,16 +490,10 @@ class _Reader:
         investments = {(i.project_id, i.year): i for i in self.session.scalars(
             select(Investment).join(Project).where(Project.plan_id == self.plan.id))}
         results = []
-        for index in range(layout.data_start, len(rows)):
-            row = rows[index]
-            if not row or all(cells.clean(v) is None for v in row):
-                continue
-            code = cells.read_text(row[code_col]) if code_col < len(row) else None
-            project = self.projects.get(code) if code else None
-            if project is None:
-                result = RowResult(sheet, index + 1, "error", code or "", entity="investment")
-                result.messages.append(f"{_cell_ref(sheet, index, code_col)}：系统中没有项目编号“{code or ''}”")
-                results.append(result)
+        for index, row in _data_rows(rows, layout):
+            code, project, unknown = self._project_of(sheet, index, row, code_col, "investment")
+            if unknown:
+                results.append(unknown)
                 continue
             if self.not_ours(project):
                 results.append(_skipped(RowResult(sheet, index + 1, "skipped", code, entity="investment")))
@@ -525,6 +521,14 @@ class _Reader:
                         result.create = _creator(Investment, {**values, "project": project, "year": year})
                 results.append(self._settle(result, exported_version))
         return results
+
+
+def _data_rows(rows: list[list], layout: _Layout):
+    """(index, row) of each non-blank row below the header."""
+    for index in range(layout.data_start, len(rows)):
+        row = rows[index]
+        if row and any(cells.clean(v) is not None for v in row):
+            yield index, row
 
 
 def _skipped(result: RowResult) -> RowResult:
