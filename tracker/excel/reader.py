@@ -151,7 +151,7 @@ def _read_rows(sheet) -> list[list]:
         if index >= MAX_ROWS:
             raise WorkbookError(f"工作表“{sheet.name}”超过 {MAX_ROWS} 行，请拆分后导入")
         row = (lead + list(row))[:MAX_COLUMNS]
-        if all(v is None or v == "" for v in row):
+        if row.count("") + row.count(None) == len(row):  # list.count: C speed on 100k-row sheets
             blank_run += 1
             if blank_run >= BLANK_RUN:
                 break
