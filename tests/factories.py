@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import itertools
-from decimal import Decimal
 
 from tracker.models import Department, Milestone, Phase, Plan, Project, User
 from tracker.vocab import Role
@@ -57,7 +56,3 @@ def make_user(session, role: Role = Role.OFFICE, department: Department | None =
     session.add(user)
     session.flush()
     return user
-
-
-def amount(text: str) -> Decimal:
-    return Decimal(text)
