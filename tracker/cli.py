@@ -153,7 +153,7 @@ def list_plans_command() -> None:
 def export_xlsx_command(plan_code: str, department: str | None, output: str) -> None:
     """导出规划工作簿（信息办格式）。"""
     from tracker.excel.export import ExportScope, export_workbook
-    from tracker.services.users import find_department
+    from tracker.services.departments import find_department
 
     session = db.session
     plan = session.scalar(select(Plan).where(Plan.code == plan_code))

@@ -43,15 +43,6 @@ def is_due_within(days: int = DUE_SOON_DAYS, on: dt.date | None = None) -> Colum
     )
 
 
-def milestone_is_overdue(milestone: Milestone, on: dt.date | None = None) -> bool:
-    """The same rule as is_overdue(), for a milestone already loaded."""
-    return (
-        milestone.planned_on is not None
-        and milestone.planned_on < (on or today())
-        and milestone.status not in CLOSED_MILESTONE
-    )
-
-
 def project_completion_select() -> Select:
     """project_id, plan_id, total_budget and completion (0..1) of every project."""
     weights = (

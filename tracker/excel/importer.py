@@ -23,6 +23,7 @@ from tracker.excel import columns as C
 from tracker.excel.reader import WorkbookError, open_workbook
 from tracker.models import Department, Investment, Milestone, Plan, Project, User
 from tracker.parse import ParseError
+from tracker.services.departments import DepartmentNames
 from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStatus, Role
 
 OUTCOMES = ("new", "changed", "unchanged", "error", "conflict", "skipped")
@@ -103,23 +104,6 @@ def _display(value: Any) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-class _Departments:
-    """Departments by full name, short name or alias (one query)."""
-
-    def __init__(self, session: Session) -> None:
-        self.by_name: dict[str, Department] = {}
-        for dept in session.scalars(select(Department).options(selectinload(Department.aliases))):
-            for name in (dept.name, dept.short_name, *(a.alias for a in dept.aliases)):
-                if name:
-                    self.by_name[cells.clean(name)] = dept
-
-    def get(self, name: str) -> Department:
-        dept = self.by_name.get(name)
-        if dept is None:
-            raise ParseError(f"未知单位“{name}”（请使用全称、简称或在单位页登记的别名）")
-        return dept
 
 
 @dataclass
@@ -251,7 +235,7 @@ class _Reader:
         self.user = user
         self.meta = meta
         self.department = department  # set for a department user's import
-        self.departments = _Departments(session)
+        self.departments = DepartmentNames(session)
         self.projects = {p.code: p for p in session.scalars(
             select(Project).where(Project.plan_id == plan.id).options(selectinload(Project.cooperators)))}
         self.projects_by_id = {p.id: p for p in self.projects.values()}
@@ -304,12 +288,18 @@ class _Reader:
             layout.__dict__["_plan"] = cached
         return cached
 
+    def _known_department(self, name: str) -> Department:
+        dept = self.departments.find(name)
+        if dept is None:
+            raise ParseError(f"未知单位“{name}”（请使用全称、简称或在单位页登记的别名）")
+        return dept
+
     def _read_department(self, raw: Any) -> Department | None:
         name = cells.read_text(raw)
-        return self.departments.get(name) if name else None
+        return self._known_department(name) if name else None
 
     def _read_departments(self, raw: Any) -> list[Department]:
-        return sorted({self.departments.get(n) for n in cells.split_list(raw)}, key=lambda d: d.name)
+        return sorted({self._known_department(n) for n in cells.split_list(raw)}, key=lambda d: d.name)
 
     def _compare(self, result: RowResult, target: Any, layout: _Layout, row: list, sheet: str, row_index: int,
                  project: Project | None, attrs: dict[str, str] | None = None) -> dict[str, Any]:

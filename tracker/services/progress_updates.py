@@ -1,4 +1,4 @@
-"""What departments report: a milestone's status, actual date and note; a year's completed investment."""
+"""What departments report on a milestone: status, actual date and note, with the rules that go with them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker.models import Investment, Milestone
+from tracker.models import Milestone
 from tracker.services import ServiceError
 from tracker.services.records import update_record
 from tracker.vocab import MilestoneStatus
@@ -22,8 +22,3 @@ def update_milestone_progress(session: Session, milestone: Milestone, values: di
     if values.get("status") is MilestoneStatus.DONE and actual is None:
         values["actual_on"] = milestone.actual_on or today  # marking it done means done today unless said
     update_record(session, milestone, values, expected_version)
-
-
-def update_investment_progress(session: Session, investment: Investment, values: dict[str, Any],
-                               expected_version: int | None) -> None:
-    update_record(session, investment, values, expected_version)

@@ -31,6 +31,7 @@ from tracker.models import (
 )
 from tracker.parse import parse_amount, parse_date, parse_number, parse_year
 from tracker.services import ServiceError
+from tracker.services.departments import DepartmentNames
 from tracker.vocab import (
     DepartmentKind,
     FundingSource,
@@ -88,17 +89,10 @@ class _Departments:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.by_name: dict[str, Department] = {}
-        for dept in session.scalars(select(Department).options(selectinload(Department.aliases))):
-            self._index(dept)
-
-    def _index(self, dept: Department) -> None:
-        for name in (dept.name, dept.short_name, *(a.alias for a in dept.aliases)):
-            if name:
-                self.by_name[name] = dept
+        self.names = DepartmentNames(session)
 
     def upsert(self, data: dict) -> Department:
-        dept = self.by_name.get(data["name"])
+        dept = self.names.find(data["name"])
         if dept is None:
             dept = Department(name=data["name"], aliases=[])
             self.session.add(dept)
@@ -111,16 +105,16 @@ class _Departments:
         for alias in data.get("aliases") or []:
             if alias not in known:
                 dept.aliases.append(DepartmentAlias(alias=alias))
-        self._index(dept)
+        self.names.add(dept)
         return dept
 
     def get(self, name: str | None, where: str) -> Department | None:
         if not name:
             return None
-        try:
-            return self.by_name[name]
-        except KeyError:
-            raise ServiceError(f"{where}：未知单位“{name}”，请先在 departments 中列出") from None
+        dept = self.names.find(name)
+        if dept is None:
+            raise ServiceError(f"{where}：未知单位“{name}”，请先在 departments 中列出")
+        return dept
 
 
 def load_plan(session: Session, data: dict) -> Plan:

@@ -3,25 +3,16 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.models import Department, DepartmentAlias, User
+from tracker.models import User
 from tracker.services import ServiceError
+from tracker.services.departments import find_department
 from tracker.vocab import Role
 
 MIN_PASSWORD_LENGTH = 8
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
-
-
-def find_department(session: Session, name: str) -> Department | None:
-    """A department by full name, short name or alias."""
-    return session.scalar(
-        select(Department)
-        .outerjoin(Department.aliases)
-        .where(or_(Department.name == name, Department.short_name == name, DepartmentAlias.alias == name))
-        .limit(1)
-    )
 
 
 def create_user(

@@ -93,9 +93,7 @@ def register_blueprints(app: Flask) -> None:
     def _http_error(error: HTTPException):
         db.session.rollback()
         code = error.code or 500
-        message = error.description if isinstance(error, CSRFError) else None
-        if isinstance(error, CSRFError):
-            message = "表单已过期或缺少安全令牌，请刷新页面后重试。"
+        message = "表单已过期或缺少安全令牌，请刷新页面后重试。" if isinstance(error, CSRFError) else None
         return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, "出错了"),
                                message=message), code
 

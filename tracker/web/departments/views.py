@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, StringField
 
 from tracker import progress
 from tracker.auth.permissions import requires
 from tracker.extensions import db
-from tracker.models import Department, Milestone, Project
-from tracker.models.project import project_cooperators
+from tracker.models import Department, Project
 from tracker.vocab import DepartmentKind
 from tracker.web.editing import Crud
 from tracker.web.forms import RecordForm, VocabField, length, required
-from tracker.web.projects.queries import milestone_rows
+from tracker.web.projects.queries import led_by, milestone_rows, takes_part
 
 bp = Blueprint("departments", __name__)
 
@@ -40,12 +39,11 @@ def index():
 @requires("department.view", Department, "department_id")
 def show(department: Department):
     session = db.session
-    cooperating = select(project_cooperators.c.project_id).where(project_cooperators.c.department_id == department.id)
     projects = session.scalars(
-        select(Project).where(or_(Project.lead_department_id == department.id, Project.id.in_(cooperating)))
+        select(Project).where(takes_part(department.id))
         .options(joinedload(Project.plan), joinedload(Project.lead_department)).order_by(Project.plan_id, Project.id)
     ).all()
-    own = Milestone.project_id.in_(select(Project.id).where(Project.lead_department_id == department.id))
+    own = led_by(department.id)
     return render_template(
         "departments/show.html",
         department=department,

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 
 from tracker import progress
 from tracker.auth.permissions import requires
 from tracker.extensions import db
-from tracker.models import Milestone, Project
 from tracker.vocab import Role
-from tracker.web.projects.queries import milestone_rows
+from tracker.web.projects.queries import led_by, milestone_rows
 
 bp = Blueprint("main", __name__)
 
@@ -29,7 +28,6 @@ def my_work():
     """Milestones of the projects my department leads: overdue first, then due within 30 days."""
     if current_user.department_id is None:
         return render_template("main/my_work.html", rows=[], department=None)
-    own = Milestone.project_id.in_(select(Project.id).where(Project.lead_department_id == current_user.department_id))
-    rows = milestone_rows(db.session, own, or_(progress.is_overdue(), progress.is_due_within()),
+    rows = milestone_rows(db.session, led_by(current_user.department_id), or_(progress.is_overdue(), progress.is_due_within()),
                           order_overdue_first=True)
     return render_template("main/my_work.html", rows=rows, department=current_user.department)

@@ -13,6 +13,17 @@ from tracker.models.project import project_cooperators, project_phases
 from tracker.vocab import ProjectStage, ProjectStatus
 
 
+def takes_part(department_id: int) -> ColumnElement[bool]:
+    """SQL condition on Project: the department leads it or cooperates on it."""
+    cooperating = select(project_cooperators.c.project_id).where(project_cooperators.c.department_id == department_id)
+    return or_(Project.lead_department_id == department_id, Project.id.in_(cooperating))
+
+
+def led_by(department_id: int) -> ColumnElement[bool]:
+    """SQL condition on Milestone: its project is led by the department."""
+    return Milestone.project_id.in_(select(Project.id).where(Project.lead_department_id == department_id))
+
+
 @dataclass
 class MilestoneRow:
     milestone: Milestone
@@ -54,10 +65,7 @@ class ProjectFilter:
         if self.plan_id:
             conditions.append(Project.plan_id == self.plan_id)
         if self.department_id:
-            cooperating = select(project_cooperators.c.project_id).where(
-                project_cooperators.c.department_id == self.department_id
-            )
-            conditions.append(or_(Project.lead_department_id == self.department_id, Project.id.in_(cooperating)))
+            conditions.append(takes_part(self.department_id))
         if self.status:
             conditions.append(Project.status == self.status)
         if self.stage:

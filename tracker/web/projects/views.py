@@ -10,7 +10,7 @@ from tracker import progress
 from tracker.auth.permissions import requires, visible_plans
 from tracker.extensions import db
 from tracker.models import Department, Investment, Milestone, Phase, Plan, PlanSection, Project
-from tracker.services.progress_updates import update_investment_progress, update_milestone_progress
+from tracker.services.progress_updates import update_milestone_progress
 from tracker.vocab import ProjectStage, ProjectStatus
 from tracker.web import editing
 from tracker.web.editing import Crud, next_ordinal
@@ -121,7 +121,6 @@ def investment_progress(investment: Investment):
     return editing.save_edit(
         investment, InvestmentProgressForm(), title=f"填报完成投资：{investment.project.name} · {investment.year}年",
         success_url=back, cancel_url=back,
-        apply=lambda values, version: update_investment_progress(db.session, investment, values, version),
     )
 
 
