@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 import time
 import zipfile
 
@@ -100,6 +102,71 @@ def test_sheet_declaring_the_whole_grid_costs_nothing():
     book = open_workbook(data)
     assert time.monotonic() - started < 2
     assert book.sheets["Sheet"] == [["项目编号", "项目名称"], ["1.1", "基础网络建设"]]
+
+
+FAR_CELL = _xlsx(lambda ws: (ws.append(["项目编号", "项目名称"]), ws.append(["1.1", "基础网络建设"]),
+                             ws.cell(row=1048576, column=16384, value="x")))
+
+
+def test_one_cell_at_the_far_corner_is_refused_before_any_grid_is_built(tmp_path):
+    """20 KB with a value at XFD1048576: the reader would build a 17-billion-cell grid and abort."""
+    assert len(FAR_CELL) < 20_000
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(FAR_CELL)
+    # In a child with 2 GB of address space: if the guard ever regresses, only the child dies.
+    script = ("import resource, sys, pathlib\n"
+              "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+              "from tracker.excel.reader import open_workbook, WorkbookError\n"
+              "try:\n    open_workbook(pathlib.Path(sys.argv[1]).read_bytes())\n"
+              "except WorkbookError as exc:\n    print(exc)\n")
+    started = time.monotonic()
+    child = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert "XFD1048576" in child.stdout and "超出可读取的范围" in child.stdout
+    assert time.monotonic() - started < 10
+
+
+def test_far_cell_upload_is_refused_with_a_message(session):
+    plan = make_plan(session, code="far")
+    with pytest.raises(ImportRefused, match="XFD1048576"):
+        preview_workbook(session, FAR_CELL, user=make_user(session, Role.OFFICE), plan_code=plan.code)
+
+
+def _ods(rows_xml: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
+                         '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+                         'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                         '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                         '</manifest:manifest>')
+        archive.writestr("content.xml", '<?xml version="1.0"?><office:document-content '
+                         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                         'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+                         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+                         '<office:body><office:spreadsheet><table:table table:name="表1">' + rows_xml +
+                         '</table:table></office:spreadsheet></office:body></office:document-content>')
+    return out.getvalue()
+
+
+def _ods_cell(text: str, repeat: int = 1) -> str:
+    return (f'<table:table-cell table:number-columns-repeated="{repeat}" office:value-type="string">'
+            f'<text:p>{text}</text:p></table:table-cell>')
+
+
+def test_ods_cells_repeated_to_the_far_corner_are_refused():
+    far_row = ('<table:table-row>' + _ods_cell("项目名称") + '</table:table-row>'
+               '<table:table-row table:number-rows-repeated="1048574"><table:table-cell/></table:table-row>'
+               '<table:table-row><table:table-cell table:number-columns-repeated="16383"/>' + _ods_cell("x") +
+               '</table:table-row>')
+    with pytest.raises(WorkbookError, match="超出可读取的范围"):
+        open_workbook(_ods(far_row))
+    repeated = '<table:table-row table:number-rows-repeated="1000000">' + _ods_cell("x", 300) + '</table:table-row>'
+    with pytest.raises(WorkbookError, match="超出可读取的范围"):
+        open_workbook(_ods(repeated))
+    small = '<table:table-row>' + _ods_cell("项目名称") + '</table:table-row>'
+    assert open_workbook(_ods(small)).sheets["表1"] == [["项目名称"]]
 
 
 def test_padding_of_empty_rows_stops_after_a_blank_run():

@@ -88,3 +88,24 @@ def test_0002_keeps_existing_rows_and_gives_them_a_version(scratch_url):
         version, updated_at = conn.execute(text("SELECT version, updated_at FROM plans WHERE code = 'old'")).one()
     engine.dispose()
     assert version == 1 and updated_at is not None
+
+
+def test_0004_files_existing_history_under_its_project(scratch_url):
+    migrate.upgrade(scratch_url, "0003")
+    engine = make_engine(scratch_url)
+    insert = text("INSERT INTO change_records (changed_at, source, entity, entity_id, action, field, old_value, "
+                  "new_value) VALUES (CURRENT_TIMESTAMP, 'cli', :entity, :id, :action, :field, :old, :new)")
+    with engine.begin() as conn:
+        for row in (
+            {"entity": "projects", "id": 5, "action": "insert", "field": "name", "old": None, "new": "甲"},
+            {"entity": "milestones", "id": 8, "action": "insert", "field": "project_id", "old": None, "new": "5"},
+            {"entity": "milestones", "id": 8, "action": "update", "field": "status", "old": "a", "new": "b"},
+            {"entity": "investments", "id": 8, "action": "insert", "field": "project_id", "old": None, "new": "6"},
+        ):
+            conn.execute(insert, row)
+    migrate.upgrade(scratch_url)
+    with engine.connect() as conn:
+        filed = conn.execute(text("SELECT entity, field, project_id FROM change_records ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in filed] == [("projects", "name", 5), ("milestones", "project_id", 5),
+                                         ("milestones", "status", 5), ("investments", "project_id", 6)]

@@ -36,7 +36,8 @@ EXPECT = {
                DEPT_OTHER: 403},
 }
 EXPECT["apply"] = {role: 405 for role in ROLES}  # POST only; its POST is checked as an "import" write
-WRITE_KIND = {"apply": "import"}
+EXPECT["admin_post"] = {role: 405 for role in ROLES}  # POST only; its POST is checked as an "admin" write
+WRITE_KIND = {"apply": "import", "admin_post": "admin"}
 
 # endpoint → (kind, URL arguments for one's own records, for another department's records)
 ROUTES = {
@@ -97,6 +98,7 @@ ROUTES = {
     "admin.user_create": ("admin", {}, None),
     "admin.user_edit": ("admin", {"user_id": "target_user"}, None),
     "admin.user_delete": ("admin", {"user_id": "target_user"}, None),
+    "admin.user_unlock": ("admin_post", {"user_id": "target_user"}, None),
 }
 
 # A form that would change something, for the refused-write check.

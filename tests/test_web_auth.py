@@ -26,28 +26,53 @@ def test_wrong_user_and_wrong_password_get_the_same_answer(client, session):
     assert "用户名或密码错误" in no_such_user.get_data(as_text=True)
 
 
-def test_account_is_locked_after_repeated_failures_and_count_is_in_the_database(client, session):
+def test_failures_pause_that_account_from_that_address_only(app, client, session):
     make_user(session, username="li", password=PASSWORD)
     session.commit()
+    attacker = {"REMOTE_ADDR": "10.9.9.9"}
     for _ in range(auth_service.ACCOUNT_LIMIT):
-        _post_login(client, "li", "wrong")
-    throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.key == "user:li"))
+        _post_login(client, "li", "wrong", environ_base=attacker)
+    throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.key == "user:li@10.9.9.9"))
     assert throttle.failures == auth_service.ACCOUNT_LIMIT and throttle.locked_until is not None
-    refused = _post_login(client, "li", PASSWORD)  # even the right password waits
+    refused = _post_login(client, "li", PASSWORD, environ_base=attacker)  # that address waits, right password too
     assert refused.status_code == 401
     assert "登录失败次数过多" in refused.get_data(as_text=True)
+    # The real user at their own desk signs in: nobody can lock anyone out by guessing.
+    owner = app.test_client()
+    assert _post_login(owner, "li", PASSWORD, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 302
 
 
-def test_lock_expires(session):
+def test_pauses_grow_with_each_further_failure_and_expire(session):
     user = make_user(session, username="zhao", password=PASSWORD)
     start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-    for _ in range(auth_service.ACCOUNT_LIMIT):
+    pauses = []
+    now = start
+    for _ in range(auth_service.ACCOUNT_LIMIT + 3):
         try:
-            auth_service.authenticate(session, "zhao", "wrong", "10.0.0.1", now=start)
+            auth_service.authenticate(session, "zhao", "wrong", "10.0.0.1", now=now)
         except auth_service.LoginRefused:
             pass
-    later = start + auth_service.LOCKOUT + dt.timedelta(seconds=1)
-    assert auth_service.authenticate(session, "zhao", PASSWORD, "10.0.0.1", now=later) == user
+        throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.key == "user:zhao@10.0.0.1"))
+        if throttle.locked_until is not None and throttle.locked_until > now:
+            pauses.append(throttle.locked_until - now)
+            now = throttle.locked_until + dt.timedelta(seconds=1)  # wait out the pause, then fail again
+    assert pauses == [dt.timedelta(minutes=m) for m in (1, 2, 4, 8)]
+    assert auth_service.authenticate(session, "zhao", PASSWORD, "10.0.0.1", now=now) == user
+
+
+def test_admin_lifts_a_pause(app, session, login):
+    target = make_user(session, username="sun", password=PASSWORD)
+    admin = make_user(session, role=Role.ADMIN, username="boss", password=PASSWORD)
+    session.commit()
+    for _ in range(auth_service.ACCOUNT_LIMIT):
+        _post_login(app.test_client(), "sun", "wrong")
+    assert _post_login(app.test_client(), "sun", PASSWORD).status_code == 401
+    client = login(admin)
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "暂停登录" in page and "解除限制" in page
+    assert client.post(f"/admin/users/{target.id}/unlock").status_code == 302
+    assert "暂停登录" not in client.get("/admin/users").get_data(as_text=True)
+    assert _post_login(app.test_client(), "sun", PASSWORD).status_code == 302
 
 
 def test_address_is_throttled_across_accounts(client, session):

@@ -21,12 +21,15 @@ MAX_MEMBERS = 5000
 MAX_RATIO = 200  # uncompressed / compressed, for the archive and for any large member
 MAX_ROWS = 200_000
 MAX_COLUMNS = 200
+MAX_CELLS = 5_000_000  # the grid a reader builds spans every used cell: first row/column to last
 BLANK_RUN = 500  # this many empty rows in a row end a sheet (LibreOffice pads with styled empty rows)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 CELL_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# A cell with content: <c r="XFD1048576" …>…</c> (an empty styled cell is written <c r="…" s="1"/>).
+CELL_WITH_CONTENT = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
 
 
 class WorkbookError(Exception):
@@ -88,13 +91,102 @@ def _check_zip(data: bytes, notes: list[str]) -> str:
         if "xl/vbaProject.bin" in names:
             kind = "xlsm"
             notes.append("工作簿含有宏：只读取数据，宏不会运行")
-        _check_formulas(archive, sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")))
+        sheet_members = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+        _check_extent(archive, sheet_members)
+        _check_formulas(archive, sheet_members)
         return kind
     if "content.xml" in names and "mimetype" in names and b"opendocument.spreadsheet" in archive.read("mimetype"):
+        _check_ods_extent(archive.read("content.xml"))
         return "ods"
     if "EncryptedPackage" in names:
         raise WorkbookError("工作簿设置了密码，无法读取")
     raise WorkbookError("这是压缩文件，但不是 Excel 工作簿（.xlsx/.ods）")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_extent(archive: zipfile.ZipFile, sheet_members: list[str]) -> None:
+    """Refuse a sheet whose used cells span more than the caps, before any reader builds its grid.
+
+    calamine makes one dense grid from the first used cell to the last: a 20 KB file with values at
+    A1 and XFD1048576 would ask for ~17 billion cells and kill the worker.
+    """
+    sheet_names = None
+    for member in sheet_members:
+        content = archive.read(member)
+        rows: list[int] = []
+        columns: list[int] = []
+        for letters, number in CELL_WITH_CONTENT.findall(content):
+            rows.append(int(number))
+            columns.append(_column_number(letters))
+        if not rows:
+            continue
+        height = max(rows) - min(rows) + 1
+        width = max(columns) - min(columns) + 1
+        if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
+            sheet_names = sheet_names or _sheet_names_by_member(archive)
+            far = f"{_column_letters(max(columns))}{max(rows)}"
+            raise WorkbookError(
+                f"工作表“{sheet_names.get(member, member)}”的内容一直延伸到 {far}（{height} 行 × {width} 列），"
+                f"超出可读取的范围（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）。请删除表格以外的多余内容后再导入"
+            )
+
+
+ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _check_ods_extent(content: bytes) -> None:
+    """The same caps for .ods, where one element can stand for a million repeated rows or cells."""
+    sheet, row, column, row_used = "", 0, 0, False
+    top = bottom = left = right = None
+
+    def check() -> None:
+        height, width = bottom - top + 1, right - left + 1
+        if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
+            raise WorkbookError(
+                f"工作表“{sheet}”的内容一直延伸到 {_column_letters(right)}{bottom}，超出可读取的范围"
+                f"（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）。请删除表格以外的多余内容后再导入")
+
+    for event, element in SafeET.iterparse(io.BytesIO(content), events=("start", "end"), forbid_dtd=True):
+        tag = element.tag
+        if event == "start":
+            if tag == ODS_TABLE + "table":
+                sheet, row, top, bottom, left, right = element.get(ODS_TABLE + "name", ""), 0, None, None, None, None
+            elif tag == ODS_TABLE + "table-row":
+                column, row_used = 0, False
+            continue
+        if tag in (ODS_TABLE + "table-cell", ODS_TABLE + "covered-table-cell"):
+            repeat = int(element.get(ODS_TABLE + "number-columns-repeated", "1") or 1)
+            if element.get(ODS_OFFICE + "value-type") or len(element):
+                row_used = True
+                top = row + 1 if top is None else top
+                bottom = row + 1
+                left = column + 1 if left is None else min(left, column + 1)
+                right = max(right or 0, column + repeat)
+                check()
+            column += repeat
+            element.clear()
+        elif tag == ODS_TABLE + "table-row":
+            repeat = int(element.get(ODS_TABLE + "number-rows-repeated", "1") or 1)
+            if row_used:
+                bottom = row + repeat
+                check()
+            row += repeat
+            element.clear()
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _check_formulas(archive: zipfile.ZipFile, sheet_members: list[str]) -> None:

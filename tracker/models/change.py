@@ -24,7 +24,10 @@ _NOT_RECORDED = frozenset({"id", "version", "updated_at"})
 
 class ChangeRecord(Base):
     __tablename__ = "change_records"
-    __table_args__ = (Index("ix_change_records_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_change_records_entity", "entity", "entity_id"),
+        Index("ix_change_records_project_changed", "project_id", "changed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
@@ -38,6 +41,10 @@ class ChangeRecord(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"),
                                                         index=True)
+    # The project a change belongs to (the project itself, or the one owning the milestone or
+    # investment): a project's history is one indexed range, and deleted records stay in it.
+    # No foreign key: the history outlives the project.
+    project_id: Mapped[int | None]
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,7 @@ def _rows_for(obj: Base, action: ChangeAction, context: ChangeContext, now: dt.d
         if not changes:
             changes.append((None, None, None))
     entity_id = state.identity[0] if state.identity else getattr(obj, "id")
+    project_id = entity_id if obj.__tablename__ == "projects" else state.dict.get("project_id")
     return [
         {
             "changed_at": now,
@@ -132,6 +140,7 @@ def _rows_for(obj: Base, action: ChangeAction, context: ChangeContext, now: dt.d
             "old_value": old,
             "new_value": new,
             "import_batch_id": context.import_batch_id,
+            "project_id": project_id,
         }
         for field, old, new in changes
     ]

@@ -1,4 +1,4 @@
-"""Signing in, with failed attempts throttled per account and per address (kept in the database)."""
+"""Signing in, with failed attempts throttled per (account, address) and per address, in the database."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from tracker.models import LoginThrottle, User, utcnow
 from tracker.services import ServiceError
 
-ACCOUNT_LIMIT = 5  # failures per account within the window
-ADDRESS_LIMIT = 20  # failures per address within the window (several people behind one NAT)
-WINDOW = dt.timedelta(minutes=15)
-LOCKOUT = dt.timedelta(minutes=15)
+ACCOUNT_LIMIT = 5  # failures of one account from one address before it has to wait
+ADDRESS_LIMIT = 20  # failures from one address, any accounts (several people behind one NAT)
+WINDOW = dt.timedelta(minutes=15)  # failures older than this are forgotten
+FIRST_PAUSE = dt.timedelta(minutes=1)  # the first wait; each further failure doubles it …
+MAX_PAUSE = dt.timedelta(minutes=15)  # … up to this
 
 GENERIC_FAILURE = "用户名或密码错误"
 # Checked against when the user does not exist, so a wrong name costs as long as a wrong password.
@@ -25,8 +26,21 @@ class LoginRefused(ServiceError):
     pass
 
 
+def _account_key(username: str) -> str:
+    return f"user:{username.strip().lower()[:60]}@"
+
+
 def _keys(username: str, address: str) -> tuple[str, str]:
-    return f"user:{username.strip().lower()}", f"addr:{address}"
+    """(this account from this address, this address): never the account alone, or anyone anywhere
+    could lock its owner out by typing wrong passwords."""
+    return f"{_account_key(username)}{address[:50]}", f"addr:{address[:50]}"
+
+
+def pause_after(failures: int, limit: int) -> dt.timedelta | None:
+    """How long to wait after `failures` within the window: none below `limit`, then growing."""
+    if failures < limit:
+        return None
+    return min(FIRST_PAUSE * 2 ** min(failures - limit, 10), MAX_PAUSE)
 
 
 def authenticate(session: Session, username: str, password: str, address: str,
@@ -63,15 +77,34 @@ def _count_failure(session: Session, key: str, limit: int, now: dt.datetime) -> 
             return
         except IntegrityError:  # another worker counted the first failure at the same moment
             throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
-    if now - throttle.window_started_at > WINDOW:
+    if now - throttle.window_started_at > WINDOW and not (throttle.locked_until and throttle.locked_until > now):
         throttle.failures, throttle.window_started_at, throttle.locked_until = 1, now, None
     else:
         session.execute(update(LoginThrottle).where(LoginThrottle.id == throttle.id)
                         .values(failures=LoginThrottle.failures + 1))
         session.refresh(throttle)
-        if throttle.failures >= limit:
-            throttle.locked_until = now + LOCKOUT
+        pause = pause_after(throttle.failures, limit)
+        if pause is not None:
+            throttle.locked_until = now + pause
     session.flush()
+
+
+def locked_accounts(session: Session, now: dt.datetime | None = None) -> dict[str, list[str]]:
+    """Lower-cased user name → addresses from which that account is waiting now (the admin's list)."""
+    locked: dict[str, list[str]] = {}
+    for key in session.scalars(select(LoginThrottle.key).where(
+            LoginThrottle.key.startswith("user:"), LoginThrottle.locked_until > (now or utcnow()))):
+        name, _, address = key.removeprefix("user:").partition("@")
+        locked.setdefault(name, []).append(address)
+    return locked
+
+
+def unlock_user(session: Session, user: User) -> int:
+    """Forget every failed sign-in of `user` from any address (the admin's 解除锁定)."""
+    result = session.execute(delete(LoginThrottle).where(
+        LoginThrottle.key.startswith(_account_key(user.username), autoescape=True)))
+    session.flush()
+    return result.rowcount
 
 
 def change_password(session: Session, user: User, current: str, new: str, confirm: str) -> None:

@@ -12,6 +12,13 @@ from tracker.models import PlanSection
 from tracker.services import ServiceError
 
 
+class MissingVersion(ServiceError):
+    """An edit that does not say which version it was made on: it could overwrite a newer save."""
+
+    def __init__(self) -> None:
+        super().__init__("保存失败：表单缺少版本号（页面可能已过期或不完整）。请刷新页面后重新填写，未保存任何内容。")
+
+
 class EditConflict(ServiceError):
     """Someone else saved the record after this edit was loaded; nothing was written."""
 
@@ -83,8 +90,14 @@ def save_record(session: Session, obj: Any) -> None:
 
 
 def update_record(session: Session, obj: Any, values: dict[str, Any], expected_version: int | None) -> None:
-    """Apply `values` to `obj` if it is still at `expected_version`; flushes, never commits."""
-    if expected_version is not None and obj.version != expected_version:
+    """Apply `values` to `obj` if it is still at `expected_version`; flushes, never commits.
+
+    An edit without a version is refused, never applied: failing open would let a stale page
+    overwrite a newer save.
+    """
+    if expected_version is None:
+        raise MissingVersion()
+    if obj.version != expected_version:
         raise EditConflict()
     for name, value in values.items():
         if getattr(obj, name) != value:

@@ -6,7 +6,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.models import User
+from tracker.models import Department, User
 from tracker.services import ServiceError
 from tracker.services.departments import find_department
 from tracker.vocab import Role
@@ -22,21 +22,22 @@ def create_user(
     role: str,
     password: str,
     display_name: str | None = None,
-    department: str | None = None,
+    department: Department | str | None = None,
 ) -> User:
+    """A new account; `department` is a Department (web form) or any of its names (CLI)."""
     if not _USERNAME.match(username):
         raise ServiceError("用户名只能包含字母、数字和 _ . -，长度 2–50", "username")
     role_member = Role.from_text(role)
     if role_member is None:
         choices = "、".join(f"{r.value}（{r.label}）" for r in Role)
         raise ServiceError(f"未知角色“{role}”，可选：{choices}", "role")
-    dept = None
-    if department:
+    dept = department if isinstance(department, Department) else None
+    if isinstance(department, str) and department:
         dept = find_department(session, department)
         if dept is None:
-            raise ServiceError(f"未知单位“{department}”", "department")
+            raise ServiceError(f"未知单位“{department}”", "department_id")
     if role_member is Role.DEPARTMENT and dept is None:
-        raise ServiceError("部门用户必须指定所属单位（--department）", "department")
+        raise ServiceError("部门用户必须指定所属单位（--department）", "department_id")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError(f"密码至少 {MIN_PASSWORD_LENGTH} 位", "password")
     if session.scalar(select(User.id).where(User.username == username)) is not None:

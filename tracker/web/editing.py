@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from tracker.auth.permissions import requires
 from tracker.extensions import db
 from tracker.services import ServiceError
-from tracker.services.records import EditConflict, delete_record, save_record, update_record
+from tracker.services.records import EditConflict, MissingVersion, delete_record, save_record, update_record
 from tracker.web.forms import ChineseForm, RecordForm
 
 FORM_TEMPLATE = "editing/form.html"
@@ -55,6 +55,10 @@ def save_edit(obj: Any, form: RecordForm, *, title: str, success_url: str, cance
             db.session.commit()
             flash(f"已保存：{obj}", "success")
             return redirect(success_url)
+        except MissingVersion as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            status = 400
         except EditConflict as exc:
             db.session.rollback()
             db.session.refresh(obj)

@@ -1,6 +1,7 @@
 """Form fields that read values as people type them (through tracker.parse) and the record form base."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -178,7 +179,7 @@ class RecordForm(ChineseForm):
         return True
 
     def expected_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        return int(self.version.data) if re.fullmatch(r"[0-9]{1,9}", self.version.data or "") else None
 
     def display(self, name: str, value) -> str:
         """A stored value as the form shows it (for the conflict table)."""

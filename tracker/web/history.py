@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import datetime as dt
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.models import ChangeRecord, Department, Investment, Milestone, Plan, PlanSection, Project, User
@@ -44,19 +44,16 @@ class HistoryEntry:
 
 
 def project_history(session: Session, project_id: int, limit: int = 300) -> list[HistoryEntry]:
-    """Changes of a project and of its milestones and investments (deleted ones included); 2 queries."""
-    belongs = select(ChangeRecord.entity_id).where(
-        ChangeRecord.field == "project_id",
-        or_(ChangeRecord.new_value == str(project_id), ChangeRecord.old_value == str(project_id)),
-    )
+    """Changes of a project and of its milestones and investments (deleted ones included); 2 queries.
+
+    Every change record carries the project it belongs to (models/change.py), so this is one range
+    of the (project_id, changed_at) index, whatever the size of the history table.
+    """
     query = (
         select(ChangeRecord, User.display_name)
         .outerjoin(User, User.id == ChangeRecord.user_id)
-        .where(or_(
-            and_(ChangeRecord.entity == "projects", ChangeRecord.entity_id == project_id),
-            and_(ChangeRecord.entity.in_(("milestones", "investments")),
-                 ChangeRecord.entity_id.in_(belongs.where(ChangeRecord.entity.in_(("milestones", "investments"))))),
-        ))
+        .where(ChangeRecord.project_id == project_id,
+               ChangeRecord.entity.in_(("projects", "milestones", "investments")))
         .order_by(ChangeRecord.changed_at.desc(), ChangeRecord.id.desc())
         .limit(limit)
     )

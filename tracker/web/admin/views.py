@@ -8,13 +8,14 @@ from wtforms.validators import Optional
 
 from tracker.auth.permissions import requires
 from tracker.extensions import db
-from tracker.models import ChangeRecord, User
+from tracker.models import ChangeRecord, Department, User
 from tracker.services import ServiceError
+from tracker.services.auth import locked_accounts, unlock_user
 from tracker.services.records import update_record
 from tracker.services.users import MIN_PASSWORD_LENGTH, create_user
 from tracker.vocab import Role
 from tracker.web.editing import confirm_delete, save_edit, save_new
-from tracker.web.forms import DepartmentField, RecordForm, VocabField, length, required
+from tracker.web.forms import ChineseForm, DepartmentField, RecordForm, VocabField, length, required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -44,7 +45,22 @@ class UserForm(RecordForm):
 @requires("user.manage")
 def users():
     rows = db.session.scalars(select(User).order_by(User.role, User.username)).all()
-    return render_template("admin/users.html", users=rows)
+    return render_template("admin/users.html", users=rows, locked=locked_accounts(db.session), form=UnlockForm())
+
+
+class UnlockForm(ChineseForm):
+    pass
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@requires("user.manage", User, "user_id")
+def user_unlock(user: User):
+    """Let a user whose sign-ins are paused (after wrong passwords) try again at once, from anywhere."""
+    if UnlockForm().validate_on_submit():
+        unlock_user(db.session, user)
+        db.session.commit()
+        flash(f"已解除 {user.username} 的登录限制", "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -55,9 +71,10 @@ def user_create():
     def build(values):
         if not form.password.data:
             raise ServiceError("新建用户必须设置密码", "password")
+        department = db.session.get(Department, values["department_id"]) if values["department_id"] else None
         user = create_user(db.session, username=form.username.data.strip(), role=values["role"].value,
-                           password=form.password.data, display_name=values["display_name"])
-        user.department_id = values["department_id"]
+                           password=form.password.data, display_name=values["display_name"],
+                           department=department)
         user.active = values["active"]
         return user
 

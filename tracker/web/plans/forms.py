@@ -16,6 +16,11 @@ def _ordinal(label: str = "序号") -> IntegerField:
     return IntegerField(label, validators=[required(), NumberRange(min=1, message="序号从 1 开始")])
 
 
+def _sort_key(label: str = "排序") -> IntegerField:
+    """A sort position; 0 (the default of records made without one) is a valid position."""
+    return IntegerField(label, validators=[InputRequired(message="此项必填"), NumberRange(min=0, message="不能为负数")])
+
+
 class PlanForm(RecordForm):
     model_fields = ("code", "name", "region", "issuing_body", "start_year", "end_year", "description")
     code = StringField("代码", validators=[required(), length(32)], description="简短英文或拼音，如 szwz")
@@ -61,14 +66,14 @@ class SectionForm(RecordForm):
     parent_id = SelectField("上级", coerce=_int_or_none)
     code = StringField("编号", validators=[Optional(), length(32)], description="按原文，如 1.1、（一）")
     title = StringField("名称", validators=[required(), length(200)])
-    ordinal = _ordinal("排序")
+    ordinal = _sort_key()
     description = TextAreaField("说明")
 
 
 class IndicatorForm(RecordForm):
     model_fields = ("ordinal", "name", "unit", "baseline_value", "baseline_year", "target_value", "target_year",
                     "target_text")
-    ordinal = _ordinal("排序")
+    ordinal = _sort_key()
     name = StringField("指标", validators=[required(), length(200)])
     unit = StringField("单位", validators=[Optional(), length(20)])
     baseline_value = NumberField("基期值")
