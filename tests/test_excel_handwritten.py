@@ -7,7 +7,7 @@ import openpyxl
 from sqlalchemy import select
 
 from tests.factories import make_user
-from tracker.excel.importer import preview_workbook
+from tracker.services.imports import preview_workbook
 from tracker.models import Plan
 from tracker.services.seeding import seed
 from tracker.vocab import Role
@@ -43,7 +43,7 @@ def test_handwritten_office_layout(session):
     assert not preview.from_tracker
     by_row = {r.row: r for r in preview.rows}
     understood = by_row[6]
-    assert understood.outcome == "changed" and understood.key == "基础网络建设"
+    assert understood.outcome == "changed" and understood.key == "1.1"  # found by (名称, 牵头单位)
     assert {(c.field, c.old, c.new, c.cell) for c in understood.changes} == {
         ("total_budget", "1200.00", "1300.00", "2026年进度!D6"),
         ("remarks", None, "按计划推进", "2026年进度!I6"),

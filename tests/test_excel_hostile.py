@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from tests.excel_helpers import libreoffice_resave
 from tests.factories import make_plan, make_user
 from tracker.excel import reader
-from tracker.excel.importer import ImportRefused, preview_workbook
+from tracker.services.imports import ImportRefused, preview_workbook
 from tracker.excel.reader import WorkbookError, open_workbook
 from tracker.models import ImportBatch
 from tracker.vocab import Role

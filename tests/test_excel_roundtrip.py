@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.excel_helpers import edit, export_bytes, find_row, libreoffice_resave
 from tests.factories import make_user
 from tracker.excel import columns as C
-from tracker.excel.importer import ImportRefused, apply_preview, preview_workbook
+from tracker.services.imports import ImportRefused, apply_preview, preview_workbook
 from tracker.models import ChangeRecord, Department, ImportBatch, Milestone, Plan, Project
 from tracker.services import ServiceError
 from tracker.services.imports import StalePreview, commit_import, stage_import

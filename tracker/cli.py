@@ -14,7 +14,6 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from tracker import migrate
 from tracker.extensions import db
 from tracker.models import Phase, Plan, Project, set_change_context
-from tracker.excel.importer import OUTCOME_LABELS
 from tracker.parse import ParseError
 from tracker.services import ServiceError
 from tracker.services.seeding import SeedReport, seed
@@ -182,7 +181,7 @@ def import_xlsx_command(file, dry_run, username, plan_code, apply_valid, report_
     from pathlib import Path
 
     from tracker.models import User
-    from tracker.services.imports import commit_import, stage_import
+    from tracker.services.imports import OUTCOME_LABELS, PROBLEM_LIMIT, commit_import, stage_import
 
     session = db.session
     set_change_context(session, ChangeSource.IMPORT)
@@ -201,10 +200,11 @@ def import_xlsx_command(file, dry_run, username, plan_code, apply_valid, report_
     click.echo("、".join(f"{label} {counts[key]}" for key, label in OUTCOME_LABELS.items()))
     for note in preview.notes:
         click.echo(note)
-    for row in preview.rows:
-        if row.outcome in ("error", "conflict"):
-            for message in row.messages:
-                click.echo(f"  [{OUTCOME_LABELS[row.outcome]}] {message}")
+    problems = preview.problems
+    for line in problems[:PROBLEM_LIMIT]:
+        click.echo(f"  {line}")
+    if len(problems) > PROBLEM_LIMIT:
+        click.echo(f"  另有 {len(problems) - PROBLEM_LIMIT} 条，见 --report-json")
     applied = False
     if dry_run:
         session.rollback()
@@ -219,7 +219,8 @@ def import_xlsx_command(file, dry_run, username, plan_code, apply_valid, report_
             click.echo(str(exc), err=True)
     if report_json:
         report = {"file": Path(file).name, "plan": preview.plan.code, "applied": applied, "counts": counts,
-                  "notes": preview.notes, "rows": [row.as_dict() for row in preview.rows]}
+                  "notes": preview.notes, "sheets": preview.sheets, "columns": preview.columns,
+                  "rows": [row.report() for row in preview.rows]}
         Path(report_json).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     ok = applied or (dry_run and not preview.blocked)
     raise SystemExit(0 if ok else 1)

@@ -61,8 +61,8 @@ class ProjectStage(Vocab):
 
 class ProjectStatus(Vocab):
     NOT_STARTED = "not_started", "未开工", "未开始"
-    IN_PROGRESS = "in_progress", "在建", "建设中", "进行中", "实施中"
-    COMPLETED = "completed", "已完工", "完工", "完成", "已完成", "建成", "已建成"
+    IN_PROGRESS = "in_progress", "在建", "建设中", "进行中", "实施中", "已开工", "开工", "续建中"
+    COMPLETED = "completed", "已完工", "完工", "完成", "已完成", "建成", "已建成", "已竣工", "竣工"
     SUSPENDED = "suspended", "暂缓", "缓建", "暂停"
     CANCELLED = "cancelled", "取消", "已取消"
 
@@ -107,3 +107,13 @@ class ImportStatus(Vocab):
     PREVIEWED = "previewed", "已预览"
     APPLIED = "applied", "已导入"
     REFUSED = "refused", "未导入"
+
+
+class DatePrecision(Vocab):
+    """How precisely a date was written: '2007年6月' is a month, not the 30th of June."""
+
+    DAY = "day", "日"
+    MONTH = "month", "月"
+    QUARTER = "quarter", "季度"
+    HALF = "half", "半年"
+    YEAR = "year", "年"

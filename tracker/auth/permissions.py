@@ -104,6 +104,43 @@ RULES: dict[str, dict[Role, Callable[[User, Any], bool]]] = {
 }
 
 
+# Which fields of a record each kind of user may change — on a form, a quick update, in a workbook.
+OFFICE_FIELDS: dict[type, frozenset[str]] = {
+    Project: frozenset({"section_id", "code", "name", "content", "lead_department_id", "cooperators", "phases",
+                        "goals", "nature", "stage", "funding_source", "planned_start_on", "planned_start_precision",
+                        "planned_end_on", "planned_end_precision", "total_budget", "status", "progress_note",
+                        "issues", "contact", "remarks"}),
+    Milestone: frozenset({"ordinal", "name", "planned_on", "planned_precision", "actual_on", "actual_precision",
+                          "status", "weight", "note"}),
+    Investment: frozenset({"year", "planned_amount", "completed_amount", "funding_source"}),
+}
+# A department reports on the projects it leads: progress, not the plan.
+DEPARTMENT_FIELDS: dict[type, frozenset[str]] = {
+    Project: frozenset({"status", "progress_note", "issues", "remarks"}),
+    Milestone: frozenset({"status", "actual_on", "actual_precision", "note"}),
+    Investment: frozenset({"completed_amount"}),
+}
+
+
+def editable_fields(user: Any, obj: Any) -> frozenset[str]:
+    """The fields of `obj` (a record, or a model class for a new one) that `user` may change.
+
+    `user` None is the command line, which acts for the office. A record read as a plain row
+    says which model it stands for in `__model__`.
+    """
+    model = obj if isinstance(obj, type) else getattr(obj, "__model__", type(obj))
+    if user is None or user.role in (Role.ADMIN, Role.OFFICE):
+        return OFFICE_FIELDS.get(model, frozenset())
+    if user.role is Role.DEPARTMENT and not isinstance(obj, type) and leads_project(user, obj):
+        return DEPARTMENT_FIELDS.get(model, frozenset())
+    return frozenset()
+
+
+def may_create(user: Any, model: type) -> bool:
+    """New projects, milestones and investment years come from the office (forms or workbooks)."""
+    return user is None or user.role in (Role.ADMIN, Role.OFFICE)
+
+
 def can(user: Any, action: str, obj: Any = None) -> bool:
     if action == PUBLIC:
         return True

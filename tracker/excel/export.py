@@ -23,11 +23,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.auth.permissions import DEPARTMENT_FIELDS
 from tracker.excel import columns as C
 from tracker.excel.cells import safe_text
 from tracker.models import Department, Investment, Milestone, Phase, PhaseGoal, Plan, PlanSection, Project
 from tracker.models.project import goal_projects, project_cooperators, project_phases
-from tracker.vocab import MilestoneStatus, ProjectStatus, Vocab
+from tracker.parse import format_date
+from tracker.vocab import DatePrecision, MilestoneStatus, ProjectStatus, Vocab
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: "you may write here"
@@ -99,6 +101,13 @@ class _Styles:
         return cell
 
 
+def _as_written(date: dt.date | None, precision) -> Any:
+    """A date cell as it was written: a real date, or text such as 2007年6月 when only the month was given."""
+    if date is None or precision in (None, DatePrecision.DAY):
+        return date
+    return format_date(date, precision)
+
+
 def _display(value: Any) -> Any:
     """A model value as a cell value."""
     if isinstance(value, Vocab):
@@ -156,9 +165,19 @@ def _status_validation(ws, vocab: type[Vocab], column_index: int, first_row: int
     ws.data_validations.append(validation)
 
 
-def _editable(column: C.Column, department: Department | None) -> bool:
-    """Cells unlocked and tinted: only in a department's workbook, where the rest is locked."""
-    return department is not None and column.edit is C.Edit.DEPARTMENT
+# Column keys of the workbook → the record fields they hold, for the one rule of who edits what.
+_COLUMN_FIELDS = {"lead_department": "lead_department_id", "planned_amount": "planned_amount"}
+
+
+def _editable(column: C.Column, department: Department | None, model: type | None = None) -> bool:
+    """Cells unlocked and tinted: only in a department's workbook (the rest is locked), and only
+    those the department may change (auth.permissions.DEPARTMENT_FIELDS)."""
+    if department is None:
+        return False
+    if model is None:
+        model = Investment if column in (C.INVESTMENT_PLANNED, C.INVESTMENT_COMPLETED) else (
+            Milestone if column in C.MILESTONE_COLUMNS else Project)
+    return _COLUMN_FIELDS.get(column.key, column.key) in DEPARTMENT_FIELDS[model]
 
 
 def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today: dt.date | None = None) -> None:
@@ -175,6 +194,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     projects = session.execute(
         select(Project.id, Project.version, Project.code, Project.name, Project.section_id, Project.content,
                Department.name.label("lead"), Project.nature, Project.planned_start_on, Project.planned_end_on,
+               Project.planned_start_precision, Project.planned_end_precision,
                Project.funding_source, Project.total_budget, Project.status, Project.progress_note, Project.issues,
                Project.contact, Project.remarks)
         .outerjoin(Department, Department.id == Project.lead_department_id)
@@ -280,7 +300,8 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
                 if row.section_id in sections else None, "phases": "、".join(phase_names.get(row.id, [])) or None,
                 "content": row.content, "lead_department": row.lead,
                 "cooperators": "、".join(cooperators.get(row.id, [])) or None, "nature": row.nature,
-                "planned_start_on": row.planned_start_on, "planned_end_on": row.planned_end_on,
+                "planned_start_on": _as_written(row.planned_start_on, row.planned_start_precision),
+                "planned_end_on": _as_written(row.planned_end_on, row.planned_end_precision),
                 "funding_source": row.funding_source, "total_budget": row.total_budget, "year_planned": year_planned,
                 "completed_total": done, "completion_rate": rate, "status": row.status,
                 "progress_note": row.progress_note, "issues": row.issues, "contact": row.contact,
@@ -309,7 +330,8 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     ws.append([styles.cell(c.header, header=True) for c in mcols])
     milestone_rows = session.execute(
         select(Milestone.id, Milestone.version, Project.code, Project.name.label("project_name"), Milestone.ordinal,
-               Milestone.name, Milestone.planned_on, Milestone.actual_on, Milestone.status, Milestone.note)
+               Milestone.name, Milestone.planned_on, Milestone.planned_precision, Milestone.actual_on,
+               Milestone.actual_precision, Milestone.status, Milestone.note)
         .join(Project, Project.id == Milestone.project_id)
         .where(*project_filter).order_by(Project.id, Milestone.ordinal)
         .execution_options(yield_per=5000)
@@ -318,7 +340,8 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     for m in milestone_rows:
         row_number += 1
         values = {"project_code": m.code, "project_name": m.project_name, "ordinal": m.ordinal, "name": m.name,
-                  "planned_on": m.planned_on, "actual_on": m.actual_on, "status": m.status, "note": m.note}
+                  "planned_on": _as_written(m.planned_on, m.planned_precision),
+                  "actual_on": _as_written(m.actual_on, m.actual_precision), "status": m.status, "note": m.note}
         ws.append([styles.cell(_display(values[c.key]), kind=c.kind, editable=_editable(c, department))
                    for c in mcols])
         meta_rows.append([C.MILESTONES_SHEET, row_number, "milestone", m.id, m.version, f"{m.code}#{m.ordinal}"])

@@ -41,6 +41,8 @@ class Workbook:
     kind: str  # xlsx, xlsm, xls, ods
     sheets: dict[str, list[list]]  # name → rows of raw values (trailing blank rows dropped)
     hidden: set[str] = field(default_factory=set)
+    # name → merged ranges ((first row, first column), (last row, last column)), 0-based, inclusive
+    merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -61,14 +63,26 @@ def open_workbook(data: bytes, filename: str = "") -> Workbook:
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         hidden = {m.name for m in book.sheets_metadata if str(m.visible).lower().endswith("hidden")}
-        sheets = {name: _read_rows(book.get_sheet_by_name(name)) for name in book.sheet_names}
+        sheets, merged = {}, {}
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            sheets[name] = _read_rows(sheet)
+            merged[name] = _merged_ranges(sheet)
     except python_calamine.PasswordError:
         raise WorkbookError("工作簿设置了密码，无法读取。请取消密码后再导入") from None
     except WorkbookError:
         raise
     except Exception as exc:  # calamine's own errors: broken XML, truncated streams …
         raise WorkbookError(f"文件内容已损坏，无法读取（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
-    return Workbook(kind=kind, sheets=sheets, hidden=hidden, notes=notes)
+    return Workbook(kind=kind, sheets=sheets, hidden=hidden, notes=notes, merged=merged)
+
+
+def _merged_ranges(sheet) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    try:
+        ranges = sheet.merged_cell_ranges or []
+    except Exception:  # not every format reports merges (.ods): its cells then read as written
+        return []
+    return [((r0, c0), (r1, c1)) for (r0, c0), (r1, c1) in ranges][:10_000]
 
 
 def _check_zip(data: bytes, notes: list[str]) -> str:

@@ -74,11 +74,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def vocab_type(vocab: type[Vocab]) -> Enum:
-    """A VARCHAR holding the vocabulary's values, with a CHECK constraint listing them."""
+def vocab_type(vocab: type[Vocab], name: str | None = None) -> Enum:
+    """A VARCHAR holding the vocabulary's values, with a CHECK constraint listing them.
+
+    `name` names the constraint when one table has two columns of the same vocabulary.
+    """
     return Enum(
         vocab,
-        name=_snake(vocab.__name__),
+        name=name or _snake(vocab.__name__),
         native_enum=False,
         create_constraint=True,
         length=32,

@@ -22,6 +22,9 @@ class Department(Versioned, Base):
         vocab_type(DepartmentKind), default=DepartmentKind.CITY, server_default=DepartmentKind.CITY.value
     )
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The city or county it belongs to, as plans name theirs (Plan.region): 市财政局 of a 温岭
+    # workbook is 温岭's, never 温州's. None: not tied to one region (matched in every plan).
+    region: Mapped[str | None] = mapped_column(String(100), index=True)
 
     aliases: Mapped[list[DepartmentAlias]] = relationship(
         back_populates="department", cascade="all, delete-orphan", order_by="DepartmentAlias.alias"

@@ -33,6 +33,10 @@ class ImportBatch(Base):
     seen_versions: Mapped[dict] = mapped_column(JSON, default=dict)
     applied_at: Mapped[dt.datetime | None]
     applied_rows: Mapped[str | None] = mapped_column(String(20))  # "all" or "valid"
+    # The preview as shown (services/imports.py): every row's outcome and changes, every sheet's and
+    # column's line. 确认导入 applies exactly this, so the file is parsed once per upload.
+    preview: Mapped[dict | None] = mapped_column(JSON)
+    applied_count: Mapped[int | None]
 
     user: Mapped[User | None] = relationship()
     plan: Mapped[Plan | None] = relationship()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.models.base import Base, Versioned, vocab_type
 from tracker.models.department import Department
 from tracker.models.plan import Phase, PhaseGoal, Plan, PlanSection
-from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStage, ProjectStatus
+from tracker.vocab import DatePrecision, FundingSource, MilestoneStatus, ProjectNature, ProjectStage, ProjectStatus
 
 project_phases = Table(
     "project_phases",
@@ -61,6 +61,9 @@ class Project(Versioned, Base):
     status: Mapped[ProjectStatus | None] = mapped_column(vocab_type(ProjectStatus))
     planned_start_on: Mapped[dt.date | None]
     planned_end_on: Mapped[dt.date | None]
+    # How the dates were written (None: a day). '2007年6月' starts on the 1st and ends on the 30th.
+    planned_start_precision: Mapped[DatePrecision | None] = mapped_column(vocab_type(DatePrecision, "planned_start_precision"))
+    planned_end_precision: Mapped[DatePrecision | None] = mapped_column(vocab_type(DatePrecision, "planned_end_precision"))
     total_budget: Mapped[Decimal | None]
     funding_source: Mapped[FundingSource | None] = mapped_column(vocab_type(FundingSource))
     contact: Mapped[str | None] = mapped_column(String(100))
@@ -103,6 +106,8 @@ class Milestone(Versioned, Base):
     name: Mapped[str]
     planned_on: Mapped[dt.date | None] = mapped_column(index=True)
     actual_on: Mapped[dt.date | None]
+    planned_precision: Mapped[DatePrecision | None] = mapped_column(vocab_type(DatePrecision, "planned_precision"))
+    actual_precision: Mapped[DatePrecision | None] = mapped_column(vocab_type(DatePrecision, "actual_precision"))
     status: Mapped[MilestoneStatus] = mapped_column(
         vocab_type(MilestoneStatus),
         default=MilestoneStatus.NOT_STARTED,

@@ -91,7 +91,7 @@ class _Departments:
         self.session = session
         self.names = DepartmentNames(session)
 
-    def upsert(self, data: dict) -> Department:
+    def upsert(self, data: dict, region: str | None = None) -> Department:
         dept = self.names.find(data["name"])
         if dept is None:
             dept = Department(name=data["name"], aliases=[])
@@ -100,6 +100,7 @@ class _Departments:
             dept,
             short_name=data.get("short_name"),
             kind=_vocab(DepartmentKind, data.get("kind"), f"单位 {data['name']}") or DepartmentKind.CITY,
+            region=data.get("region", region),
         )
         known = {a.alias for a in dept.aliases}
         for alias in data.get("aliases") or []:
@@ -121,7 +122,7 @@ def load_plan(session: Session, data: dict) -> Plan:
     """Create or update one plan from its seed data."""
     departments = _Departments(session)
     for dept in data.get("departments") or []:
-        departments.upsert(dept)
+        departments.upsert(dept, data["plan"].get("region"))
 
     info = data["plan"]
     plan = session.scalar(
@@ -335,7 +336,7 @@ def load_demo(session: Session, data: dict) -> list[dict]:
     """Demo-only additions (users, sample owners, milestones, investments) on top of the seed plans."""
     departments = _Departments(session)
     for dept in data.get("departments") or []:
-        departments.upsert(dept)
+        departments.upsert(dept, data["plan"].get("region"))
     for item in data.get("projects") or []:
         project = session.scalar(
             select(Project).join(Project.plan).where(Plan.code == item["plan"], Project.code == str(item["code"]))

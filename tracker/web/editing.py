@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask_login import current_user
 from sqlalchemy import func, select
 
-from tracker.auth.permissions import requires
+from tracker.auth.permissions import OFFICE_FIELDS, editable_fields, requires
 from tracker.extensions import db
 from tracker.services import ServiceError
 from tracker.services.records import EditConflict, MissingVersion, delete_record, save_record, update_record
@@ -44,6 +45,8 @@ def save_edit(obj: Any, form: RecordForm, *, title: str, success_url: str, cance
     `apply(values, expected_version)` is the service that saves; by default update_record.
     """
     apply = apply or (lambda values, version: update_record(db.session, obj, values, version))
+    if type(obj) in OFFICE_FIELDS and not set(form.model_fields) <= editable_fields(current_user, obj):
+        abort(403)  # the one rule for who may change which fields, whatever the form offers
     status = 200
     conflict = None
     if request.method == "GET":

@@ -11,7 +11,7 @@ from wtforms import SelectField
 
 from tracker.auth.permissions import requires, visible_plans
 from tracker.excel.export import ExportScope, export_workbook
-from tracker.excel.importer import OUTCOME_LABELS
+from tracker.services.imports import OUTCOME_LABELS
 from tracker.excel.reader import MAX_UPLOAD_BYTES
 from tracker.excel.rejects import rejected_rows_workbook
 from tracker.extensions import db

@@ -1,0 +1,510 @@
+"""A workbook as typed rows: what each sheet holds, where its header is, what every column and row is.
+
+This module reads and never touches the database. It works for tracker's own export and for
+workbooks people lay out themselves: titles above the header, 单位：元 / 万元 / 亿元, two-level
+headers, merged cells, 序号 group headings, 合计 and 小计 rows, notes and signatures, 栏次 rows,
+月报 columns. Every non-blank row becomes a data row or a skipped row with its reason; every
+column gets a line saying what it was read as, or why it was not imported.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from tracker.excel import cells
+from tracker.excel import columns as C
+from tracker.excel.reader import MAX_COLUMNS, Workbook
+from tracker.parse import ParseError, parse_amount, parse_date_range, parse_date_value
+from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStatus
+
+PROJECTS, MILESTONES, INVESTMENTS = "projects", "milestones", "investments"
+KIND_LABELS = {PROJECTS: "项目", MILESTONES: "里程碑", INVESTMENTS: "年度投资"}
+HEADER_SCAN_ROWS = 25
+
+UNIT_FACTORS = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10000)}
+_TITLE_UNIT = re.compile(r"单位\s*[：:]\s*(万元|亿元|元)")
+_HEADER_UNIT = re.compile(r"[（(]\s*(?:单位[：:])?\s*(万元|亿元|元)\s*[)）]")
+_YEAR = re.compile(r"(19[5-9]\d|20\d\d)\s*年")
+_YEAR_HEADER = re.compile(r"^((?:19|20)\d\d)年?度?$")
+_YEAR_AMOUNT_HEADER = re.compile(r"^((?:19|20)\d\d)年?度?(计划投资|投资计划|计划|完成投资|实际完成投资|实际完成|完成)$")
+# 月报 / 季报 columns: read by the reporting cycle, never into another field.
+_PERIOD = re.compile(r"^\d{1,2}月|^\d{1,2}[-—~至]\d{1,2}月|第?[一二三四1-4]季度|^本月|^本期|^上月|^自元月|"
+                     r"^截至|^截止|序时进度|^\d{1,2}月份|^[一二三四]季")
+_GROUP_HEADING = re.compile(r"^[（(]?[一二三四五六七八九十百]+[)）]?[、.．,，]")
+_GROUP_NUMBER_ONLY = re.compile(r"^[（(]?[一二三四五六七八九十百]+[)）]?[、.．]?$")
+_COLUMN_INDEX_CELL = re.compile(r"^(栏次|[甲乙丙丁戊己庚辛壬癸]|\d{1,2}|\d{1,2}\s*[=＝].*)$")
+_MARKERS = re.compile(r"[☆★※*＊]")
+
+
+@dataclass
+class Cell:
+    value: Any
+    ref: str
+    error: str | None = None
+
+
+@dataclass
+class Row:
+    number: int  # as Excel numbers rows
+    skip: str | None = None  # why this is not a data row
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+    def value(self, key: str) -> Any:
+        cell = self.cells.get(key)
+        return None if cell is None or cell.error else cell.value
+
+    def ref(self, key: str) -> str | None:
+        cell = self.cells.get(key)
+        return cell.ref if cell else None
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{c.ref}：{c.error}" for c in self.cells.values() if c.error]
+
+
+@dataclass
+class ColumnLine:
+    letter: str
+    header: str
+    read_as: str | None = None  # a field label
+    why: str | None = None  # not imported because …
+
+    def text(self) -> str:
+        head = f"{self.letter}列“{self.header}”" if self.header else f"{self.letter}列（无表头）"
+        return f"{head}：读作“{self.read_as}”" if self.read_as else f"{head}：未导入（{self.why}）"
+
+
+@dataclass
+class SheetData:
+    name: str
+    kind: str | None  # PROJECTS / MILESTONES / INVESTMENTS, or None when not imported
+    why: str = ""  # for a sheet not imported
+    rows: list[Row] = field(default_factory=list)
+    columns: list[ColumnLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)  # years of plan@Y / done@Y columns
+
+    def line(self) -> str:
+        if self.kind:
+            return f"工作表“{self.name}”：读作{KIND_LABELS[self.kind]}（{len(self.data_rows)} 行数据）"
+        return f"工作表“{self.name}”：未导入（{self.why}）"
+
+    @property
+    def data_rows(self) -> list[Row]:
+        return [r for r in self.rows if r.skip is None]
+
+
+@dataclass
+class Meta:
+    """The hidden _tracker sheet of tracker's own export: the plan, the department, each row's record."""
+
+    plan_code: str | None
+    department: str | None
+    by_key: dict[tuple[str, str], tuple[str, int, int]]  # (sheet, key) → (entity, id, version)
+
+
+def read_meta(rows: list[list] | None) -> Meta | None:
+    if not rows:
+        return None
+    values = {cells.read_text(r[0]): cells.read_text(r[1]) if len(r) > 1 else None for r in rows[:6] if r}
+    if values.get("format") != C.FORMAT_NAME:
+        return None
+    meta = Meta(values.get("plan"), values.get("department") or None, {})
+    for row in rows[7:]:
+        if len(row) < 6 or not row[0]:
+            continue
+        try:  # sheet, row, entity, id, version, key: the row number is not used, keys are
+            meta.by_key[(str(row[0]), cells.read_text(row[5]) or "")] = (str(row[2]), int(row[3]), int(row[4]))
+        except (TypeError, ValueError):
+            continue  # a damaged key row: that row is matched by its own key alone
+    return meta
+
+
+# -- What a column is ----------------------------------------------------------------------------
+
+@dataclass
+class _Plan:
+    """How one column is read: the field it fills and how to parse it."""
+
+    col: int
+    key: str  # field key, e.g. "name", "total_budget", "plan@2027", "date_range"
+    kind: C.Kind | str
+    label: str
+    factor: Decimal | None = None  # amount columns: to 万元
+
+
+def normalise(text: Any) -> str:
+    return C.normalise_header(text)
+
+
+def _split_unit(text: str) -> tuple[str, str | None]:
+    match = _HEADER_UNIT.search(text)
+    if match:
+        return (text[:match.start()] + text[match.end():]).strip(), match.group(1)
+    return text, None
+
+
+def _index(columns) -> dict[str, C.Column]:
+    index = {}
+    for column in columns:
+        for name in column.names:
+            index[normalise(name)] = column
+    return index
+
+
+_PROJECT_INDEX = {k: v for k, v in _index(C.PROJECT_COLUMNS).items() if k not in ("开始", "完成")}
+_MILESTONE_INDEX = _index(C.MILESTONE_COLUMNS)
+_INVESTMENT_KEY_INDEX = _index(C.INVESTMENT_KEY_COLUMNS)
+_MILESTONE_NAME_WORDS = {normalise(n) for n in next(c for c in C.MILESTONE_COLUMNS if c.key == "name").names}
+_KNOWN = (set(_PROJECT_INDEX) | set(_MILESTONE_INDEX) | set(_INVESTMENT_KEY_INDEX)
+          | {normalise(w) for w in (*C.DATE_RANGE_HEADERS, *C.RANGE_START_WORDS, *C.RANGE_END_WORDS,
+                                    *C.YEAR_PLANNED_WORDS, *C.YEAR_COMPLETED_WORDS, "开始", "完成", "投资情况")})
+
+
+def _is_header_word(text: str) -> bool:
+    base, _unit = _split_unit(text)
+    return bool(base) and (base in _KNOWN or bool(_YEAR_HEADER.match(base)) or bool(_YEAR_AMOUNT_HEADER.match(base))
+                           or bool(_PERIOD.search(base)))
+
+
+# -- Reading a workbook --------------------------------------------------------------------------
+
+def read_sheets(book: Workbook, *, from_tracker: bool, skip: tuple[str, ...] = ()) -> list[SheetData]:
+    """Every sheet of `book`, typed. `from_tracker`: the workbook is tracker's own export."""
+    result = []
+    for name, rows in book.sheets.items():
+        if name in skip:
+            continue
+        if name in book.hidden:
+            result.append(SheetData(name, None, "隐藏的工作表"))
+            continue
+        if name == C.HELP_SHEET or name == C.GOALS_SHEET:
+            result.append(SheetData(name, None, "填表说明" if name == C.HELP_SHEET else "阶段目标只读，请在系统中修改"))
+            continue
+        result.append(_read_sheet(name, rows, book.merged.get(name, []), from_tracker))
+    return result
+
+
+def _fill_merged(rows: list[list], merged, horizontal_until: int) -> list[list]:
+    """A merged cell's value in every cell it covers: down always (a 责任单位 merged over a group of
+    rows belongs to each of them), across only in the header area (a group header over its columns)."""
+    grid = [list(r) for r in rows]
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(grid) or c0 >= MAX_COLUMNS:
+            continue
+        value = grid[r0][c0] if c0 < len(grid[r0]) else None
+        if value is None or value == "":
+            continue
+        last_col = c1 if r0 < horizontal_until else c0
+        for r in range(r0, min(r1, len(grid) - 1) + 1):
+            row = grid[r]
+            width = min(last_col, MAX_COLUMNS - 1) + 1
+            if len(row) < width:
+                row.extend([None] * (width - len(row)))
+            for c in range(c0, width):
+                if row[c] is None or row[c] == "":
+                    row[c] = value
+    return grid
+
+
+def _find_header(grid: list[list]) -> tuple[int, int] | None:
+    """(first header row, number of header rows) — the row naming the most known columns."""
+    best, best_hits = None, 1
+    for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+        texts = {normalise(v) for v in grid[r] if cells.clean(v) is not None}
+        hits = sum(1 for t in texts if _is_header_word(t))
+        if hits > best_hits:
+            best, best_hits = r, hits
+    if best is None:
+        return None
+    # With vertical merges filled, the second level repeats the first: the header starts above it.
+    if best > 0 and _is_second_header_row(grid[best - 1], grid[best]) and \
+            sum(1 for v in grid[best - 1] if _is_header_word(normalise(v))) >= 2:
+        return best - 1, 2
+    if best + 1 < len(grid) and _is_second_header_row(grid[best], grid[best + 1]):
+        return best, 2
+    return best, 1
+
+
+def _is_second_header_row(upper: list, lower: list) -> bool:
+    """A row under the header is its second level only if every filled cell in it is a header word
+    (or the header cell above, continued by a vertical merge): a data row holding one word such as
+    说明 or 备注 stays data."""
+    new_words = 0
+    for col, value in enumerate(lower):
+        text = normalise(value)
+        if not text:
+            continue
+        above = normalise(upper[col]) if col < len(upper) else ""
+        if text == above:
+            continue
+        if not _is_header_word(text):
+            return False
+        new_words += 1
+    return new_words > 0
+
+
+def _title_facts(grid: list[list], header_row: int) -> tuple[str | None, int | None, list[str]]:
+    """The unit and the year stated above the header, and the title texts."""
+    unit, year, texts = None, None, []
+    for row in grid[:header_row]:
+        for value in row:
+            text = cells.read_text(value)
+            if not text:
+                continue
+            texts.append(text)
+            flat = normalise(text)
+            match = _TITLE_UNIT.search(flat) or (_HEADER_UNIT.fullmatch(flat) if flat.startswith(("(", "（")) else None)
+            if match and unit is None:
+                unit = match.group(1)
+            year_match = _YEAR.search(flat)
+            if year_match and year is None and "日期" not in flat:
+                year = int(year_match.group(1))
+    return unit, year, texts
+
+
+def _plan_columns(upper: list, lower: list | None, sheet_unit: str | None, title_year: int | None,
+                  from_tracker: bool) -> dict[str, tuple[list[_Plan], list[ColumnLine]]]:
+    """For each kind of sheet, how each column would be read; the caller picks the kind."""
+    width = max(len(upper), len(lower or []))
+    plans: dict[str, tuple[list[_Plan], list[ColumnLine]]] = {}
+    for kind in (PROJECTS, MILESTONES, INVESTMENTS):
+        found: list[_Plan] = []
+        lines: list[ColumnLine] = []
+        taken: dict[str, str] = {}
+        for col in range(width):
+            up_raw = normalise(upper[col]) if col < len(upper) else ""
+            low_raw = normalise(lower[col]) if lower is not None and col < len(lower) else ""
+            if low_raw == up_raw:
+                low_raw = ""
+            up, up_unit = _split_unit(up_raw)
+            low, low_unit = _split_unit(low_raw)
+            header = "/".join(t for t in (up_raw, low_raw) if t)
+            letter = get_column_letter(col + 1)
+            plan, why = _column(kind, col, up, low, from_tracker, title_year)
+            if plan is None:
+                if header or why:
+                    lines.append(ColumnLine(letter, header, why=why or "系统中没有对应的字段"))
+                continue
+            if plan.key in taken:
+                lines.append(ColumnLine(letter, header, why=f"与{taken[plan.key]}列重复，只读取前一列"))
+                continue
+            taken[plan.key] = letter
+            if plan.kind is C.Kind.AMOUNT:
+                unit = low_unit or up_unit or sheet_unit
+                plan.factor = UNIT_FACTORS[unit or "万元"]
+                label = plan.label + ("" if unit in (None, "万元") else f"（按{unit}读入，已换算为万元）")
+                if unit is None and not from_tracker:
+                    label += "（表中未注明单位，按万元读入）"
+                plan.label = label
+            found.append(plan)
+            lines.append(ColumnLine(letter, header, read_as=plan.label))
+        plans[kind] = (found, lines)
+    return plans
+
+
+def _column(kind: str, col: int, up: str, low: str, from_tracker: bool,
+            title_year: int | None) -> tuple[_Plan | None, str | None]:
+    """What one column is on a sheet of `kind`, from its header (upper and lower level)."""
+    text = low or up
+    if not text:
+        return None, None
+    # Period columns first: "10月形象进度" must never be read as 形象进度.
+    if _PERIOD.search(up) or _PERIOD.search(low):
+        return None, "月报/季报数据，由报送周期导入"
+    year = _YEAR_HEADER.match(up)
+    if year and low:
+        y = int(year.group(1))
+        if low in C.YEAR_PLANNED_WORDS:
+            return _Plan(col, f"plan@{y}", C.Kind.AMOUNT, f"{y}年计划投资"), None
+        if low in C.YEAR_COMPLETED_WORDS:
+            return _Plan(col, f"done@{y}", C.Kind.AMOUNT, f"{y}年完成投资"), None
+    named_year = _YEAR_AMOUNT_HEADER.match(text)
+    if named_year and kind != MILESTONES:
+        y, what = int(named_year.group(1)), named_year.group(2)
+        if "完成" in what:
+            return _Plan(col, f"done@{y}", C.Kind.AMOUNT, f"{y}年完成投资"), None
+        return _Plan(col, f"plan@{y}", C.Kind.AMOUNT, f"{y}年计划投资"), None
+    if kind == INVESTMENTS:
+        column = _INVESTMENT_KEY_INDEX.get(text)
+        return (_Plan(col, column.key, column.kind, column.header), None) if column else (None, None)
+    if kind == MILESTONES:
+        column = _MILESTONE_INDEX.get(text)
+        if column is None and text in ("责任单位", "牵头单位"):
+            return _Plan(col, "lead_department", C.Kind.DEPARTMENT, "责任单位（用于找到项目）"), None
+        if column is None:
+            return None, None
+        return _Plan(col, column.key, column.kind, column.header if column.key != "project_name" else
+                     "项目名称（用于找到项目）"), None
+    # Projects.
+    if up in C.DATE_RANGE_HEADERS and low:
+        if low in C.RANGE_START_WORDS:
+            return _Plan(col, "planned_start_on", C.Kind.DATE, "计划开始"), None
+        if low in C.RANGE_END_WORDS:
+            return _Plan(col, "planned_end_on", C.Kind.DATE, "计划完成"), None
+    if text in C.DATE_RANGE_HEADERS:
+        return _Plan(col, "date_range", "date_range", "建设起止年限（计划开始、计划完成）"), None
+    if text in C.ROW_NUMBER_HEADERS:
+        return _Plan(col, "seq", C.Kind.TEXT, "序号（用于识别分组、合计行）"), None
+    column = _PROJECT_INDEX.get(text)
+    if column is None:
+        return None, None
+    if column.key == "year_planned":
+        if from_tracker:
+            return None, "由“投资”表的各年度计划汇总，请在“投资”表修改"
+        if title_year is None:
+            return None, "表中没有写明是哪一年的计划（标题中未见年份）"
+        return _Plan(col, f"plan@{title_year}", C.Kind.AMOUNT, f"{title_year}年计划投资"), None
+    if column.key in ("completed_total", "completion_rate"):
+        return None, "由各年度完成投资计算，请在“投资”表或年度完成投资列填写"
+    if column.key in ("section", "phases"):
+        return None, "所属工程与阶段在系统中维护"
+    return _Plan(col, column.key, column.kind, column.header if column.key != "planned_start_on" else "计划开始"), None
+
+
+def _choose_kind(name: str, plans: dict, from_tracker: bool) -> str | None:
+    keys = {kind: {p.key for p in found} for kind, (found, _lines) in plans.items()}
+    ours = {C.PROJECTS_SHEET: PROJECTS, C.MILESTONES_SHEET: MILESTONES, C.INVESTMENTS_SHEET: INVESTMENTS}
+    if from_tracker and name in ours:
+        return ours[name]
+    if "name" in keys[MILESTONES] and keys[MILESTONES] & {"project_code", "project_name"}:
+        return MILESTONES
+    project_keys = keys[PROJECTS]
+    if "name" in project_keys and project_keys & {"code", "lead_department", "content", "total_budget",
+                                                  "planned_start_on", "planned_end_on", "date_range", "status",
+                                                  "progress_note"}:
+        return PROJECTS
+    if keys[INVESTMENTS] & {"project_code", "project_name"} and any("@" in k for k in keys[INVESTMENTS]):
+        return INVESTMENTS
+    return None
+
+
+def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool) -> SheetData:
+    if not rows:
+        return SheetData(name, None, "空表")
+    scan = _fill_merged(rows[:HEADER_SCAN_ROWS + 2], merged, HEADER_SCAN_ROWS + 2)
+    header = _find_header(scan)
+    if header is None:
+        return SheetData(name, None, "没有找到可以识别的表头（如“项目名称”“责任单位”“里程碑”）")
+    header_row, levels = header
+    data_start = header_row + levels
+    grid = _fill_merged(rows, merged, data_start)
+    unit, title_year, _texts = _title_facts(grid, header_row)
+    upper = grid[header_row]
+    lower = grid[header_row + 1] if levels == 2 else None
+    plans = _plan_columns(upper, lower, unit, title_year, from_tracker)
+    kind = _choose_kind(name, plans, from_tracker)
+    if kind is None:
+        return SheetData(name, None, "表头中没有项目名称或里程碑名称列")
+    found, lines = plans[kind]
+    sheet = SheetData(name, kind, columns=lines)
+    if unit and unit != "万元":
+        sheet.notes.append(f"工作表“{name}”标明“单位：{unit}”：金额按{unit}读入，已换算为万元")
+    sheet.years = sorted({int(p.key.split("@")[1]) for p in found if "@" in p.key})
+    for index in range(header_row):
+        if any(cells.clean(v) is not None for v in rows[index]):
+            sheet.rows.append(Row(index + 1, "标题或说明行（表头以上）"))
+    for index in range(header_row, data_start):
+        sheet.rows.append(Row(index + 1, "表头"))
+    by_key = {p.key: p for p in found}
+    header_texts = [normalise(v) for v in upper]
+    for index in range(data_start, len(grid)):
+        row = grid[index]
+        if not any(cells.clean(v) is not None for v in row):
+            continue
+        reason = _not_data(row, by_key, header_texts, index == data_start)
+        if reason:
+            sheet.rows.append(Row(index + 1, reason))
+            continue
+        sheet.rows.append(_typed_row(name, index, row, found))
+    return sheet
+
+
+def _text_at(row: list, plan: _Plan | None) -> str:
+    if plan is None or plan.col >= len(row):
+        return ""
+    return _MARKERS.sub("", normalise(row[plan.col]))
+
+
+def _not_data(row: list, by_key: dict[str, _Plan], header_texts: list[str], first: bool) -> str | None:
+    """Why a row is not data — by the form of whole cells, never because a name contains 合计."""
+    filled = [(col, normalise(v)) for col, v in enumerate(row) if cells.clean(v) is not None]
+    first_text = filled[0][1]
+    if first_text.startswith(C.NOTE_PREFIXES):
+        return "注释或签名行"
+    if [t for _c, t in filled] == [t for t in header_texts if t][:len(filled)] and len(filled) >= 2:
+        return "重复的表头行"
+    if len(filled) >= 3 and all(_COLUMN_INDEX_CELL.match(t) for _c, t in filled):
+        return "栏次行"
+    seq = _text_at(row, by_key.get("seq") or by_key.get("ordinal"))
+    name = _text_at(row, by_key.get("name"))
+    code = _text_at(row, by_key.get("code") or by_key.get("project_code"))
+    for text in (seq, name, code, first_text):
+        if not text:
+            continue
+        if text in C.TOTAL_WORDS or re.match(r"^(合计|总计|小计)[：:(（]", text):
+            return "合计/小计行"
+        if text in ("其中", "其中：", "其中:") or text.startswith(("其中：", "其中:")):
+            return "“其中”分项行"
+    if seq and not code and (_GROUP_HEADING.match(seq) or _GROUP_NUMBER_ONLY.match(seq)):
+        return f"分组标题行（{seq}）"
+    if seq and not code and not re.search(r"\d", seq) and "seq" in by_key:
+        return f"分组标题行（序号列为“{seq}”）"
+    key_cols = {p.col for k, p in by_key.items() if k in ("seq", "name", "code", "ordinal", "project_code")}
+    if len(filled) == 1 and filled[0][0] in key_cols and not code and "name" in by_key and by_key["name"].col != \
+            filled[0][0]:
+        return f"分组标题行（{first_text}）"
+    if len(filled) == 1 and "name" in by_key and filled[0][0] == by_key["name"].col and "seq" in by_key:
+        return f"分组标题行（{first_text}）"
+    return None
+
+
+_VOCAB_READERS = {
+    C.Kind.PROJECT_STATUS: (ProjectStatus, "项目状态"), C.Kind.MILESTONE_STATUS: (MilestoneStatus, "里程碑状态"),
+    C.Kind.NATURE: (ProjectNature, "建设性质"), C.Kind.FUNDING: (FundingSource, "资金来源"),
+}
+
+
+def _typed_row(sheet: str, index: int, row: list, found: list[_Plan]) -> Row:
+    typed = Row(index + 1)
+    width = len(row)
+    for plan in found:
+        raw = row[plan.col] if plan.col < width else None
+        ref = f"{sheet}!{get_column_letter(plan.col + 1)}{index + 1}"
+        try:
+            if plan.kind == "date_range":
+                start, end = parse_date_range(cells.clean(raw))
+                typed.cells["planned_start_on"] = Cell(start, ref)
+                typed.cells["planned_end_on"] = Cell(end, ref)
+                continue
+            typed.cells[plan.key] = Cell(_read(plan, raw), ref)
+        except ParseError as exc:
+            if plan.kind == "date_range":
+                typed.cells["planned_start_on"] = Cell(None, ref, str(exc))
+            else:
+                typed.cells[plan.key] = Cell(None, ref, str(exc))
+    return typed
+
+
+def _read(plan: _Plan, raw: Any) -> Any:
+    kind = plan.kind
+    if kind is C.Kind.AMOUNT:
+        value = cells.clean(raw)
+        if isinstance(value, str) and re.match(r"^\s*(约|大约|预计|估计|近|超过|逾)", value):
+            raise ParseError(f"“{value}”是估计数，不是金额：请填写确切数字")
+        return parse_amount(value, factor=plan.factor or Decimal(1))
+    if kind is C.Kind.DATE:
+        return parse_date_value(cells.clean(raw))
+    if kind is C.Kind.INT:
+        return cells.read_int(raw)
+    if kind in _VOCAB_READERS:
+        vocab, what = _VOCAB_READERS[kind]
+        return cells.read_vocab(vocab, raw, what)
+    if kind is C.Kind.DEPARTMENTS:
+        return cells.split_list(raw)
+    text = cells.read_text(raw)
+    return text
