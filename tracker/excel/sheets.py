@@ -505,6 +505,6 @@ def _read(plan: _Plan, raw: Any) -> Any:
         vocab, what = _VOCAB_READERS[kind]
         return cells.read_vocab(vocab, raw, what)
     if kind is C.Kind.DEPARTMENTS:
-        return cells.split_list(raw)
+        return cells.split_list(raw) or None  # blank is blank, not "no cooperators"
     text = cells.read_text(raw)
     return text

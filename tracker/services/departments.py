@@ -24,6 +24,7 @@ class DepartmentNames:
 
     def __init__(self, session: Session, region: str | None = None) -> None:
         self.by_name: dict[str, Department] = {}
+        self.region = region
         query = select(Department).options(selectinload(Department.aliases))
         if region:
             query = query.where(or_(Department.region == region, Department.region.is_(None)))
@@ -36,7 +37,17 @@ class DepartmentNames:
                 self.by_name[name_key(name)] = dept
 
     def find(self, name: str | None) -> Department | None:
-        return self.by_name.get(name_key(name)) if name else None
+        """By any of its names; else, within a region, the one department whose name ends with it
+        (公安局 → 温州市公安局), when exactly one does."""
+        if not name:
+            return None
+        key = name_key(name)
+        found = self.by_name.get(key)
+        if found is None and self.region and len(key) >= 3:
+            endings = {d.id: d for n, d in self.by_name.items() if n.endswith(key)}
+            if len(endings) == 1:
+                found = next(iter(endings.values()))
+        return found
 
 
 def find_department(session: Session, name: str) -> Department | None:

@@ -376,8 +376,8 @@ class _Matcher:
                 result.messages.append(f"{row.ref(code_key) or row.ref(name_key_) or result.ref}：缺少项目编号或项目名称")
             return None, None
         candidates = self.projects_by_name.get(name_key(name), [])
-        if lead is not None:
-            candidates = [p for p in candidates if p.lead_department_id == lead.id]
+        if lead is not None:  # a project with no 责任单位 yet is found by its name alone
+            candidates = [p for p in candidates if p.lead_department_id in (lead.id, None)]
         if len(candidates) == 1:
             return candidates[0], None
         if len(candidates) > 1:

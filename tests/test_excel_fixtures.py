@@ -1,0 +1,178 @@
+"""Workbooks as people write them (tests/fixtures/workbooks.py): every row ends in exactly one outcome
+with its reason, every column says what it was read as, and what is applied is what was previewed."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from tests.excel_helpers import libreoffice_resave
+from tests.factories import make_user
+from tests.fixtures import workbooks as W
+from tracker.excel.reader import open_workbook
+from tracker.models import Investment, Milestone, Plan, Project
+from tracker.services.imports import OUTCOME_LABELS, commit_import, preview_workbook, stage_import
+from tracker.vocab import ChangeSource, DatePrecision, Role
+
+FIXTURES = {
+    "old_plan_table": (W.old_plan_table, W.OLD_PLAN_EXPECTED),
+    "summary_by_department": (W.summary_by_department, W.SUMMARY_EXPECTED),
+    "monthly_report": (W.monthly_report, W.MONTHLY_EXPECTED),
+    "quarterly_report": (W.quarterly_report, W.QUARTERLY_EXPECTED),
+    "header_word_in_first_row": (W.header_word_in_first_row, W.HEADER_WORD_EXPECTED),
+    "milestone_dates_every_way": (W.milestone_dates_every_way, W.DATES_EXPECTED),
+}
+
+
+@pytest.fixture()
+def wenzhou(session):
+    from tracker.services.seeding import seed
+
+    seed(session, ["szwz"], demo=True)
+    session.commit()
+    return session.scalar(select(Plan).where(Plan.code == "szwz"))
+
+
+@pytest.fixture()
+def office(session):
+    user = make_user(session, Role.OFFICE, username="office-fixtures")
+    session.commit()
+    return user
+
+
+def _project(session, plan, code) -> Project:
+    return session.scalar(select(Project).where(Project.plan_id == plan.id, Project.code == code))
+
+
+def _non_blank_rows(data: bytes, sheets: set[str]) -> int:
+    book = open_workbook(data)
+    return sum(1 for name in sheets for row in book.sheets[name] if any(v not in (None, "") for v in row))
+
+
+def _check(preview, expected: dict[int, tuple[str, str]], data: bytes) -> None:
+    by_row = {r.row: r for r in preview.rows}
+    for number, (outcome, hint) in expected.items():
+        result = by_row[number]
+        said = " ".join(result.messages + [result.key])
+        assert result.outcome == outcome, (number, result.outcome, result.messages)
+        assert hint in said, (number, hint, said)
+    # A: every non-blank row of every sheet read ends in exactly one outcome.
+    read = {r.sheet for r in preview.rows}
+    assert len(preview.rows) == _non_blank_rows(data, read) == len(by_row)
+    assert set(expected) == set(by_row), sorted(set(by_row) - set(expected))
+    # A: every sheet and every non-empty column gets one line.
+    assert all("读作" in line or "未导入" in line for line in preview.sheets)
+    assert all(lines for lines in preview.columns.values())
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_fixture_rows_end_as_expected(session, wenzhou, office, name):
+    build, expected = FIXTURES[name]
+    data = build()
+    preview = preview_workbook(session, data, user=office, plan_code="szwz", today=dt.date(2026, 11, 26))
+    _check(preview, expected, data)
+
+
+def test_old_plan_table_reads_every_column_and_commits_new_projects_with_their_money(session, wenzhou, office):
+    data = W.old_plan_table()
+    batch, preview = stage_import(session, data, "2027计划.xlsx", office, ChangeSource.WEB, "szwz")
+    columns = preview.columns["2027年计划"]
+    assert "A列“序号”：读作“序号（用于识别分组、合计行）”" in columns
+    assert "E列“建设起止年限”：读作“建设起止年限（计划开始、计划完成）”" in columns
+    assert "G列“2027年计划投资”：读作“2027年计划投资”" in columns
+    by_row = {r.row: r for r in preview.rows}
+    assert {(c.field, c.new) for c in by_row[7].changes} >= {("content", "扩容流量统计与计费系统"),
+                                                             ("planned_start_on", "2026年"),
+                                                             ("planned_end_on", "2027年"),
+                                                             ("planned_amount", "200.00")}
+    assert [(c.field, c.new) for c in by_row[10].changes] == [("remarks", "与医保同步推进")]  # 社保局 = 温州市社保局
+    assert any("新增-1" in h for h in by_row[11].hints)
+    session.commit()
+    assert commit_import(session, batch, office) == 4
+    session.commit()
+    parking = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.name == "智慧停车诱导系统"))
+    assert parking.code == "新增-1" and parking.lead_department.short_name == "市公安局"
+    assert (parking.planned_start_on, parking.planned_start_precision) == (dt.date(2027, 3, 1), DatePrecision.MONTH)
+    assert (parking.planned_end_on, parking.planned_end_precision) == (dt.date(2027, 12, 31), DatePrecision.MONTH)
+    assert parking.total_budget == Decimal("300.00")
+    assert [(i.year, i.planned_amount) for i in parking.investments] == [(2027, Decimal("300.00"))]
+    named_total = session.scalar(select(Project).where(Project.name == "统计数据合计平台"))
+    assert named_total is not None and named_total.code == "新增-2"  # a name with 合计 is a project, not a total
+    exchange = _project(session, wenzhou, "1.2")
+    assert 2027 in {i.year for i in exchange.investments}
+    assert exchange.planned_start_precision is DatePrecision.YEAR
+    batch_after = preview_workbook(session, data, user=office, plan_code="szwz")  # the same file again
+    assert batch_after.counts["new"] == 0 and batch_after.counts["changed"] == 0
+
+
+def test_merged_department_cell_belongs_to_every_row_it_spans(session, wenzhou, office):
+    preview = preview_workbook(session, W.summary_by_department(), user=office, plan_code="szwz")
+    by_row = {r.row: r for r in preview.rows}
+    second = by_row[7]
+    assert second.key == "1.2"
+    assert not any(c.field == "lead_department_id" for c in second.changes)  # never cleared by the merge
+    assert {(c.field, c.new) for c in second.changes} == {("progress_note", "选址完成，计费系统招标中"),
+                                                          ("issues", "资金未到位")}
+
+
+def test_amounts_in_yuan_are_converted_and_said(session, wenzhou, office):
+    preview = preview_workbook(session, W.application_form_in_yuan(), user=office, plan_code="szwz")
+    by_row = {r.row: r for r in preview.rows}
+    new = by_row[4]
+    assert new.outcome == "new"
+    values = {c.field: c.new for c in new.changes}
+    assert values["total_budget"] == "2500.00" and values["planned_amount"] == "800.00"
+    assert by_row[5].outcome == "unchanged" and by_row[5].key == "1.1"  # 12,000,000 元 = 1200 万元; 400 万元
+    assert by_row[6].outcome == "error"
+    assert by_row[6].messages == ["申报表!D6：金额“1234567”换算为 123.4567 万元后超过两位小数（单位：万元）"]
+    assert any("按元读入，已换算为万元" in line for line in preview.columns["申报表"])
+    assert any("单位：元" in note for note in preview.notes)
+
+
+def test_period_columns_are_listed_and_never_misread(session, wenzhou, office):
+    preview = preview_workbook(session, W.monthly_report(), user=office, plan_code="szwz")
+    columns = preview.columns["10月"]
+    for header in ("9月形象进度", "10月实际完成投资", "1-10月累计完成投资"):
+        assert any(f"“{header}”：未导入（月报/季报数据" in line for line in columns), header
+    by_row = {r.row: r for r in preview.rows}
+    assert [(c.field, c.new) for c in by_row[5].changes] == [("issues", "出口扩容设备到货延迟")]
+    quarterly = preview_workbook(session, W.quarterly_report(), user=office, plan_code="szwz")
+    row = next(r for r in quarterly.rows if r.row == 4)
+    assert [(c.field, c.new) for c in row.changes] == [("remarks", "四季度完成三网融合试点准备")]
+    assert sum("未导入（月报/季报数据" in line for line in quarterly.columns["季报"]) == 8
+
+
+def test_dates_are_read_with_their_precision_and_words_are_refused(session, wenzhou, office):
+    data = W.milestone_dates_every_way()
+    preview = preview_workbook(session, data, user=office, plan_code="szwz", today=dt.date(2026, 11, 26))
+    by_row = {r.row: r for r in preview.rows}
+    assert by_row[5].messages == ["节点!E5：无法识别的日期“完成”，请写成 2007-06-30、2007年6月、2007.6 或 2007年"]
+    assert by_row[6].messages == ["节点!D6：无法识别的日期“17”：数字只在表示年份（如 2026）或 Excel 日期时可用"]
+    assert {(c.field, c.new) for c in by_row[4].changes} >= {("planned_on", "2027年"), ("name", "光缆普查")}
+    batch, _ = stage_import(session, data, "节点.xlsx", office, ChangeSource.WEB, "szwz")
+    session.commit()
+    commit_import(session, batch, office, valid_only=True)
+    session.commit()
+    project = _project(session, wenzhou, "1.1")
+    added = {m.name: m for m in session.scalars(select(Milestone).where(Milestone.project_id == project.id))}
+    survey, second = added["光缆普查"], added["三网融合二期"]
+    assert (survey.planned_on, survey.planned_precision, survey.ordinal) == (dt.date(2027, 12, 31),
+                                                                            DatePrecision.YEAR, 5)
+    assert (second.planned_on, second.planned_precision, second.ordinal) == (dt.date(2007, 6, 30),
+                                                                            DatePrecision.MONTH, 6)
+
+
+@pytest.mark.parametrize("target", ["xls", "ods"])
+def test_libreoffice_copies_of_a_clerks_workbook_read_the_same(session, wenzhou, office, target):
+    data = W.old_plan_table()
+    resaved = libreoffice_resave(data, target)
+    original = preview_workbook(session, data, user=office, plan_code="szwz")
+    copy = preview_workbook(session, resaved, user=office, plan_code="szwz")
+    assert [(r.row, r.outcome, [c.field for c in r.changes]) for r in copy.rows] == \
+        [(r.row, r.outcome, [c.field for c in r.changes]) for r in original.rows]
+
+
+def test_outcome_labels_cover_every_outcome():
+    assert set(OUTCOME_LABELS) == {"new", "changed", "unchanged", "error", "conflict", "skipped"}
