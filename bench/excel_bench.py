@@ -1,5 +1,13 @@
 """Workbook speed and memory, each figure beside a floor measured in the same run.
 
+Whole processes, as people run them:
+  dry run   `flask --app tracker import-xlsx FILE --dry-run` (start-up, read, match, diff, keep the
+            preview)  vs  a Python process that only opens the same file with python-calamine and
+            reads every cell; for the 10,000-row milestone file with 10% changed and for the full
+            workbook of 10,000 projects / 100,000 milestones
+  apply     the full workbook imported into its plan emptied first: 10,000 projects, 100,000
+            milestones and their investment years created in one transaction (time, peak memory)
+
     .venv/bin/python bench/excel_bench.py            (make bench)
 
 Builds a plan of 10,000 projects and 100,000 milestones (and a 1,000 / 10,000 one to show memory
@@ -110,7 +118,7 @@ def step_floor_write(source: str, out: str) -> dict:
 def step_import(url: str, path: str) -> dict:
     """Three previews in one process: the first pays for SQLAlchemy's one-time set-up (mappers, statement
     compilation) as a fresh gunicorn worker would; the median of the three is the steady state."""
-    from tracker.excel.importer import preview_workbook
+    from tracker.services.imports import preview_workbook
     from tracker.extensions import db
 
     app = _app(url)
@@ -156,6 +164,53 @@ def make_import_file(source: str, out: str) -> int:
     return changed
 
 
+FLOOR_READ = ("import sys, python_calamine\n"
+              "book = python_calamine.CalamineWorkbook.from_path(sys.argv[1])\n"
+              "cells = sum(len(row) for name in book.sheet_names for row in book.get_sheet_by_name(name).iter_rows())\n")
+
+
+def cli_figures(url: str, path: str, *, dry_run: bool, plan: str | None = None) -> tuple[dict, dict]:
+    """(import-xlsx in its own process, the calamine-only reader in its own process)."""
+    flask = str(Path(sys.executable).with_name("flask"))
+    command = [flask, "--app", "tracker", "import-xlsx", path] + (["--dry-run"] if dry_run else [])
+    if plan:
+        command += ["--plan", plan]
+    env = {"TRACKER_ENV": "development", "TRACKER_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    ours = _child_peak(command, env)
+    floor = _child_peak([sys.executable, "-c", FLOOR_READ, path])
+    return ours, floor
+
+
+def _child_peak(command: list[str], env: dict | None = None) -> dict:
+    """Run in a fresh wrapper so RUSAGE_CHILDREN is this command's own peak."""
+    wrapper = ("import json, os, resource, subprocess, sys, time\n"
+               "s = time.perf_counter()\n"
+               "r = subprocess.run(json.loads(sys.argv[1]), capture_output=True, text=True)\n"
+               "t = time.perf_counter() - s\n"
+               "print(json.dumps({'seconds': t, 'rc': r.returncode, 'out': r.stdout[-1500:], 'err': r.stderr[-1500:],"
+               " 'peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n")
+    result = subprocess.run([sys.executable, "-c", wrapper, json.dumps(command)], capture_output=True, text=True,
+                            env={**os.environ, **(env or {})}, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def empty_plan(url: str, code: str) -> None:
+    """Delete the plan's projects (and with them milestones and investments), keeping the plan."""
+    from sqlalchemy import delete, select
+
+    from tracker.extensions import db
+    from tracker.models import Investment, Milestone, Plan, Project
+
+    app = _app(url)
+    with app.app_context():
+        plan_id = db.session.scalar(select(Plan.id).where(Plan.code == code))
+        project_ids = select(Project.id).where(Project.plan_id == plan_id)
+        db.session.execute(delete(Milestone).where(Milestone.project_id.in_(project_ids)))
+        db.session.execute(delete(Investment).where(Investment.project_id.in_(project_ids)))
+        db.session.execute(delete(Project).where(Project.plan_id == plan_id))
+        db.session.commit()
+
+
 def _run(*args) -> dict:
     result = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -186,7 +241,23 @@ def main() -> None:
           f"{ours['first'] / floor['first']:>8.2f}")
     print(f"  rows changed in the file: {changed}; preview found: {ours['counts']}")
     print(f"export peak memory, 10x the rows: {figures['small']['peak_mb']:.0f} MB → {figures['big']['peak_mb']:.0f} MB")
+    for label, path in (("dry run, 10,000 rows, 10% changed", folder / "import.xlsx"),
+                        ("dry run, 10,000 projects / 100,000 milest.", folder / "big.xlsx")):
+        ours, floor = cli_figures(url, str(path), dry_run=True)
+        _check(ours)
+        print(f"{'process: ' + label:<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
+              f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}")
+    _run("empty-plan", url, "big")
+    ours, floor = cli_figures(url, str(folder / "big.xlsx"), dry_run=False)
+    _check(ours)
+    print(f"{'process: apply 10,000 + 100,000 new rows':<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
+          f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}")
+    print("  " + ours["out"].strip().splitlines()[0])
 
+
+def _check(figures: dict) -> None:
+    if figures["rc"] not in (0,):
+        raise SystemExit(f"import-xlsx failed ({figures['rc']}): {figures['out']} {figures['err']}")
 
 if __name__ == "__main__":
     if len(sys.argv) == 1:
@@ -206,3 +277,6 @@ if __name__ == "__main__":
             print(json.dumps(step_import(*args)))
         elif step == "floor-read":
             print(json.dumps(step_floor_read(*args)))
+        elif step == "empty-plan":
+            empty_plan(*args)
+            print("{}")

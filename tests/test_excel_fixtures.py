@@ -92,6 +92,7 @@ def test_old_plan_table_reads_every_column_and_commits_new_projects_with_their_m
     session.commit()
     assert commit_import(session, batch, office) == 4
     session.commit()
+    session.expire_all()
     parking = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.name == "智慧停车诱导系统"))
     assert parking.code == "新增-1" and parking.lead_department.short_name == "市公安局"
     assert (parking.planned_start_on, parking.planned_start_precision) == (dt.date(2027, 3, 1), DatePrecision.MONTH)
@@ -110,7 +111,7 @@ def test_old_plan_table_reads_every_column_and_commits_new_projects_with_their_m
 def test_merged_department_cell_belongs_to_every_row_it_spans(session, wenzhou, office):
     preview = preview_workbook(session, W.summary_by_department(), user=office, plan_code="szwz")
     by_row = {r.row: r for r in preview.rows}
-    second = by_row[7]
+    second = by_row[8]
     assert second.key == "1.2"
     assert not any(c.field == "lead_department_id" for c in second.changes)  # never cleared by the merge
     assert {(c.field, c.new) for c in second.changes} == {("progress_note", "选址完成，计费系统招标中"),
@@ -176,3 +177,102 @@ def test_libreoffice_copies_of_a_clerks_workbook_read_the_same(session, wenzhou,
 
 def test_outcome_labels_cover_every_outcome():
     assert set(OUTCOME_LABELS) == {"new", "changed", "unchanged", "error", "conflict", "skipped"}
+
+
+def test_reshaped_reply_matches_rows_by_their_own_keys(session, wenzhou, office):
+    from tests.excel_helpers import export_bytes
+
+    project = _project(session, wenzhou, "1.1")
+    before = {m.ordinal: (m.name, m.planned_on, m.status) for m in project.milestones}
+    data = W.reshaped_reply(export_bytes(session, wenzhou))
+    batch, preview = stage_import(session, data, "回复.xlsx", office, ChangeSource.WEB)
+    session.commit()
+    rows = [r for r in preview.rows if r.sheet == "里程碑" and r.outcome not in ("skipped",)]
+    by_outcome = {}
+    for r in rows:
+        by_outcome.setdefault(r.outcome, []).append(r)
+    assert [r.key for r in by_outcome["new"]] == ["1.1 第?项 光缆迁改"]
+    assert [(r.key, {c.field for c in r.changes}) for r in by_outcome["changed"]] == [
+        ("1.1 第3项 城市出口带宽扩容至10G", {"status", "actual_on"})]
+    assert "error" not in by_outcome and "conflict" not in by_outcome
+    # A deleted row deletes nothing: 1.2's first milestone is simply not in the file.
+    assert commit_import(session, batch, office) == 2
+    session.commit()
+    session.expire_all()
+    after = {m.ordinal: (m.name, m.planned_on, m.status) for m in _project(session, wenzhou, "1.1").milestones}
+    assert {k: v[0] for k, v in after.items()} == {**{k: v[0] for k, v in before.items()}, 5: "光缆迁改"}
+    assert after[5][1] == dt.date(2027, 3, 31)
+    assert all(after[k][1] == before[k][1] for k in before)  # no neighbour's date moved onto another row
+    assert len(_project(session, wenzhou, "1.2").milestones) == 2
+
+
+def test_two_rows_claiming_one_milestone_are_both_errors(session, wenzhou, office):
+    from tests.excel_helpers import export_bytes
+
+    data = W.duplicate_ordinal_reply(export_bytes(session, wenzhou))
+    preview = preview_workbook(session, data, user=office)
+    errors = [r for r in preview.rows if r.outcome == "error"]
+    assert len(errors) == 2
+    assert all("指向同一条记录" in " ".join(r.messages) for r in errors)
+    assert {r.key for r in errors} == {"1.1 第2项 市级单位千兆光纤接入", "1.1 第2项 新增的节点"}
+
+
+def test_new_projects_and_their_milestones_commit_from_one_file(session, wenzhou, office):
+    data = W.new_projects_with_their_milestones()
+    batch, preview = stage_import(session, data, "新项目.xlsx", office, ChangeSource.WEB, "szwz")
+    session.commit()
+    outcomes = {(r.sheet, r.row): r.outcome for r in preview.rows}
+    assert outcomes == {("项目", 1): "skipped", ("项目", 2): "new", ("项目", 3): "new", ("节点", 1): "skipped",
+                        ("节点", 2): "new", ("节点", 3): "new", ("节点", 4): "new", ("节点", 5): "error"}
+    unknown = next(r for r in preview.rows if r.outcome == "error")
+    assert unknown.messages[0].startswith("节点!A5：系统中没有项目编号“3.3”")
+    assert commit_import(session, batch, office, valid_only=True) == 5
+    session.commit()
+    session.expire_all()
+    brain = _project(session, wenzhou, "3.1")
+    assert [(m.ordinal, m.name, m.planned_on, m.planned_precision) for m in brain.milestones] == [
+        (1, "可研批复", dt.date(2027, 3, 31), DatePrecision.MONTH),
+        (2, "招标完成", dt.date(2027, 6, 30), DatePrecision.MONTH)]
+    assert [(i.year, i.planned_amount) for i in brain.investments] == [(2027, Decimal("2000.00"))]
+    cloud = _project(session, wenzhou, "3.2")
+    assert cloud.total_budget == Decimal("1200.00")
+    assert (cloud.planned_start_on, cloud.planned_end_on) == (dt.date(2027, 1, 1), dt.date(2027, 12, 31))
+    assert [(m.name, m.planned_on) for m in cloud.milestones] == [("扩容上线", dt.date(2027, 12, 31))]
+
+
+def test_department_names_resolve_within_the_plans_region(session, office):
+    from tracker.services.seeding import seed
+
+    seed(session, ["szwz", "wl115"], demo=True)
+    session.commit()
+    wl = session.scalar(select(Plan).where(Plan.code == "wl115"))
+    project = session.scalar(select(Project).where(Project.plan_id == wl.id).order_by(Project.id))
+    book = __import__("openpyxl").Workbook()
+    ws = book.active
+    ws.append(["项目编号", "项目名称", "责任单位"])
+    ws.append([project.code, project.name, "市财政局"])  # 温州 has a 市财政局 too: in 温岭's plan it is 温岭市财政局
+    import io
+
+    out = io.BytesIO()
+    book.save(out)
+    preview = preview_workbook(session, out.getvalue(), user=office, plan_code="wl115")
+    row = next(r for r in preview.rows if r.row == 2)
+    assert [(c.field, c.new) for c in row.changes] == [("lead_department_id", "温岭市财政局")]
+
+
+def test_cli_prints_counts_and_the_first_twenty_problems(runner, session, wenzhou, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["项目编号", "里程碑", "计划完成日期"])
+    for n in range(30):
+        ws.append(["1.1", f"节点{n}", "某天"])
+    path = tmp_path / "坏.xlsx"
+    book.save(path)
+    result = runner.invoke(args=["import-xlsx", str(path), "--plan", "szwz", "--dry-run"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[0] == "新增 0、修改 0、未变 0、错误 30、冲突 0、跳过 1"
+    assert sum(1 for line in lines if line.startswith("  [错误]")) == 20
+    assert lines[-1] == "  另有 10 条，见 --report-json"

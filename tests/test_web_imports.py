@@ -90,3 +90,28 @@ def test_errors_block_the_confirm_button_and_offer_the_rejected_rows(session, lo
     assert rejected.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(rejected.data))[C.MILESTONES_SHEET]
     assert re.search("无法识别的日期", sheet.cell(sheet.max_row, sheet.max_column).value)
+
+
+def test_after_confirm_the_page_shows_what_was_applied_with_links(session, login):
+    from tests.fixtures import workbooks as W
+
+    seed(session, ["szwz"], demo=True)
+    session.commit()
+    client = login(_user(session, "office"), "demo-office-2026")
+    upload = client.post("/imports/new", data={"file": (io.BytesIO(W.old_plan_table()), "2027计划.xlsx"),
+                                               "plan": "szwz"}, content_type="multipart/form-data")
+    assert upload.status_code == 302
+    preview = client.get(upload.headers["Location"]).get_data(as_text=True)
+    assert "如何读取的" in preview and "E列“建设起止年限”：读作" in preview
+    skipped = client.get(upload.headers["Location"] + "?show=skipped").get_data(as_text=True)
+    assert "合计/小计行" in skipped and "注释或签名行" in skipped and "分组标题行" in skipped
+    batch = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    client.post(f"/imports/{batch.id}/apply", data={"sha256": batch.sha256})
+    result = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "导入结果" in result and "已写入" in result and "没有要显示的行" not in result
+    assert "智慧停车诱导系统" in result and "扩容流量统计与计费系统" in result
+    session.expire_all()
+    from tracker.models import Project
+
+    parking = session.scalar(select(Project).where(Project.name == "智慧停车诱导系统"))
+    assert f'href="/projects/{parking.id}"' in result  # the new project, linked from the row that made it

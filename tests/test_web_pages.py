@@ -76,7 +76,7 @@ def test_quick_status_update_by_department_changes_list_completion_and_history(s
     records = session.scalars(select(ChangeRecord).where(ChangeRecord.entity == "milestones",
                                                          ChangeRecord.entity_id == milestone.id,
                                                          ChangeRecord.action == "update")).all()
-    assert {r.field for r in records} == {"status", "actual_on", "note"}
+    assert {r.field for r in records} == {"status", "actual_on", "actual_precision", "note"}  # 2026年1月: a month
     assert all(r.user_id == dept_user.id and r.source is ChangeSource.WEB for r in records)
     stage = text(client.get(f"/phases/{world.phase.id}"))
     assert "100.0%" in stage
@@ -88,7 +88,7 @@ def test_marking_done_without_a_date_means_today_and_future_dates_are_refused(se
     world = build_world(session)
     client = login(world.users[Role.DEPARTMENT])
     future = client.post(f"/milestones/{world.milestone.id}/progress", data={
-        "status": "done", "actual_on": "2999-01-01", "version": world.milestone.version})
+        "status": "done", "actual_on": "2099-01-01", "version": world.milestone.version})
     assert future.status_code == 422 and "不能晚于今天" in text(future)
     ok = client.post(f"/milestones/{world.milestone.id}/progress", data={
         "status": "done", "actual_on": "", "version": world.milestone.version})
@@ -136,7 +136,8 @@ def test_forms_read_amounts_and_dates_as_typed_and_refuse_bad_input_whole(sessio
     assert response.status_code == 302, text(response)[:3000]
     project = session.scalar(select(Project).where(Project.code == "N1"))
     assert project.total_budget == Decimal("23000.00")
-    assert (project.planned_start_on, project.planned_end_on) == (dt.date(2007, 6, 30), dt.date(2008, 3, 31))
+    # A start written as a month begins on its first day; a deadline ends on its last.
+    assert (project.planned_start_on, project.planned_end_on) == (dt.date(2007, 6, 1), dt.date(2008, 3, 31))
     assert [d.name for d in project.cooperators] == ["乙单位"]
 
     bad = client.post(f"/plans/{world.plan.id}/projects/new", data={

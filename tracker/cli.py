@@ -5,13 +5,11 @@ import sys
 from functools import wraps
 
 import click
-from alembic import command as alembic_command
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from tracker import migrate
 from tracker.extensions import db
 from tracker.models import Phase, Plan, Project, set_change_context
 from tracker.parse import ParseError
@@ -53,6 +51,8 @@ db_group = AppGroup("db", help="数据库迁移（Alembic）。")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """升级数据库到 REVISION（默认 head）。"""
+    from tracker import migrate
+
     migrate.upgrade(current_app.config["DATABASE_URL"], revision)
     click.echo(f"数据库已升级到 {revision}")
 
@@ -61,6 +61,8 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision", default="-1")
 def db_downgrade(revision: str) -> None:
     """降级数据库到 REVISION（默认上一版；base 为清空）。"""
+    from tracker import migrate
+
     migrate.downgrade(current_app.config["DATABASE_URL"], revision)
     click.echo(f"数据库已降级到 {revision}")
 
@@ -68,6 +70,10 @@ def db_downgrade(revision: str) -> None:
 @db_group.command("current")
 def db_current() -> None:
     """显示数据库当前的迁移版本。"""
+    from alembic import command as alembic_command
+
+    from tracker import migrate
+
     alembic_command.current(migrate.alembic_config(current_app.config["DATABASE_URL"]))
 
 
@@ -76,6 +82,10 @@ def db_current() -> None:
 @click.option("--autogenerate", is_flag=True, help="对比模型生成迁移（开发用）")
 def db_revision(message: str, autogenerate: bool) -> None:
     """新建一个迁移脚本（开发用）。"""
+    from alembic import command as alembic_command
+
+    from tracker import migrate
+
     config = migrate.alembic_config(current_app.config["DATABASE_URL"])
     config.attributes["autogenerate"] = autogenerate
     alembic_command.revision(config, message=message, autogenerate=autogenerate)

@@ -248,6 +248,22 @@ def _number_date(value: int | float | Decimal) -> DateValue:
     raise ParseError(f"无法识别的日期“{value}”：数字只在表示年份（如 2026）或 Excel 日期时可用")
 
 
+# How each dated field reads a date written as a span, and where it keeps the precision.
+DATE_ENDS: dict[str, tuple[str, str | None]] = {
+    "planned_start_on": ("first", "planned_start_precision"), "planned_end_on": ("last", "planned_end_precision"),
+    "planned_on": ("last", "planned_precision"), "actual_on": ("last", "actual_precision"),
+}
+
+
+def date_for(field: str, value: DateValue | None) -> tuple[dt.date | None, DatePrecision | None]:
+    """(date to store, precision to store) for `field`: a start is its span's first day, others the last."""
+    if value is None:
+        return None, None
+    end = DATE_ENDS.get(field, ("first" if "start" in field else "last", None))[0]
+    precision = None if value.precision is DatePrecision.DAY else value.precision
+    return (value.first if end == "first" else value.last), precision
+
+
 _RANGE_SPLIT = re.compile(r"\s*(?:—+|–|~|～|至|到|－|-(?=\s*\d{4}))\s*")
 
 

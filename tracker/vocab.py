@@ -117,3 +117,14 @@ class DatePrecision(Vocab):
     QUARTER = "quarter", "季度"
     HALF = "half", "半年"
     YEAR = "year", "年"
+
+
+class ImportOutcome(Vocab):
+    """What became of one row of an imported workbook."""
+
+    NEW = "new", "新增"
+    CHANGED = "changed", "修改"
+    UNCHANGED = "unchanged", "未变"
+    ERROR = "error", "错误"
+    CONFLICT = "conflict", "冲突"
+    SKIPPED = "skipped", "跳过"

@@ -1,4 +1,7 @@
-"""The workbook format contract: sheets, columns, header spellings departments use, who may edit what.
+"""The workbook format contract: sheets, columns and the header spellings departments use.
+
+Who may change which field is not here: auth.permissions.editable_fields decides, for forms and
+workbooks alike.
 
 Headers here are constants of the format, not UI strings: the importer recognises a column by any
 of its `aliases`, wherever it stands and whichever header row (of a two-level header) names it.
@@ -33,21 +36,11 @@ class Kind(Enum):
     DEPARTMENTS = "departments"
 
 
-class Edit(Enum):
-    """Who may change a column through a returned workbook."""
-
-    NOBODY = 0  # derived or informational: never read back
-    KEY = 1  # identifies the row; not changed by import
-    OFFICE = 2  # 信息办 (and admin)
-    DEPARTMENT = 3  # also the department that leads the project
-
-
 @dataclass(frozen=True)
 class Column:
     key: str  # model attribute (or a derived value's name)
     header: str  # the header tracker writes (lower level when grouped)
     kind: Kind = Kind.TEXT
-    edit: Edit = Edit.OFFICE
     group: str | None = None  # upper header of a two-level header
     width: float = 12
     aliases: tuple[str, ...] = field(default=())
@@ -62,68 +55,68 @@ def _c(*args, **kwargs) -> Column:
 
 
 PROJECT_COLUMNS: tuple[Column, ...] = (
-    _c("seq", "序号", Kind.INT, Edit.NOBODY, width=6),
-    _c("code", "项目编号", Kind.TEXT, Edit.KEY, width=10, aliases=("编号", "项目代码")),
-    _c("name", "项目名称", Kind.TEXT, Edit.OFFICE, width=28, aliases=("项目", "名称", "建设项目", "工程名称",
+    _c("seq", "序号", Kind.INT, width=6),
+    _c("code", "项目编号", Kind.TEXT, width=10, aliases=("编号", "项目代码")),
+    _c("name", "项目名称", Kind.TEXT, width=28, aliases=("项目", "名称", "建设项目", "工程名称",
                                                                    "项目(工程)名称", "项目（工程）名称")),
-    _c("section", "所属工程/任务", Kind.TEXT, Edit.NOBODY, width=18, aliases=("所属工程", "所属任务", "工程")),
-    _c("phases", "阶段", Kind.TEXT, Edit.NOBODY, width=12, aliases=("所属阶段",)),
-    _c("content", "建设内容", Kind.TEXT, Edit.OFFICE, width=40,
+    _c("section", "所属工程/任务", Kind.TEXT, width=18, aliases=("所属工程", "所属任务", "工程")),
+    _c("phases", "阶段", Kind.TEXT, width=12, aliases=("所属阶段",)),
+    _c("content", "建设内容", Kind.TEXT, width=40,
        aliases=("建设内容及规模", "主要建设内容", "项目规模", "建设规模及内容", "主要建设内容及规模")),
-    _c("lead_department", "责任单位", Kind.DEPARTMENT, Edit.OFFICE, width=16,
+    _c("lead_department", "责任单位", Kind.DEPARTMENT, width=16,
        aliases=("牵头单位", "主办单位", "建设单位", "责任部门", "牵头部门", "项目法人", "投资主体", "承办单位",
                 "项目单位", "实施单位")),
-    _c("cooperators", "配合单位", Kind.DEPARTMENTS, Edit.OFFICE, width=18, aliases=("协办单位", "配合部门", "协作单位")),
-    _c("nature", "建设性质", Kind.NATURE, Edit.OFFICE, width=9, aliases=("性质",)),
-    _c("planned_start_on", "开始", Kind.DATE, Edit.OFFICE, group="建设起止年限", width=11,
+    _c("cooperators", "配合单位", Kind.DEPARTMENTS, width=18, aliases=("协办单位", "配合部门", "协作单位")),
+    _c("nature", "建设性质", Kind.NATURE, width=9, aliases=("性质",)),
+    _c("planned_start_on", "开始", Kind.DATE, group="建设起止年限", width=11,
        aliases=("计划开始", "开工时间", "开始时间", "计划开工时间", "计划开工年", "计划开工日期")),
-    _c("planned_end_on", "完成", Kind.DATE, Edit.OFFICE, group="建设起止年限", width=11,
+    _c("planned_end_on", "完成", Kind.DATE, group="建设起止年限", width=11,
        aliases=("计划完成", "完工时间", "完成时限", "计划完成时间", "计划完成日期", "计划完工时间", "计划完工年",
                 "计划竣工时间")),
-    _c("funding_source", "资金来源", Kind.FUNDING, Edit.OFFICE, width=10, aliases=("资金渠道",)),
-    _c("total_budget", "总投资", Kind.AMOUNT, Edit.OFFICE, group="投资情况", width=12,
+    _c("funding_source", "资金来源", Kind.FUNDING, width=10, aliases=("资金渠道",)),
+    _c("total_budget", "总投资", Kind.AMOUNT, group="投资情况", width=12,
        aliases=("总投资（万元）", "总投资(万元)", "计划总投资", "项目总投资")),
-    _c("year_planned", "年度计划投资", Kind.AMOUNT, Edit.NOBODY, group="投资情况", width=12,
+    _c("year_planned", "年度计划投资", Kind.AMOUNT, group="投资情况", width=12,
        aliases=("年度计划", "本年计划投资", "年计划投资")),
-    _c("completed_total", "累计完成投资", Kind.AMOUNT, Edit.NOBODY, group="投资情况", width=12,
+    _c("completed_total", "累计完成投资", Kind.AMOUNT, group="投资情况", width=12,
        aliases=("累计完成", "自开始累计完成投资", "开工至本月底累计完成投资", "开工累计完成投资")),
-    _c("completion_rate", "完成率", Kind.PERCENT, Edit.NOBODY, group="投资情况", width=8, aliases=("投资完成率",)),
-    _c("status", "状态", Kind.PROJECT_STATUS, Edit.DEPARTMENT, width=9, aliases=("项目状态", "进展状态", "开工状态")),
-    _c("progress_note", "形象进度", Kind.TEXT, Edit.DEPARTMENT, width=28,
+    _c("completion_rate", "完成率", Kind.PERCENT, group="投资情况", width=8, aliases=("投资完成率",)),
+    _c("status", "状态", Kind.PROJECT_STATUS, width=9, aliases=("项目状态", "进展状态", "开工状态")),
+    _c("progress_note", "形象进度", Kind.TEXT, width=28,
        aliases=("工程形象进度", "进展情况", "完成情况", "项目进展情况", "目前进展", "建设进度")),
-    _c("issues", "存在问题", Kind.TEXT, Edit.DEPARTMENT, width=24,
+    _c("issues", "存在问题", Kind.TEXT, width=24,
        aliases=("存在的问题", "问题及建议", "主要问题", "存在问题及建议")),
-    _c("contact", "联系人", Kind.TEXT, Edit.OFFICE, width=10, aliases=("联系人及电话", "联系人及联系电话")),
-    _c("remarks", "备注", Kind.TEXT, Edit.DEPARTMENT, width=16, aliases=("说明",)),
+    _c("contact", "联系人", Kind.TEXT, width=10, aliases=("联系人及电话", "联系人及联系电话")),
+    _c("remarks", "备注", Kind.TEXT, width=16, aliases=("说明",)),
 )
 
 MILESTONE_COLUMNS: tuple[Column, ...] = (
-    _c("project_code", "项目编号", Kind.TEXT, Edit.KEY, width=10, aliases=("编号",)),
-    _c("project_name", "项目名称", Kind.TEXT, Edit.NOBODY, width=28, aliases=("项目", "工程名称")),
-    _c("ordinal", "序号", Kind.INT, Edit.KEY, width=6, aliases=("节点序号", "里程碑序号")),
-    _c("name", "里程碑", Kind.TEXT, Edit.OFFICE, width=28, aliases=("里程碑名称", "节点", "关键节点")),
-    _c("planned_on", "计划完成日期", Kind.DATE, Edit.OFFICE, width=13,
+    _c("project_code", "项目编号", Kind.TEXT, width=10, aliases=("编号",)),
+    _c("project_name", "项目名称", Kind.TEXT, width=28, aliases=("项目", "工程名称")),
+    _c("ordinal", "序号", Kind.INT, width=6, aliases=("节点序号", "里程碑序号")),
+    _c("name", "里程碑", Kind.TEXT, width=28, aliases=("里程碑名称", "节点", "关键节点")),
+    _c("planned_on", "计划完成日期", Kind.DATE, width=13,
        aliases=("计划完成时间", "完成时限", "计划时间", "计划日期")),
-    _c("actual_on", "实际完成日期", Kind.DATE, Edit.DEPARTMENT, width=13, aliases=("实际完成时间", "实际日期")),
-    _c("status", "状态", Kind.MILESTONE_STATUS, Edit.DEPARTMENT, width=9, aliases=("完成情况", "进展", "完成状态")),
-    _c("note", "说明", Kind.TEXT, Edit.DEPARTMENT, width=30, aliases=("备注", "情况说明")),
+    _c("actual_on", "实际完成日期", Kind.DATE, width=13, aliases=("实际完成时间", "实际日期")),
+    _c("status", "状态", Kind.MILESTONE_STATUS, width=9, aliases=("完成情况", "进展", "完成状态")),
+    _c("note", "说明", Kind.TEXT, width=30, aliases=("备注", "情况说明")),
 )
 
 # The 投资 sheet: two key columns, then 计划 / 完成 under one header per year ("2026年").
 INVESTMENT_KEY_COLUMNS: tuple[Column, ...] = (
-    _c("project_code", "项目编号", Kind.TEXT, Edit.KEY, width=10, aliases=("编号",)),
-    _c("project_name", "项目名称", Kind.TEXT, Edit.NOBODY, width=28, aliases=("项目", "工程名称")),
+    _c("project_code", "项目编号", Kind.TEXT, width=10, aliases=("编号",)),
+    _c("project_name", "项目名称", Kind.TEXT, width=28, aliases=("项目", "工程名称")),
 )
-INVESTMENT_PLANNED = Column("planned_amount", "计划", Kind.AMOUNT, Edit.OFFICE, width=11,
+INVESTMENT_PLANNED = Column("planned_amount", "计划", Kind.AMOUNT, width=11,
                             aliases=("计划投资", "年度计划"))
-INVESTMENT_COMPLETED = Column("completed_amount", "完成", Kind.AMOUNT, Edit.DEPARTMENT, width=11,
+INVESTMENT_COMPLETED = Column("completed_amount", "完成", Kind.AMOUNT, width=11,
                               aliases=("完成投资", "实际完成"))
 
 GOAL_COLUMNS: tuple[Column, ...] = (
-    _c("phase", "阶段", Kind.TEXT, Edit.NOBODY, width=36),
-    _c("ordinal", "序号", Kind.INT, Edit.NOBODY, width=6),
-    _c("text", "目标", Kind.TEXT, Edit.NOBODY, width=60),
-    _c("projects", "相关项目", Kind.TEXT, Edit.NOBODY, width=30),
+    _c("phase", "阶段", Kind.TEXT, width=36),
+    _c("ordinal", "序号", Kind.INT, width=6),
+    _c("text", "目标", Kind.TEXT, width=60),
+    _c("projects", "相关项目", Kind.TEXT, width=30),
 )
 
 # -- Reading workbooks that tracker did not write --------------------------------------------------

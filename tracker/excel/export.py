@@ -431,12 +431,13 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
 
 def _help_lines(department: Department | None) -> list[str]:
     editable = "、".join(
-        [c.header for c in C.PROJECT_COLUMNS if c.edit is C.Edit.DEPARTMENT]
+        [c.header for c in C.PROJECT_COLUMNS if _COLUMN_FIELDS.get(c.key, c.key) in DEPARTMENT_FIELDS[Project]]
     )
     lines = [
         "填表说明",
         "1. 金额单位为万元，可填 360、1,234.5、360万 或 2.3亿（= 23000 万元）。",
-        "2. 日期写成 2026-06-30、2026/6/30、2026年6月 或 2026.6；只写到月的，按当月最后一天计。",
+        "2. 日期写成 2026-06-30、2026/6/30、2026年6月、2026.6、2026年上半年 或 2026年，按所写的精度保存"
+        "（开始按第一天、完成按最后一天计）。",
         "3. 状态请从下拉列表选择：项目状态为 " + "、".join(m.label for m in ProjectStatus) + "；里程碑状态为 "
         + "、".join(m.label for m in MilestoneStatus) + "。",
         "4. 带“小计”“合计”的行和序号为“一、二、……”的分组行由系统生成，导入时不读取。",

@@ -432,7 +432,7 @@ def _text_at(row: list, plan: _Plan | None) -> str:
 
 def _not_data(row: list, by_key: dict[str, _Plan], header_texts: list[str], first: bool) -> str | None:
     """Why a row is not data — by the form of whole cells, never because a name contains 合计."""
-    filled = [(col, normalise(v)) for col, v in enumerate(row) if cells.clean(v) is not None]
+    filled = [(col, normalise(cells.read_text(v))) for col, v in enumerate(row) if cells.clean(v) is not None]
     first_text = filled[0][1]
     if first_text.startswith(C.NOTE_PREFIXES):
         return "注释或签名行"

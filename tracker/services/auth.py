@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from argon2 import PasswordHasher
 from sqlalchemy import delete, select, update
@@ -18,8 +19,13 @@ FIRST_PAUSE = dt.timedelta(minutes=1)  # the first wait; each further failure do
 MAX_PAUSE = dt.timedelta(minutes=15)  # … up to this
 
 GENERIC_FAILURE = "用户名或密码错误"
-# Checked against when the user does not exist, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = PasswordHasher().hash("tracker-no-such-user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the user does not exist, so a wrong name costs as long as a wrong password
+    (made on first use: hashing at import would slow every command's start)."""
+    return PasswordHasher().hash("tracker-no-such-user")
 
 
 class LoginRefused(ServiceError):
@@ -58,7 +64,7 @@ def authenticate(session: Session, username: str, password: str, address: str,
 
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
-        PasswordHasher().verify(_DUMMY_HASH, "tracker-no-such-user")
+        PasswordHasher().verify(_dummy_hash(), "tracker-no-such-user")
     elif user.active and user.check_password(password):
         session.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
         return user

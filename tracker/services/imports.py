@@ -30,12 +30,11 @@ from tracker.services import ServiceError
 from tracker.services.departments import DepartmentNames, name_key
 from tracker.services.progress_updates import update_milestone_progress
 from tracker.services.records import EditConflict, update_record
-from tracker.vocab import (ChangeSource, DatePrecision, FundingSource, ImportStatus, MilestoneStatus, ProjectNature,
+from tracker.vocab import (ChangeSource, DatePrecision, FundingSource, ImportOutcome, ImportStatus, MilestoneStatus, ProjectNature,
                            ProjectStatus, Role)
 
-OUTCOMES = ("new", "changed", "unchanged", "error", "conflict", "skipped")
-OUTCOME_LABELS = {"new": "新增", "changed": "修改", "unchanged": "未变", "error": "错误", "conflict": "冲突",
-                  "skipped": "跳过"}
+OUTCOMES = tuple(o.value for o in ImportOutcome)
+OUTCOME_LABELS = {o.value: o.label for o in ImportOutcome}
 MODELS = {"project": Project, "milestone": Milestone, "investment": Investment}
 ENTITY_LABELS = {"project": "项目", "milestone": "里程碑", "investment": "投资"}
 
@@ -66,6 +65,8 @@ DATE_FIELDS = {"planned_start_on": ("first", "planned_start_precision"),
 VOCABS = {"nature": ProjectNature, "funding": FundingSource, "project_status": ProjectStatus,
           "milestone_status": MilestoneStatus, "precision": DatePrecision}
 PROBLEM_LIMIT = 20
+# Fields a record cannot be without: a blank cell there is an error, never a clearing.
+REQUIRED = {"project": {"code", "name"}, "milestone": {"name", "status"}}
 
 
 class ImportRefused(ServiceError):
@@ -86,7 +87,6 @@ class FieldChange:
     old: str | None
     new: str | None
     cell: str
-    value: Any = None  # the new value, as stored in the preview (JSON)
 
 
 @dataclass
@@ -103,12 +103,13 @@ class Operation:
 
     def as_dict(self) -> dict:
         return {"entity": self.entity, "id": self.id, "version": self.version, "values": self.values,
-                "changes": [vars(c) for c in self.changes], "parent": self.parent, "label": self.label}
+                "changes": [[c.field, c.label, c.old, c.new, c.cell] for c in self.changes], "parent": self.parent,
+                "label": self.label}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Operation":
         return cls(data["entity"], data["id"], data["version"], data["values"],
-                   [FieldChange(**c) for c in data["changes"]], data["parent"], data.get("label", ""))
+                   [FieldChange(*c) for c in data["changes"]], data["parent"], data.get("label", ""))
 
 
 @dataclass
@@ -123,6 +124,8 @@ class RowResult:
     entity: str | None = None
     entity_id: int | None = None
     conflict: bool = False
+    project_id: int | None = None  # the project the row belongs to (set for new ones when applied)
+    applied: bool = False
 
     @property
     def ref(self) -> str:
@@ -135,6 +138,10 @@ class RowResult:
     def as_dict(self) -> dict:
         data = {"sheet": self.sheet, "row": self.row, "outcome": self.outcome, "key": self.key,
                 "entity": self.entity, "id": self.entity_id}
+        if self.project_id:
+            data["project_id"] = self.project_id
+        if self.applied:
+            data["applied"] = True
         if self.messages:
             data["messages"] = self.messages
         if self.hints:
@@ -147,7 +154,8 @@ class RowResult:
     def from_dict(cls, data: dict) -> "RowResult":
         return cls(data["sheet"], data["row"], data["outcome"], data["key"], data.get("messages", []),
                    data.get("hints", []), [Operation.from_dict(o) for o in data.get("operations", [])],
-                   data.get("entity"), data.get("id"))
+                   data.get("entity"), data.get("id"), project_id=data.get("project_id"),
+                   applied=data.get("applied", False))
 
     def report(self) -> dict:
         """For --report-json and people: what happened to the row, with each change."""
@@ -321,6 +329,7 @@ class _Matcher:
         self.claims: dict[str, list[RowResult]] = defaultdict(list)  # record → rows that match it
         self.milestones: dict[int, dict[int, Any]] | None = None
         self.new_ordinals: dict[Any, set[int]] = defaultdict(set)
+        self.milestone_names: dict[int, dict[str, Any]] = {}
         self.investments: dict[tuple[int, int], Any] | None = None
         self.new_codes = 0
 
@@ -429,6 +438,10 @@ class _Matcher:
                 continue
             if cell.value is None and not self.from_tracker and record is not None:
                 continue  # a blank in a workbook tracker did not write never clears a stored value
+            if cell.value is None and field_name in REQUIRED.get(entity, ()):
+                if record is not None:
+                    result.messages.append(f"{cell.ref}：“{FIELDS[entity][field_name][0]}”不能为空")
+                continue
             pairs = self._stored_values(field_name, cell.value, row, result)
             if pairs is None:
                 continue
@@ -448,7 +461,7 @@ class _Matcher:
                 continue
             op.values.update({name: _store(value) for name, value in pairs})
             op.changes.append(FieldChange(field_name, label, self._shown(kind, old_pairs),
-                                          self._shown(kind, pairs), cell.ref, _store(pairs[0][1])))
+                                          self._shown(kind, pairs), cell.ref))
         if op.changes and exported_version is not None and record is not None and record.version != exported_version:
             result.conflict = True
             result.messages.append("此记录在导出后已在系统中被修改：请核对“原值”（系统当前值）与表中的值")
@@ -532,7 +545,7 @@ class _Matcher:
             self.new_projects[str(code).strip() if code else name_key(name)] = result
             self._claim(f"new-project:{code or name_key(name)}", result)
         else:
-            result.key, result.entity_id = project.code, project.id
+            result.key, result.entity_id, result.project_id = project.code, project.id, project.id
             exported = self._confirm(result, sheet.name, project.code, "project", project.id)
             op = Operation("project", project.id, project.version, label=f"项目 {project.code}")
             self._compare(result, op, project, row, keys, exported)
@@ -580,7 +593,7 @@ class _Matcher:
                 op = Operation("investment", None, label=f"{year}年投资", values={"year": year})
                 op.parent = {"project_id": project.id} if project is not None else {"project_row": result.ref}
                 self._compare(result, op, None, row, keys)
-                op.changes.insert(0, FieldChange("year", "年度", None, str(year), result.ref, year))
+                op.changes.insert(0, FieldChange("year", "年度", None, str(year), result.ref))
                 result.operations.append(op)
                 if project is not None:
                     self._claim(f"investment:{project.id}@{year}", result)
@@ -605,7 +618,7 @@ class _Matcher:
         if creator is not None:
             self._year_amounts_for_new(sheet, row, result, creator)
             return
-        result.entity_id = project.id
+        result.entity_id = result.project_id = project.id
         self._year_amounts(sheet, row, result, project, None)
 
     def _year_amounts_for_new(self, sheet: SheetData, row: Row, result: RowResult, creator: RowResult) -> None:
@@ -617,7 +630,7 @@ class _Matcher:
             op = Operation("investment", None, label=f"{year}年投资", values={"year": year},
                            parent={"project_row": creator.ref})
             self._compare(result, op, None, row, keys)
-            op.changes.insert(0, FieldChange("year", "年度", None, str(year), result.ref, year))
+            op.changes.insert(0, FieldChange("year", "年度", None, str(year), result.ref))
             result.operations.append(op)
             self._claim(f"investment:{creator.ref}@{year}", result)
 
@@ -653,9 +666,13 @@ class _Matcher:
         if creator is not None:
             self._new_milestone(row, result, {"project_row": creator.ref}, creator.ref, ordinal, name)
             return
+        result.project_id = project.id
         existing = self._load_milestones()[project.id]
         by_ordinal = existing.get(ordinal) if ordinal is not None else None
-        by_name = next((m for m in existing.values() if name and name_key(m.name) == name_key(name)), None)
+        names = self.milestone_names.get(project.id)
+        if names is None:
+            names = self.milestone_names[project.id] = {name_key(m.name): m for m in existing.values()}
+        by_name = names.get(name_key(name)) if name else None
         milestone = None
         if by_ordinal is not None and by_name is not None and by_ordinal.id != by_name.id:
             result.messages.append(f"{row.ref('ordinal')}：序号 {ordinal} 是“{by_ordinal.name}”，名称“{name}”却是第 "
@@ -716,7 +733,7 @@ class _Matcher:
                 op.values.get("status") is not None:
             op.values["actual_on"] = self.today.isoformat()
             op.changes.append(FieldChange("actual_on", "实际完成日期", None, self.today.isoformat(),
-                                          row.ref("status") or result.ref, self.today.isoformat()))
+                                          row.ref("status") or result.ref))
             result.hints.append("标为已完成而未填实际完成日期：按今天记")
 
     # -- after every sheet
@@ -828,46 +845,47 @@ def commit_import(session: Session, batch: ImportBatch, user: User | None, *, va
     batch.applied_at = utcnow()
     batch.applied_rows = "valid" if preview.blocked else "all"
     batch.applied_count = applied
+    batch.preview = preview.to_json()  # now with what was applied and the new records' ids
     session.flush()
     return applied
 
 
 def apply_preview(session: Session, preview: Preview, *, user: User | None = None, valid_only: bool = False,
                   today: dt.date | None = None) -> int:
-    """Apply the preview's new and changed rows through the services the forms use; flushes, never commits."""
+    """Apply the preview's new and changed rows; flushes, never commits.
+
+    Changes go through the services the forms use (update_record, and for milestones
+    update_milestone_progress: versions, rules, history). New records are added in batches
+    with the same checks made up front (unique codes and ordinals), so 100,000 rows stay fast.
+    """
     if preview.blocked and not valid_only:
         raise ImportRefused("有错误或冲突的行：请修正后重新导入，或选择只导入无误的行")
     rows = preview.applicable
     ops = [(row, op) for row in rows for op in row.operations if op.id is None or op.changes]
-    wanted: dict[str, list[int]] = defaultdict(list)
-    dept_ids: set[int] = set()
-    for _row, op in ops:
-        if op.id is not None:
-            wanted[op.entity].append(op.id)
-        for name, value in op.values.items():
-            if name == "cooperators":
-                dept_ids.update(value or [])
-    records = {(entity, obj.id): obj for entity, ids in wanted.items()
-               for obj in session.scalars(select(MODELS[entity]).where(MODELS[entity].id.in_(ids)))}
-    departments = {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(dept_ids)))} \
-        if dept_ids else {}
-    created: dict[str, Project] = {}
-    order = {"project": 0, "investment": 1, "milestone": 2}
+    for row in rows:
+        row.applied = True
+    departments = _departments_named(session, ops)
+
+    def values_of(op: Operation) -> dict:
+        return {name: _load(session, op.entity, name, value, departments)
+                for name, value in op.values.items() if name in FIELDS[op.entity]}
+
     try:
         with session.no_autoflush:
-            for row, op in sorted(ops, key=lambda pair: order[pair[1].entity]):
-                values = {name: _load(session, op.entity, name, value, departments)
-                          for name, value in op.values.items() if name in FIELDS[op.entity]}
-                if op.id is None:
-                    _create(session, preview.plan, row, op, values, created)
-                    continue
+            created = _create_projects(session, preview.plan, [(r, o) for r, o in ops
+                                                               if o.entity == "project" and o.id is None], values_of)
+            updates = [(r, o) for r, o in ops if o.id is not None]
+            records = _records(session, updates)
+            for _row, op in updates:
                 record = records.get((op.entity, op.id))
                 if record is None:
                     raise StalePreview()
                 if op.entity == "milestone":
-                    update_milestone_progress(session, record, values, op.version, today)
+                    update_milestone_progress(session, record, values_of(op), op.version, today)
                 else:
-                    update_record(session, record, values, op.version)
+                    update_record(session, record, values_of(op), op.version)
+            _create_children(session, [(r, o) for r, o in ops if o.entity != "project" and o.id is None], created,
+                             values_of)
         session.flush()
     except EditConflict:
         raise StalePreview() from None
@@ -876,34 +894,109 @@ def apply_preview(session: Session, preview: Preview, *, user: User | None = Non
     return len(rows)
 
 
-def _create(session: Session, plan: Plan, row: RowResult, op: Operation, values: dict, created: dict) -> None:
-    if op.entity == "project":
-        if "code" not in op.values:
-            values["code"] = _next_new_code(session, plan)
-        else:
-            values["code"] = op.values["code"]
-        project = Project(plan=plan, **values)
+BATCH = 2000
+
+
+def _departments_named(session: Session, ops: list) -> dict[int, Department]:
+    ids = {d for _r, op in ops for d in (op.values.get("cooperators") or [])}
+    return {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(ids)))} if ids else {}
+
+
+def _records(session: Session, updates: list) -> dict[tuple[str, int], Any]:
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for _row, op in updates:
+        wanted[op.entity].append(op.id)
+    records = {}
+    for entity, ids in wanted.items():
+        model = MODELS[entity]
+        for start in range(0, len(ids), 5000):
+            for obj in session.scalars(select(model).where(model.id.in_(ids[start:start + 5000]))):
+                records[(entity, obj.id)] = obj
+    return records
+
+
+def _create_projects(session: Session, plan: Plan, ops: list, values_of) -> dict[str, int]:
+    """New projects, flushed in batches for their ids; row reference → project id."""
+    created: dict[str, int] = {}
+    pending: list[tuple[RowResult, Project]] = []
+    for row, op in ops:
+        values = values_of(op)
+        values["code"] = op.values.get("code") or _next_new_code(session, plan)
+        project = Project(plan_id=plan.id, **values)
         session.add(project)
-        session.flush()  # an id for its milestones and investments, and unique codes checked now
-        created[row.ref] = project
-        return
-    project = created.get(op.parent.get("project_row")) if "project_row" in op.parent else \
-        session.get(Project, op.parent["project_id"])
-    if project is None:
-        raise StalePreview()
-    if op.entity == "investment":
-        session.add(Investment(project=project, year=op.values["year"], **values))
-        return
-    ordinal = op.values.get("ordinal")
-    if ordinal is None or session.scalar(select(Milestone.id).where(Milestone.project_id == project.id,
-                                                                     Milestone.ordinal == ordinal)) is not None:
-        if ordinal is not None:
-            raise StalePreview()
-        session.flush()
-        ordinal = (session.scalar(select(func.max(Milestone.ordinal)).where(Milestone.project_id == project.id))
-                   or 0) + 1
-    session.add(Milestone(project=project, ordinal=ordinal, **values))
+        pending.append((row, project))
+        if "code" not in op.values or len(pending) >= BATCH:
+            pending = _flush_projects(session, pending, created)
+    _flush_projects(session, pending, created)
+    return created
+
+
+def _flush_projects(session: Session, pending: list, created: dict) -> list:
     session.flush()
+    for row, project in pending:
+        created[row.ref] = row.entity_id = row.project_id = project.id
+    return []
+
+
+def _create_children(session: Session, ops: list, created: dict[str, int], values_of) -> None:
+    """New milestones and investment years: ordinals after the existing ones, checked in bulk."""
+    def parent_of(op: Operation) -> int:
+        if "project_row" in op.parent:
+            if op.parent["project_row"] not in created:
+                raise StalePreview()
+            return created[op.parent["project_row"]]
+        return op.parent["project_id"]
+
+    parents = {parent_of(op) for _r, op in ops}
+    taken: set[tuple[int, int]] = set()
+    years: set[tuple[int, int]] = set()
+    parent_list = sorted(parents)
+    for start in range(0, len(parent_list), 5000):
+        chunk = parent_list[start:start + 5000]
+        taken.update((p, o) for p, o in session.execute(select(Milestone.project_id, Milestone.ordinal)
+                                                        .where(Milestone.project_id.in_(chunk))))
+        years.update((p, y) for p, y in session.execute(select(Investment.project_id, Investment.year)
+                                                        .where(Investment.project_id.in_(chunk))))
+    next_free: dict[int, int] = defaultdict(lambda: 1)
+    for project_id, ordinal in taken:
+        next_free[project_id] = max(next_free[project_id], ordinal + 1)
+    # Ordinals the file gives are kept; blank ones come after every existing and given one.
+    for _row, op in ops:
+        if op.entity == "milestone" and op.values.get("ordinal") is not None:
+            project_id = parent_of(op)
+            next_free[project_id] = max(next_free[project_id], op.values["ordinal"] + 1)
+    pending: list[tuple[RowResult, Any, bool]] = []
+    for row, op in ops:
+        project_id = parent_of(op)
+        row.project_id = row.project_id or project_id
+        if op.entity == "investment":
+            if (project_id, op.values["year"]) in years:
+                raise StalePreview()  # someone added that year since the preview
+            years.add((project_id, op.values["year"]))
+            record = Investment(project_id=project_id, year=op.values["year"], **values_of(op))
+        else:
+            ordinal = op.values.get("ordinal")
+            if ordinal is None:
+                ordinal = next_free[project_id]
+                next_free[project_id] += 1
+            if (project_id, ordinal) in taken:
+                raise StalePreview()
+            taken.add((project_id, ordinal))
+            record = Milestone(project_id=project_id, ordinal=ordinal, **values_of(op))
+        session.add(record)
+        pending.append((row, record, op is row.operations[0]))
+        if len(pending) >= BATCH:
+            pending = _flush_children(session, pending)
+    _flush_children(session, pending)
+
+
+def _flush_children(session: Session, pending: list) -> list:
+    session.flush()
+    for row, record, first in pending:
+        if first:
+            row.entity_id = record.id
+        session.expunge(record)  # memory stays flat however many rows the file creates
+    return []
 
 
 def _next_new_code(session: Session, plan: Plan) -> str:

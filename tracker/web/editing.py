@@ -34,7 +34,7 @@ def conflict_rows(form: RecordForm, submitted: dict[str, Any], obj: Any) -> list
     return [
         (form[name].label.text, form.display(name, mine), form.display(name, getattr(obj, name)))
         for name, mine in submitted.items()
-        if getattr(obj, name) != mine
+        if name in form and getattr(obj, name) != mine
     ]
 
 

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from tracker.extensions import db
 from tracker.models import Department
-from tracker.parse import ParseError, parse_amount, parse_date, parse_number
+from tracker.parse import DATE_ENDS, DateValue, ParseError, date_for, format_date, parse_amount, parse_date_value, parse_number
 from tracker.vocab import Vocab
 
 REQUIRED = "此项必填"
@@ -48,11 +48,13 @@ class _ParsedField(StringField):
 
 
 class TextDateField(_ParsedField):
-    """2007-06-30, 2007/6/30, 2007年6月, 2007.6 …"""
+    """2007-06-30, 2007/6/30, 2007年6月, 2007.6, 2006年上半年, 2015年 … kept as written (DateValue)."""
 
-    parser = staticmethod(parse_date)
+    parser = staticmethod(parse_date_value)
 
     def format(self, value) -> str:
+        if isinstance(value, DateValue):
+            return value.text()
         return value.isoformat()
 
 
@@ -141,6 +143,7 @@ class RecordForm(ChineseForm):
 
     version = HiddenField()
     model_fields: tuple[str, ...] = ()
+    precision_fields: tuple[str, ...] = ()  # the model's date precisions this form keeps as typed
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,6 +154,11 @@ class RecordForm(ChineseForm):
     def load(self, obj) -> None:
         for name in self.model_fields:
             self[name].data = self.to_form(name, getattr(obj, name))
+            precision_field = DATE_ENDS.get(name, (None, None))[1]
+            if isinstance(self[name], TextDateField) and self[name].data and hasattr(obj, precision_field or ""):
+                precision = getattr(obj, precision_field)
+                if precision:  # shown as it was written: 2007年6月, not 2007-06-30
+                    self[name].raw_data = [format_date(self[name].data, precision)]
         self.version.data = str(obj.version)
 
     def to_form(self, name: str, value):
@@ -166,6 +174,11 @@ class RecordForm(ChineseForm):
             if isinstance(self[name], RecordsField):
                 model = self[name].model
                 value = list(db.session.scalars(select(model).where(model.id.in_(value)))) if value else []
+            elif isinstance(self[name], TextDateField):
+                value, precision = date_for(name, value)
+                precision_field = DATE_ENDS.get(name, (None, None))[1]
+                if precision_field and precision_field in self.precision_fields:
+                    result[precision_field] = precision
             elif isinstance(value, str) and not isinstance(value, Vocab):
                 value = value.strip() or None
             result[name] = value
@@ -173,7 +186,9 @@ class RecordForm(ChineseForm):
 
     def check_window(self, start: str, end: str) -> bool:
         """An end that is not before its start (the database's own check, said in Chinese first)."""
-        if self[start].data and self[end].data and self[end].data < self[start].data:
+        first = date_for(start, self[start].data)[0] if isinstance(self[start].data, DateValue) else self[start].data
+        last = date_for(end, self[end].data)[0] if isinstance(self[end].data, DateValue) else self[end].data
+        if first and last and last < first:
             self[end].errors = [*self[end].errors, f"不能早于{self[start].label.text}"]
             return False
         return True

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.models import ChangeRecord, Department, Investment, Milestone, Plan, PlanSection, Project, User
-from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStage, ProjectStatus, Vocab
+from tracker.vocab import DatePrecision, FundingSource, MilestoneStatus, ProjectNature, ProjectStage, ProjectStatus, Vocab
 
 ENTITY_LABELS = {"projects": "项目", "milestones": "里程碑", "investments": "投资", "plans": "规划",
                  "phases": "阶段", "phase_goals": "阶段目标", "plan_sections": "工程/任务", "indicators": "指标",
@@ -22,12 +22,17 @@ FIELD_LABELS = {
     "plan_id": "规划", "project_id": "项目", "ordinal": "序号", "planned_on": "计划完成日期",
     "actual_on": "实际完成日期", "weight": "权重", "note": "说明", "year": "年度", "planned_amount": "计划投资（万元）",
     "completed_amount": "完成投资（万元）", "progress_note": "形象进度", "issues": "存在问题",
+    "planned_start_precision": "计划开始（写法）", "planned_end_precision": "计划完成（写法）",
+    "planned_precision": "计划完成日期（写法）", "actual_precision": "实际完成日期（写法）", "region": "所属行政区",
 }
 
 VOCAB_FIELDS: dict[tuple[str, str], type[Vocab]] = {
     ("projects", "status"): ProjectStatus, ("projects", "stage"): ProjectStage,
     ("projects", "nature"): ProjectNature, ("projects", "funding_source"): FundingSource,
     ("investments", "funding_source"): FundingSource, ("milestones", "status"): MilestoneStatus,
+    **{(entity, name): DatePrecision for entity, name in (
+        ("projects", "planned_start_precision"), ("projects", "planned_end_precision"),
+        ("milestones", "planned_precision"), ("milestones", "actual_precision"))},
 }
 
 

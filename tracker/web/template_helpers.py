@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask import Flask, request
 from flask_login import current_user
 
+from tracker.parse import format_date
 from tracker.auth.permissions import can
 from tracker.vocab import MilestoneStatus, ProjectStatus, Vocab
 
@@ -22,12 +23,13 @@ def money(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:,.2f}"
 
 
-def day(value: dt.date | dt.datetime | None) -> str:
+def day(value: dt.date | dt.datetime | None, precision=None) -> str:
+    """A date as it was written: 2027-06-30, or 2027年6月 / 2027年上半年 / 2027年 when that is all it said."""
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
         return value.astimezone().strftime("%Y-%m-%d %H:%M")
-    return value.isoformat()
+    return format_date(value, precision)
 
 
 def number(value: Decimal | None) -> str:

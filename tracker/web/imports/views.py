@@ -10,20 +10,18 @@ from sqlalchemy import select
 from wtforms import SelectField
 
 from tracker.auth.permissions import requires, visible_plans
-from tracker.excel.export import ExportScope, export_workbook
-from tracker.services.imports import OUTCOME_LABELS
-from tracker.excel.reader import MAX_UPLOAD_BYTES
-from tracker.excel.rejects import rejected_rows_workbook
 from tracker.extensions import db
 from tracker.models import Department, ImportBatch, Plan
 from tracker.services import ServiceError
-from tracker.services.imports import commit_import, load_preview, stage_import
-from tracker.vocab import ChangeSource, Role
+from tracker.vocab import ChangeSource, ImportOutcome, ImportStatus, Role
 from tracker.web.forms import ChineseForm, choices
 
 bp = Blueprint("imports", __name__)
 
+# Workbook reading and writing (openpyxl, calamine) is imported inside the views that use it, so
+# that starting the app — each gunicorn worker, each `flask` command — does not pay for it.
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OUTCOME_LABELS = {o.value: o.label for o in ImportOutcome}
 
 
 class UploadForm(ChineseForm):
@@ -38,6 +36,8 @@ class ConfirmForm(ChineseForm):
 @bp.get("/plans/<int:plan_id>/export.xlsx")
 @requires("plan.export", Plan, "plan_id")
 def export(plan: Plan):
+    from tracker.excel.export import ExportScope, export_workbook
+
     department = None
     if current_user.role is Role.DEPARTMENT:
         department = current_user.department  # a department always gets its own workbook
@@ -55,6 +55,9 @@ def export(plan: Plan):
 @bp.route("/imports/new", methods=["GET", "POST"])
 @requires("import.use")
 def upload():
+    from tracker.excel.reader import MAX_UPLOAD_BYTES
+    from tracker.services.imports import stage_import
+
     form = UploadForm()
     plans = db.session.scalars(select(Plan).where(visible_plans(current_user)).order_by(Plan.code)).all()
     form.plan.choices = choices(((p.code, p.name) for p in plans), "（由工作簿决定）")
@@ -86,25 +89,46 @@ def index():
     return render_template("imports/index.html", batches=batches, labels=OUTCOME_LABELS)
 
 
+PAGE_ROWS = 500
+
+
 @bp.get("/imports/<int:import_batch_id>")
 @requires("import.use", ImportBatch, "import_batch_id")
 def show(import_batch: ImportBatch):
+    from tracker.services.imports import load_preview
+
+    """The preview kept with the batch (the file is not read again); after 确认导入, what was applied."""
     preview = None
     problem = None
     try:
         preview = load_preview(db.session, import_batch, current_user)
     except ServiceError as exc:
         problem = exc.message
-    show_all = request.args.get("all") == "1"
-    rows = [] if preview is None else [r for r in preview.rows if show_all or r.outcome not in ("unchanged",
-                                                                                                   "skipped")]
-    return render_template("imports/show.html", batch=import_batch, preview=preview, rows=rows, problem=problem,
-                           labels=OUTCOME_LABELS, form=ConfirmForm(), show_all=show_all)
+    applied = import_batch.status is ImportStatus.APPLIED
+    show = request.args.get("show", "")
+    if preview is None:
+        rows = []
+    elif show == "all":
+        rows = preview.rows
+    elif show == "skipped":
+        rows = [r for r in preview.rows if r.outcome == "skipped"]
+    elif applied:
+        rows = [r for r in preview.rows if r.applied]
+    else:
+        rows = [r for r in preview.rows if r.outcome not in ("unchanged", "skipped")]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    pages = max(1, (len(rows) + PAGE_ROWS - 1) // PAGE_ROWS)
+    shown = rows[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
+    return render_template("imports/show.html", batch=import_batch, preview=preview, rows=shown, problem=problem,
+                           labels=OUTCOME_LABELS, form=ConfirmForm(), show=show, applied=applied, page=page,
+                           pages=pages, total=len(rows))
 
 
 @bp.post("/imports/<int:import_batch_id>/apply")
 @requires("import.use", ImportBatch, "import_batch_id")
 def apply(import_batch: ImportBatch):
+    from tracker.services.imports import commit_import
+
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -112,7 +136,7 @@ def apply(import_batch: ImportBatch):
         applied = commit_import(db.session, import_batch, current_user, valid_only=request.form.get("valid_only") == "1",
                                 expected_sha256=request.form.get("sha256"))
         db.session.commit()
-        flash(f"已导入 {applied} 行。", "success")
+        flash(f"已导入 {applied} 行：下表是写入的内容。", "success")
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -122,6 +146,9 @@ def apply(import_batch: ImportBatch):
 @bp.get("/imports/<int:import_batch_id>/rejected.xlsx")
 @requires("import.use", ImportBatch, "import_batch_id")
 def rejected(import_batch: ImportBatch):
+    from tracker.excel.rejects import rejected_rows_workbook
+    from tracker.services.imports import load_preview
+
     preview = load_preview(db.session, import_batch, current_user)
     rows = [r for r in preview.rows if r.outcome in ("error", "conflict")]
     if not rows:

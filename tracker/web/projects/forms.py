@@ -24,6 +24,7 @@ def _int_or_none(value):
 
 
 class ProjectForm(RecordForm):
+    precision_fields = ("planned_start_precision", "planned_end_precision")
     model_fields = ("section_id", "code", "name", "content", "lead_department_id", "cooperators", "phases",
                     "nature", "stage", "status", "planned_start_on", "planned_end_on", "total_budget",
                     "funding_source", "progress_note", "issues", "contact", "remarks")
@@ -61,6 +62,7 @@ class ProjectProgressForm(RecordForm):
 
 
 class MilestoneForm(RecordForm):
+    precision_fields = ("planned_precision", "actual_precision")
     model_fields = ("ordinal", "name", "planned_on", "actual_on", "status", "weight", "note")
     ordinal = IntegerField("序号", validators=[required(), NumberRange(min=1, message="序号从 1 开始")])
     name = StringField("里程碑", validators=[required(), length(200)])
@@ -74,6 +76,7 @@ class MilestoneForm(RecordForm):
 class MilestoneProgressForm(RecordForm):
     """What a department may change on its own milestones."""
 
+    precision_fields = ("actual_precision",)
     model_fields = ("status", "actual_on", "note")
     status = VocabField("状态", MilestoneStatus, blank=None)
     actual_on = TextDateField("实际完成日期")
