@@ -30,6 +30,8 @@ SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 CELL_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 # A cell with content: <c r="XFD1048576" …>…</c> (an empty styled cell is written <c r="…" s="1"/>).
 CELL_WITH_CONTENT = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+# A reference past 200 columns (GS and on, or three letters) or past 199,999 rows.
+FAR_REFERENCE = re.compile(rb'\br="((?:[A-Z]{3}|[H-Z][A-Z]|G[S-Z])[0-9]{1,7}|[A-Z]{1,3}(?:[2-9][0-9]{5}|[0-9]{7}))"')
 
 
 class WorkbookError(Exception):
@@ -128,27 +130,48 @@ def _check_extent(archive: zipfile.ZipFile, sheet_members: list[str]) -> None:
     """Refuse a sheet whose used cells span more than the caps, before any reader builds its grid.
 
     calamine makes one dense grid from the first used cell to the last: a 20 KB file with values at
-    A1 and XFD1048576 would ask for ~17 billion cells and kill the worker.
+    A1 and XFD1048576 would ask for ~17 billion cells and kill the worker. Cheap first: a cell beyond
+    the caps has a long reference; only a sheet with many rows needs every cell's extent measured.
     """
     sheet_names = None
     for member in sheet_members:
         content = archive.read(member)
-        rows: list[int] = []
-        columns: list[int] = []
-        for letters, number in CELL_WITH_CONTENT.findall(content):
-            rows.append(int(number))
-            columns.append(_column_number(letters))
-        if not rows:
+        far = None
+        for match in FAR_REFERENCE.finditer(content):
+            start = content.rfind(b"<", 0, match.start())
+            end = content.find(b">", match.end())
+            element = content[start:end + 1]
+            if CELL_WITH_CONTENT.match(element):
+                far = match.group(1).decode()
+                break
+        last_row = content.rfind(b'<row r="')
+        rows = int(re.match(rb'<row r="([0-9]{1,7})"', content[last_row:last_row + 20]).group(1)) \
+            if last_row >= 0 and re.match(rb'<row r="[0-9]', content[last_row:last_row + 20]) else None
+        if far is None and rows is not None and rows * MAX_COLUMNS <= MAX_CELLS:
             continue
-        height = max(rows) - min(rows) + 1
-        width = max(columns) - min(columns) + 1
+        extent = _measure(content)
+        if extent is None:
+            continue
+        height, width, far_cell = extent
         if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
             sheet_names = sheet_names or _sheet_names_by_member(archive)
-            far = f"{_column_letters(max(columns))}{max(rows)}"
             raise WorkbookError(
-                f"工作表“{sheet_names.get(member, member)}”的内容一直延伸到 {far}（{height} 行 × {width} 列），"
+                f"工作表“{sheet_names.get(member, member)}”的内容一直延伸到 {far_cell}（{height} 行 × {width} 列），"
                 f"超出可读取的范围（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）。请删除表格以外的多余内容后再导入"
             )
+
+
+def _measure(content: bytes) -> tuple[int, int, str] | None:
+    """(height, width, farthest cell) of the cells with content."""
+    rows: list[int] = []
+    columns: list[int] = []
+    for letters, number in CELL_WITH_CONTENT.findall(content):
+        rows.append(int(number))
+        columns.append(_column_number(letters))
+    if not rows:
+        return None
+    return (max(rows) - min(rows) + 1, max(columns) - min(columns) + 1,
+            f"{_column_letters(max(columns))}{max(rows)}")
 
 
 ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

@@ -135,6 +135,7 @@ class _Plan:
     kind: C.Kind | str
     label: str
     factor: Decimal | None = None  # amount columns: to 万元
+    ref_prefix: str = ""  # "sheet!C": a cell's reference is this and its row number
 
 
 def normalise(text: Any) -> str:
@@ -401,6 +402,8 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool) -> Shee
     if kind is None:
         return SheetData(name, None, "表头中没有项目名称或里程碑名称列")
     found, lines = plans[kind]
+    for plan in found:
+        plan.ref_prefix = f"{name}!{get_column_letter(plan.col + 1)}"
     sheet = SheetData(name, kind, columns=lines)
     if unit and unit != "万元":
         sheet.notes.append(f"工作表“{name}”标明“单位：{unit}”：金额按{unit}读入，已换算为万元")
@@ -414,9 +417,10 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool) -> Shee
     header_texts = [normalise(v) for v in upper]
     for index in range(data_start, len(grid)):
         row = grid[index]
-        if not any(cells.clean(v) is not None for v in row):
+        filled = [(col, v) for col, v in enumerate(row) if v is not None and v != ""]
+        if not filled or all(isinstance(v, str) and not v.strip() for _c, v in filled):
             continue
-        reason = _not_data(row, by_key, header_texts, index == data_start)
+        reason = _not_data(row, filled, by_key, header_texts)
         if reason:
             sheet.rows.append(Row(index + 1, reason))
             continue
@@ -427,18 +431,28 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool) -> Shee
 def _text_at(row: list, plan: _Plan | None) -> str:
     if plan is None or plan.col >= len(row):
         return ""
-    return _MARKERS.sub("", normalise(row[plan.col]))
+    value = row[plan.col]
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a 序号 of 1 is read as 1.0
+    text = normalise(value)
+    return _MARKERS.sub("", text) if ("☆" in text or "★" in text or "*" in text or "※" in text) else text
 
 
-def _not_data(row: list, by_key: dict[str, _Plan], header_texts: list[str], first: bool) -> str | None:
+def _not_data(row: list, filled: list[tuple[int, Any]], by_key: dict[str, _Plan],
+              header_texts: list[str]) -> str | None:
     """Why a row is not data — by the form of whole cells, never because a name contains 合计."""
-    filled = [(col, normalise(cells.read_text(v))) for col, v in enumerate(row) if cells.clean(v) is not None]
-    first_text = filled[0][1]
+    first_col, first_value = filled[0]
+    first_text = normalise(cells.read_text(first_value))
     if first_text.startswith(C.NOTE_PREFIXES):
         return "注释或签名行"
-    if [t for _c, t in filled] == [t for t in header_texts if t][:len(filled)] and len(filled) >= 2:
-        return "重复的表头行"
-    if len(filled) >= 3 and all(_COLUMN_INDEX_CELL.match(t) for _c, t in filled):
+    if len(filled) >= 2 and _is_header_word(first_text):
+        texts = [normalise(cells.read_text(v)) for _c, v in filled]
+        if texts == [t for t in header_texts if t][:len(texts)]:
+            return "重复的表头行"
+    if len(filled) >= 3 and _COLUMN_INDEX_CELL.match(first_text) and all(
+            _COLUMN_INDEX_CELL.match(normalise(cells.read_text(v))) for _c, v in filled):
         return "栏次行"
     seq = _text_at(row, by_key.get("seq") or by_key.get("ordinal"))
     name = _text_at(row, by_key.get("name"))
@@ -446,20 +460,19 @@ def _not_data(row: list, by_key: dict[str, _Plan], header_texts: list[str], firs
     for text in (seq, name, code, first_text):
         if not text:
             continue
-        if text in C.TOTAL_WORDS or re.match(r"^(合计|总计|小计)[：:(（]", text):
+        if text in C.TOTAL_WORDS or (text[0] in "合总小" and re.match(r"^(合计|总计|小计)[：:(（]", text)):
             return "合计/小计行"
-        if text in ("其中", "其中：", "其中:") or text.startswith(("其中：", "其中:")):
+        if text[0] == "其" and (text in ("其中", "其中：", "其中:") or text.startswith(("其中：", "其中:"))):
             return "“其中”分项行"
     if seq and not code and (_GROUP_HEADING.match(seq) or _GROUP_NUMBER_ONLY.match(seq)):
         return f"分组标题行（{seq}）"
-    if seq and not code and not re.search(r"\d", seq) and "seq" in by_key:
+    if seq and not code and "seq" in by_key and not re.search(r"\d", seq):
         return f"分组标题行（序号列为“{seq}”）"
-    key_cols = {p.col for k, p in by_key.items() if k in ("seq", "name", "code", "ordinal", "project_code")}
-    if len(filled) == 1 and filled[0][0] in key_cols and not code and "name" in by_key and by_key["name"].col != \
-            filled[0][0]:
-        return f"分组标题行（{first_text}）"
-    if len(filled) == 1 and "name" in by_key and filled[0][0] == by_key["name"].col and "seq" in by_key:
-        return f"分组标题行（{first_text}）"
+    if len(filled) == 1 and "name" in by_key and not code:
+        only = filled[0][0]
+        key_cols = {p.col for k, p in by_key.items() if k in ("seq", "name", "code", "ordinal", "project_code")}
+        if only in key_cols and (by_key["name"].col != only or "seq" in by_key):
+            return f"分组标题行（{first_text}）"
     return None
 
 
@@ -472,9 +485,10 @@ _VOCAB_READERS = {
 def _typed_row(sheet: str, index: int, row: list, found: list[_Plan]) -> Row:
     typed = Row(index + 1)
     width = len(row)
+    number = str(index + 1)
     for plan in found:
         raw = row[plan.col] if plan.col < width else None
-        ref = f"{sheet}!{get_column_letter(plan.col + 1)}{index + 1}"
+        ref = plan.ref_prefix + number
         try:
             if plan.kind == "date_range":
                 start, end = parse_date_range(cells.clean(raw))
@@ -506,5 +520,6 @@ def _read(plan: _Plan, raw: Any) -> Any:
         return cells.read_vocab(vocab, raw, what)
     if kind is C.Kind.DEPARTMENTS:
         return cells.split_list(raw) or None  # blank is blank, not "no cooperators"
-    text = cells.read_text(raw)
-    return text
+    if isinstance(raw, str):
+        return raw.strip() or None
+    return cells.read_text(raw)
