@@ -123,3 +123,26 @@ def login(app, session):
         return client
 
     return sign_in
+
+
+@pytest.fixture()
+def wenzhou(session):
+    """The 数字温州 plan with its demo owners, milestones and money (the workbook tests' data)."""
+    from sqlalchemy import select
+
+    from tracker.models import Plan
+    from tracker.services.seeding import seed
+
+    seed(session, ["szwz"], demo=True)
+    session.commit()
+    return session.scalar(select(Plan).where(Plan.code == "szwz"))
+
+
+@pytest.fixture()
+def office(session):
+    from tests.factories import make_user
+    from tracker.vocab import Role
+
+    user = make_user(session, Role.OFFICE, username="office-x")
+    session.commit()
+    return user

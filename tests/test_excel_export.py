@@ -5,20 +5,11 @@ import io
 from decimal import Decimal
 
 import openpyxl
-import pytest
 from sqlalchemy import select
 
 from tests.excel_helpers import export_bytes
 from tracker.excel import columns as C
-from tracker.models import Department, Plan, Project
-from tracker.services.seeding import seed
-
-
-@pytest.fixture()
-def wenzhou(session):
-    seed(session, ["szwz"], demo=True)
-    session.commit()
-    return session.scalar(select(Plan).where(Plan.code == "szwz"))
+from tracker.models import Department, Project
 
 
 def _book(data: bytes):

@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.excel_helpers import libreoffice_resave
-from tests.factories import make_user
 from tests.fixtures import workbooks as W
 from tracker.excel.reader import open_workbook
-from tracker.models import Investment, Milestone, Plan, Project
+from tracker.models import Milestone, Plan, Project
 from tracker.services.imports import OUTCOME_LABELS, commit_import, preview_workbook, stage_import
-from tracker.vocab import ChangeSource, DatePrecision, Role
+from tracker.vocab import ChangeSource, DatePrecision
 
 FIXTURES = {
     "old_plan_table": (W.old_plan_table, W.OLD_PLAN_EXPECTED),
@@ -24,22 +23,6 @@ FIXTURES = {
     "header_word_in_first_row": (W.header_word_in_first_row, W.HEADER_WORD_EXPECTED),
     "milestone_dates_every_way": (W.milestone_dates_every_way, W.DATES_EXPECTED),
 }
-
-
-@pytest.fixture()
-def wenzhou(session):
-    from tracker.services.seeding import seed
-
-    seed(session, ["szwz"], demo=True)
-    session.commit()
-    return session.scalar(select(Plan).where(Plan.code == "szwz"))
-
-
-@pytest.fixture()
-def office(session):
-    user = make_user(session, Role.OFFICE, username="office-fixtures")
-    session.commit()
-    return user
 
 
 def _project(session, plan, code) -> Project:

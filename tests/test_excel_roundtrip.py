@@ -13,10 +13,9 @@ from tests.excel_helpers import edit, export_bytes, find_row, libreoffice_resave
 from tests.factories import make_user
 from tracker.excel import columns as C
 from tracker.services.imports import ImportRefused, apply_preview, preview_workbook
-from tracker.models import ChangeRecord, Department, ImportBatch, Milestone, Plan, Project
+from tracker.models import ChangeRecord, Department, ImportBatch, Milestone, Project
 from tracker.services import ServiceError
 from tracker.services.imports import StalePreview, commit_import, stage_import
-from tracker.services.seeding import seed
 from tracker.vocab import ChangeSource, ImportStatus, ProjectStatus, Role
 
 PROJECT_COL = {c.key: i for i, c in enumerate(C.PROJECT_COLUMNS, start=1)}
@@ -29,18 +28,6 @@ def letter(n: int) -> str:
     return get_column_letter(n)
 
 
-@pytest.fixture()
-def wenzhou(session):
-    seed(session, ["szwz"], demo=True)
-    session.commit()
-    return session.scalar(select(Plan).where(Plan.code == "szwz"))
-
-
-@pytest.fixture()
-def office(session):
-    user = make_user(session, Role.OFFICE, username="office-x")
-    session.commit()
-    return user
 
 
 def changed(preview):

@@ -115,3 +115,81 @@ def test_after_confirm_the_page_shows_what_was_applied_with_links(session, login
 
     parking = session.scalar(select(Project).where(Project.name == "智慧停车诱导系统"))
     assert f'href="/projects/{parking.id}"' in result  # the new project, linked from the row that made it
+
+
+def test_a_large_apply_runs_after_the_request_and_the_page_follows_it(app, session, login):
+    import datetime as dt
+
+    from tests.fixtures import workbooks as W
+    from tracker.models import utcnow
+
+    seed(session, ["szwz"], demo=True)
+    session.commit()
+    client = login(_user(session, "office"), "demo-office-2026")
+    upload = client.post("/imports/new", data={"file": (io.BytesIO(W.old_plan_table()), "2027计划.xlsx"),
+                                               "plan": "szwz"}, content_type="multipart/form-data")
+    batch = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    app.config["IMPORT_INLINE_LIMIT"] = 1  # everything bigger than one record goes to the background
+    try:
+        started = client.post(f"/imports/{batch.id}/apply", data={"sha256": batch.sha256})
+        assert started.status_code == 302
+        app.extensions["import_threads"][batch.id].join(60)  # the test's one connection: no overlap
+    finally:
+        app.config["IMPORT_INLINE_LIMIT"] = 3000
+    session.expire_all()
+    done = session.get(ImportBatch, batch.id)
+    assert done.status is ImportStatus.APPLIED and done.applied_count == 4 and done.failure is None
+    result = client.get(upload.headers["Location"]).get_data(as_text=True)
+    assert "导入结果" in result and "智慧停车诱导系统" in result and "http-equiv" not in result
+
+    # While a batch is being written its page follows it, and a second 确认导入 is refused.
+    client.post("/imports/new", data={"file": (io.BytesIO(W.summary_by_department()), "汇总.xlsx"), "plan": "szwz"},
+                content_type="multipart/form-data")
+    busy = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    busy.status, busy.progress_done, busy.progress_total, busy.started_at = ImportStatus.APPLYING, 2, 3, utcnow()
+    session.commit()
+    page = client.get(f"/imports/{busy.id}").get_data(as_text=True)
+    assert 'id="applying"' in page and "已写入 2 / 3 条记录" in page and 'http-equiv="refresh"' in page
+    assert "确认导入" not in page
+    client.post(f"/imports/{busy.id}/apply", data={"sha256": busy.sha256})
+    session.expire_all()
+    assert session.get(ImportBatch, busy.id).status is ImportStatus.APPLYING
+    # A worker that died mid-import leaves it 正在导入; after 30 minutes the page releases it.
+    stale = session.get(ImportBatch, busy.id)
+    stale.started_at = utcnow() - dt.timedelta(minutes=31)
+    session.commit()
+    page = client.get(f"/imports/{busy.id}").get_data(as_text=True)
+    assert "中断，未写入任何数据" in page and "确认导入" in page
+
+
+def test_a_failed_background_apply_writes_nothing_and_can_be_retried(app, session, login, monkeypatch):
+    from tests.fixtures import workbooks as W
+    from tracker.services import imports as service
+
+    seed(session, ["szwz"], demo=True)
+    session.commit()
+    client = login(_user(session, "office"), "demo-office-2026")
+    client.post("/imports/new", data={"file": (io.BytesIO(W.old_plan_table()), "2027计划.xlsx"), "plan": "szwz"},
+                content_type="multipart/form-data")
+    batch = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    real = service._create_children
+
+    def broken(*args, **kwargs):
+        real(*args, **kwargs)
+        raise RuntimeError("disk full")  # after some rows were flushed: they must not stay
+
+    monkeypatch.setattr(service, "_create_children", broken)
+    app.config["IMPORT_INLINE_LIMIT"] = 1
+    try:
+        client.post(f"/imports/{batch.id}/apply", data={"sha256": batch.sha256})
+        app.extensions["import_threads"][batch.id].join(60)
+    finally:
+        app.config["IMPORT_INLINE_LIMIT"] = 3000
+    session.expire_all()
+    failed = session.get(ImportBatch, batch.id)
+    assert failed.status is ImportStatus.PREVIEWED and "未写入任何数据" in failed.failure
+    from tracker.models import Project
+
+    assert session.scalar(select(Project).where(Project.name == "智慧停车诱导系统")) is None
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "未写入任何数据" in page and "确认导入" in page

@@ -37,6 +37,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_DURATION": dt.timedelta(days=14),
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # An import touching more records than this is applied after the request answers (background).
+        "IMPORT_INLINE_LIMIT": int(env.get("TRACKER_IMPORT_INLINE_LIMIT", "3000")),
         "WTF_I18N_ENABLED": False,  # use WTForms' bundled translations (Meta.locales), no Babel
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open all morning still submits; the token is per session
     }

@@ -105,6 +105,7 @@ class ChangeAction(Vocab):
 
 class ImportStatus(Vocab):
     PREVIEWED = "previewed", "已预览"
+    APPLYING = "applying", "正在导入"
     APPLIED = "applied", "已导入"
     REFUSED = "refused", "未导入"
 

@@ -14,6 +14,10 @@ depends_on = None
 
 
 
+STATUSES_BEFORE = ('previewed', 'applied', 'refused')
+STATUSES_NOW = ('previewed', 'applying', 'applied', 'refused')
+
+
 def precision(name: str) -> sa.Enum:
     return sa.Enum('day', 'month', 'quarter', 'half', 'year', name=name, native_enum=False, create_constraint=True,
                    length=32)
@@ -23,6 +27,12 @@ def upgrade() -> None:
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
         batch_op.add_column(sa.Column('preview', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('applied_count', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('progress_done', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('progress_total', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('started_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('failure', sa.String(length=500), nullable=True))
+        batch_op.drop_constraint('import_status', type_='check')
+        batch_op.create_check_constraint('import_status', sa.column('status').in_(STATUSES_NOW))
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.add_column(sa.Column('planned_start_precision', precision('planned_start_precision'), nullable=True))
         batch_op.add_column(sa.Column('planned_end_precision', precision('planned_end_precision'), nullable=True))
@@ -49,5 +59,11 @@ def downgrade() -> None:
         batch_op.drop_constraint('planned_start_precision', type_='check')
         batch_op.drop_column('planned_start_precision')
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
+        batch_op.drop_constraint('import_status', type_='check')
+        batch_op.create_check_constraint('import_status', sa.column('status').in_(STATUSES_BEFORE))
+        batch_op.drop_column('failure')
+        batch_op.drop_column('started_at')
+        batch_op.drop_column('progress_total')
+        batch_op.drop_column('progress_done')
         batch_op.drop_column('applied_count')
         batch_op.drop_column('preview')

@@ -37,6 +37,11 @@ class ImportBatch(Base):
     # column's line. 确认导入 applies exactly this, so the file is parsed once per upload.
     preview: Mapped[dict | None] = mapped_column(JSON)
     applied_count: Mapped[int | None]
+    # A large import is applied in the background: how far it has got, and why it stopped if it failed.
+    progress_done: Mapped[int | None]
+    progress_total: Mapped[int | None]
+    started_at: Mapped[dt.datetime | None]
+    failure: Mapped[str | None] = mapped_column(String(500))
 
     user: Mapped[User | None] = relationship()
     plan: Mapped[Plan | None] = relationship()

@@ -14,9 +14,9 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -853,9 +853,35 @@ def moved_since(session: Session, seen_versions: dict[str, int]) -> list[str]:
     return [key for key, version in seen_versions.items() if current.get(key) != version]
 
 
+def check_committable(session: Session, batch: ImportBatch, *, valid_only: bool = False,
+                      expected_sha256: str | None = None) -> Preview:
+    """The stored preview, if it may be applied now; else a ServiceError saying why."""
+    if batch.status is ImportStatus.APPLYING:
+        raise ServiceError("这个导入正在写入中，请稍候刷新页面")
+    if batch.status is not ImportStatus.PREVIEWED:
+        raise ServiceError("这个导入已经处理过了")
+    if expected_sha256 is not None and expected_sha256 != batch.sha256:
+        raise StalePreview()
+    preview = load_preview(session, batch)
+    if preview.blocked and not valid_only:
+        raise ServiceError("有错误或冲突的行，未导入任何数据。请修正后重新导入，或选择“只导入无误的行”。")
+    return preview
+
+
+def operations_count(preview: Preview) -> int:
+    return sum(len(r.operations) for r in preview.applicable)
+
+
 def commit_import(session: Session, batch: ImportBatch, user: User | None, *, valid_only: bool = False,
-                  expected_sha256: str | None = None, today: dt.date | None = None) -> int:
-    """Apply the batch's stored preview in the caller's transaction; every change recorded as from this import."""
+                  expected_sha256: str | None = None, today: dt.date | None = None,
+                  progress: Callable[[int], None] | None = None, in_background: bool = False) -> int:
+    """Apply the batch's stored preview in the caller's transaction; every change recorded as from this import.
+
+    `progress(done)` is told how many records are written, every few thousand; `in_background`: the
+    batch was marked 正在导入 by the request that started the work.
+    """
+    if in_background and batch.status is ImportStatus.APPLYING:
+        batch.status = ImportStatus.PREVIEWED  # in this transaction only: the others still see 正在导入
     if batch.status is not ImportStatus.PREVIEWED:
         raise ServiceError("这个导入已经处理过了")
     if expected_sha256 is not None and expected_sha256 != batch.sha256:
@@ -866,7 +892,7 @@ def commit_import(session: Session, batch: ImportBatch, user: User | None, *, va
     if preview.blocked and not valid_only:
         raise ServiceError("有错误或冲突的行，未导入任何数据。请修正后重新导入，或选择“只导入无误的行”。")
     set_change_context(session, ChangeSource.IMPORT, user, batch)
-    applied = apply_preview(session, preview, user=user, valid_only=valid_only, today=today)
+    applied = apply_preview(session, preview, user=user, valid_only=valid_only, today=today, progress=progress)
     batch.status = ImportStatus.APPLIED
     batch.applied_at = utcnow()
     batch.applied_rows = "valid" if preview.blocked else "all"
@@ -877,7 +903,7 @@ def commit_import(session: Session, batch: ImportBatch, user: User | None, *, va
 
 
 def apply_preview(session: Session, preview: Preview, *, user: User | None = None, valid_only: bool = False,
-                  today: dt.date | None = None) -> int:
+                  today: dt.date | None = None, progress: Callable[[int], None] | None = None) -> int:
     """Apply the preview's new and changed rows; flushes, never commits.
 
     Changes go through the services the forms use (update_record, and for milestones
@@ -891,6 +917,7 @@ def apply_preview(session: Session, preview: Preview, *, user: User | None = Non
     for row in rows:
         row.applied = True
     departments = _departments_named(session, ops)
+    tell = progress or (lambda _done: None)
 
     def values_of(op: Operation) -> dict:
         return {name: _load(session, op.entity, name, value, departments)
@@ -898,11 +925,15 @@ def apply_preview(session: Session, preview: Preview, *, user: User | None = Non
 
     try:
         with session.no_autoflush:
-            created = _create_projects(session, preview.plan, [(r, o) for r, o in ops
-                                                               if o.entity == "project" and o.id is None], values_of)
+            new_projects = [(r, o) for r, o in ops if o.entity == "project" and o.id is None]
+            created = _create_projects(session, preview.plan, new_projects, values_of)
+            done = len(new_projects)
+            tell(done)
             updates = [(r, o) for r, o in ops if o.id is not None]
             records = _records(session, updates)
-            for _row, op in updates:
+            for number, (_row, op) in enumerate(updates, start=1):
+                if number % 1000 == 0:
+                    tell(done + number)
                 record = records.get((op.entity, op.id))
                 if record is None:
                     raise StalePreview()
@@ -910,8 +941,9 @@ def apply_preview(session: Session, preview: Preview, *, user: User | None = Non
                     update_milestone_progress(session, record, values_of(op), op.version, today)
                 else:
                     update_record(session, record, values_of(op), op.version)
+            done += len(updates)
             _create_children(session, [(r, o) for r, o in ops if o.entity != "project" and o.id is None], created,
-                             values_of)
+                             values_of, lambda n: tell(done + n))
         session.flush()
     except EditConflict:
         raise StalePreview() from None
@@ -964,7 +996,8 @@ def _flush_projects(session: Session, pending: list, created: dict) -> list:
     return []
 
 
-def _create_children(session: Session, ops: list, created: dict[str, int], values_of) -> None:
+def _create_children(session: Session, ops: list, created: dict[str, int], values_of,
+                     tell: Callable[[int], None]) -> None:
     """New milestones and investment years: ordinals after the existing ones, checked in bulk."""
     def parent_of(op: Operation) -> int:
         if "project_row" in op.parent:
@@ -992,6 +1025,7 @@ def _create_children(session: Session, ops: list, created: dict[str, int], value
             project_id = parent_of(op)
             next_free[project_id] = max(next_free[project_id], op.values["ordinal"] + 1)
     pending: list[tuple[RowResult, Any, bool]] = []
+    made = 0
     for row, op in ops:
         project_id = parent_of(op)
         row.project_id = row.project_id or project_id
@@ -1012,7 +1046,9 @@ def _create_children(session: Session, ops: list, created: dict[str, int], value
         session.add(record)
         pending.append((row, record, op is row.operations[0]))
         if len(pending) >= BATCH:
+            made += len(pending)
             pending = _flush_children(session, pending)
+            tell(made)
     _flush_children(session, pending)
 
 

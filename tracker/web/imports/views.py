@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
@@ -96,7 +96,9 @@ PAGE_ROWS = 500
 @requires("import.use", ImportBatch, "import_batch_id")
 def show(import_batch: ImportBatch):
     from tracker.services.imports import load_preview
+    from tracker.web.imports.background import release_if_stale
 
+    release_if_stale(import_batch)
     """The preview kept with the batch (the file is not read again); after 确认导入, what was applied."""
     preview = None
     problem = None
@@ -127,16 +129,26 @@ def show(import_batch: ImportBatch):
 @bp.post("/imports/<int:import_batch_id>/apply")
 @requires("import.use", ImportBatch, "import_batch_id")
 def apply(import_batch: ImportBatch):
-    from tracker.services.imports import commit_import
+    from tracker.services.imports import check_committable, commit_import, operations_count
+    from tracker.web.imports import background
 
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    valid_only = request.form.get("valid_only") == "1"
     try:
-        applied = commit_import(db.session, import_batch, current_user, valid_only=request.form.get("valid_only") == "1",
-                                expected_sha256=request.form.get("sha256"))
-        db.session.commit()
-        flash(f"已导入 {applied} 行：下表是写入的内容。", "success")
+        preview = check_committable(db.session, import_batch, valid_only=valid_only,
+                                    expected_sha256=request.form.get("sha256"))
+        total = operations_count(preview)
+        if total > current_app.config["IMPORT_INLINE_LIMIT"]:
+            background.start(current_app._get_current_object(), import_batch, current_user._get_current_object(),
+                             total, valid_only)
+            flash(f"正在导入 {total} 条记录：本页会自动刷新，完成后列出写入的内容。", "info")
+        else:
+            applied = commit_import(db.session, import_batch, current_user, valid_only=valid_only,
+                                    expected_sha256=request.form.get("sha256"))
+            db.session.commit()
+            flash(f"已导入 {applied} 行：下表是写入的内容。", "success")
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
