@@ -21,7 +21,7 @@ MAX_MEMBERS = 5000
 MAX_RATIO = 200  # uncompressed / compressed, for the archive and for any large member
 MAX_ROWS = 200_000
 MAX_COLUMNS = 200
-MAX_CELLS = 5_000_000  # the grid a reader builds spans every used cell: first row/column to last
+MAX_CELLS = 10_000_000  # the grid a reader builds spans every used cell: first row/column to last (~320 MB)
 BLANK_RUN = 500  # this many empty rows in a row end a sheet (LibreOffice pads with styled empty rows)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -30,6 +30,7 @@ SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 CELL_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 # A cell with content: <c r="XFD1048576" …>…</c> (an empty styled cell is written <c r="…" s="1"/>).
 CELL_WITH_CONTENT = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
 # A reference past 200 columns (GS and on, or three letters) or past 199,999 rows.
 FAR_REFERENCE = re.compile(rb'\br="((?:[A-Z]{3}|[H-Z][A-Z]|G[S-Z])[0-9]{1,7}|[A-Z]{1,3}(?:[2-9][0-9]{5}|[0-9]{7}))"')
 
@@ -149,6 +150,11 @@ def _check_extent(archive: zipfile.ZipFile, sheet_members: list[str]) -> None:
             if last_row >= 0 and re.match(rb'<row r="[0-9]', content[last_row:last_row + 20]) else None
         if far is None and rows is not None and rows * MAX_COLUMNS <= MAX_CELLS:
             continue
+        if far is None and rows is not None:
+            # A tall sheet: its width from the cell references' letters (a cheap upper bound).
+            widest = max(CELL_COLUMN.findall(content), key=lambda letters: (len(letters), letters), default=b"A")
+            if rows * _column_number(widest) <= MAX_CELLS:
+                continue
         extent = _measure(content)
         if extent is None:
             continue

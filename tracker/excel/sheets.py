@@ -193,7 +193,8 @@ def read_sheets(book: Workbook, *, from_tracker: bool, skip: tuple[str, ...] = (
 def _fill_merged(rows: list[list], merged, horizontal_until: int) -> list[list]:
     """A merged cell's value in every cell it covers: down always (a 责任单位 merged over a group of
     rows belongs to each of them), across only in the header area (a group header over its columns)."""
-    grid = [list(r) for r in rows]
+    grid = list(rows)  # rows are copied only where a merge writes into them
+    copied: set[int] = set()
     for (r0, c0), (r1, c1) in merged:
         if r0 >= len(grid) or c0 >= MAX_COLUMNS:
             continue
@@ -202,6 +203,9 @@ def _fill_merged(rows: list[list], merged, horizontal_until: int) -> list[list]:
             continue
         last_col = c1 if r0 < horizontal_until else c0
         for r in range(r0, min(r1, len(grid) - 1) + 1):
+            if r not in copied:
+                grid[r] = list(grid[r])
+                copied.add(r)
             row = grid[r]
             width = min(last_col, MAX_COLUMNS - 1) + 1
             if len(row) < width:
