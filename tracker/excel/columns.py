@@ -8,6 +8,7 @@ of its `aliases`, wherever it stands and whichever header row (of a two-level he
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -144,9 +145,10 @@ PERCENT_FORMAT = "0.0%"
 
 def normalise_header(text: object) -> str:
     """A header cell as compared: no spaces or line breaks, full-width folded, units kept."""
-    import unicodedata
-
-    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
+    text = str(text or "")
+    if not text.isascii():  # NFKC only where there is something to fold (most cells are codes and numbers)
+        text = unicodedata.normalize("NFKC", text)
+    return "".join(text.split())
 
 
 def header_index(columns) -> dict[str, Column]:

@@ -152,7 +152,7 @@ def _check_extent(archive: zipfile.ZipFile, sheet_members: list[str]) -> None:
             continue
         if far is None and rows is not None:
             # A tall sheet: its width from the cell references' letters (a cheap upper bound).
-            widest = max(CELL_COLUMN.findall(content), key=lambda letters: (len(letters), letters), default=b"A")
+            widest = max(set(CELL_COLUMN.findall(content)), key=lambda letters: (len(letters), letters), default=b"A")
             if rows * _column_number(widest) <= MAX_CELLS:
                 continue
         extent = _measure(content)
@@ -282,10 +282,14 @@ def _read_rows(sheet) -> list[list]:
     rows: list[list] = []
     blank_run = 0
     lead = [None] * min(sheet.start[1], MAX_COLUMNS) if sheet.start else []
+    too_wide = len(lead) + sheet.width > MAX_COLUMNS
     for index, row in enumerate(sheet.iter_rows()):
         if index >= MAX_ROWS:
             raise WorkbookError(f"工作表“{sheet.name}”超过 {MAX_ROWS} 行，请拆分后导入")
-        row = (lead + list(row))[:MAX_COLUMNS]
+        if lead:
+            row = lead + row
+        if too_wide:
+            row = row[:MAX_COLUMNS]
         if row.count("") + row.count(None) == len(row):  # list.count: C speed on 100k-row sheets
             blank_run += 1
             if blank_run >= BLANK_RUN:

@@ -136,6 +136,7 @@ class _Plan:
     label: str
     factor: Decimal | None = None  # amount columns: to 万元
     ref_prefix: str = ""  # "sheet!C": a cell's reference is this and its row number
+    memo: dict | None = None  # raw cell → value, for kinds whose cells repeat (statuses, dates)
 
 
 def normalise(text: Any) -> str:
@@ -408,6 +409,8 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool) -> Shee
     found, lines = plans[kind]
     for plan in found:
         plan.ref_prefix = f"{name}!{get_column_letter(plan.col + 1)}"
+        if plan.kind in _VOCAB_READERS or plan.kind is C.Kind.DATE or plan.kind is C.Kind.DEPARTMENT:
+            plan.memo = {}  # values only: a cell that fails to parse raises again, with its own reference
     sheet = SheetData(name, kind, columns=lines)
     if unit and unit != "万元":
         sheet.notes.append(f"工作表“{name}”标明“单位：{unit}”：金额按{unit}读入，已换算为万元")
@@ -499,7 +502,15 @@ def _typed_row(sheet: str, index: int, row: list, found: list[_Plan]) -> Row:
                 typed.cells["planned_start_on"] = Cell(start, ref)
                 typed.cells["planned_end_on"] = Cell(end, ref)
                 continue
-            typed.cells[plan.key] = Cell(_read(plan, raw), ref)
+            if raw is None or raw == "":
+                typed.cells[plan.key] = Cell(None, ref)
+            elif plan.memo is not None and raw in plan.memo:  # a status or date seen before in this column
+                typed.cells[plan.key] = Cell(plan.memo[raw], ref)
+            else:
+                value = _read(plan, raw)
+                if plan.memo is not None and len(plan.memo) < 10_000:
+                    plan.memo[raw] = value
+                typed.cells[plan.key] = Cell(value, ref)
         except ParseError as exc:
             if plan.kind == "date_range":
                 typed.cells["planned_start_on"] = Cell(None, ref, str(exc))
@@ -510,6 +521,8 @@ def _typed_row(sheet: str, index: int, row: list, found: list[_Plan]) -> Row:
 
 def _read(plan: _Plan, raw: Any) -> Any:
     kind = plan.kind
+    if kind is C.Kind.TEXT or kind is C.Kind.DEPARTMENT:
+        return (raw.strip() or None) if isinstance(raw, str) else cells.read_text(raw)
     if kind is C.Kind.AMOUNT:
         value = cells.clean(raw)
         if isinstance(value, str) and re.match(r"^\s*(约|大约|预计|估计|近|超过|逾)", value):

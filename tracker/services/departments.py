@@ -10,9 +10,12 @@ from sqlalchemy.orm import Session, selectinload
 from tracker.models import Department
 
 
+_NAME_MARKS = re.compile(r"[☆★※*＊\s]")
+
+
 def name_key(name: str) -> str:
     """A name as compared: full-width folded, no spaces, no ☆/★ marks (省重点) around it."""
-    return re.sub(r"[☆★※*＊\s]", "", unicodedata.normalize("NFKC", name))
+    return _NAME_MARKS.sub("", unicodedata.normalize("NFKC", name))
 
 
 class DepartmentNames:
