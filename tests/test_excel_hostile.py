@@ -126,6 +126,14 @@ def test_one_cell_at_the_far_corner_is_refused_before_any_grid_is_built(tmp_path
     assert time.monotonic() - started < 10
 
 
+def test_far_cell_written_unusually_is_still_measured():
+    """The cheap check trusts only files written the usual way; attributes in another order are measured."""
+    data = _rewrite(SIMPLE, "xl/worksheets/sheet1.xml", lambda x: x.replace(
+        b"</sheetData>", b'<row r="1048576"><c t="n" r="XFD1048576"><v>1</v></c></row></sheetData>'))
+    with pytest.raises(WorkbookError, match="XFD1048576"):
+        open_workbook(data)
+
+
 def test_far_cell_upload_is_refused_with_a_message(session):
     plan = make_plan(session, code="far")
     with pytest.raises(ImportRefused, match="XFD1048576"):

@@ -31,8 +31,9 @@ CELL_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 # A cell with content: <c r="XFD1048576" …>…</c> (an empty styled cell is written <c r="…" s="1"/>).
 CELL_WITH_CONTENT = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
 CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
-# A reference past 200 columns (GS and on, or three letters) or past 199,999 rows.
-FAR_REFERENCE = re.compile(rb'\br="((?:[A-Z]{3}|[H-Z][A-Z]|G[S-Z])[0-9]{1,7}|[A-Z]{1,3}(?:[2-9][0-9]{5}|[0-9]{7}))"')
+ROW_NUMBER = re.compile(rb'<row r="([0-9]{1,7})"')
+# A cell past 200 columns (GS and on, or three letters) or at row 200,000 and beyond.
+FAR_CELL = re.compile(rb'<c r="(?:[A-Z]{3}|[H-Z][A-Z]|G[S-Z])[0-9]|<c r="[A-Z]{1,3}(?:[0-9]{7}|[2-9][0-9]{5})"')
 
 
 class WorkbookError(Exception):
@@ -131,30 +132,14 @@ def _check_extent(archive: zipfile.ZipFile, sheet_members: list[str]) -> None:
     """Refuse a sheet whose used cells span more than the caps, before any reader builds its grid.
 
     calamine makes one dense grid from the first used cell to the last: a 20 KB file with values at
-    A1 and XFD1048576 would ask for ~17 billion cells and kill the worker. Cheap first: a cell beyond
-    the caps has a long reference; only a sheet with many rows needs every cell's extent measured.
+    A1 and XFD1048576 would ask for ~17 billion cells and kill the worker. Cheap first (C-speed
+    counts and searches); only a sheet that does not plainly fit is measured cell by cell.
     """
     sheet_names = None
     for member in sheet_members:
         content = archive.read(member)
-        far = None
-        for match in FAR_REFERENCE.finditer(content):
-            start = content.rfind(b"<", 0, match.start())
-            end = content.find(b">", match.end())
-            element = content[start:end + 1]
-            if CELL_WITH_CONTENT.match(element):
-                far = match.group(1).decode()
-                break
-        last_row = content.rfind(b'<row r="')
-        rows = int(re.match(rb'<row r="([0-9]{1,7})"', content[last_row:last_row + 20]).group(1)) \
-            if last_row >= 0 and re.match(rb'<row r="[0-9]', content[last_row:last_row + 20]) else None
-        if far is None and rows is not None and rows * MAX_COLUMNS <= MAX_CELLS:
+        if _plainly_within_caps(content):
             continue
-        if far is None and rows is not None:
-            # A tall sheet: its width from the cell references' letters (a cheap upper bound).
-            widest = max(set(CELL_COLUMN.findall(content)), key=lambda letters: (len(letters), letters), default=b"A")
-            if rows * _column_number(widest) <= MAX_CELLS:
-                continue
         extent = _measure(content)
         if extent is None:
             continue
@@ -165,6 +150,20 @@ def _check_extent(archive: zipfile.ZipFile, sheet_members: list[str]) -> None:
                 f"工作表“{sheet_names.get(member, member)}”的内容一直延伸到 {far_cell}（{height} 行 × {width} 列），"
                 f"超出可读取的范围（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）。请删除表格以外的多余内容后再导入"
             )
+
+
+def _plainly_within_caps(content: bytes) -> bool:
+    """Every row and cell says where it is (r first, as Excel, WPS, LibreOffice and openpyxl write),
+    none lies past the caps, and rows × widest column stays within MAX_CELLS."""
+    if b":c " in content or b":row " in content:
+        return False  # namespace-prefixed elements: measure them
+    if content.count(b"<c ") != content.count(b'<c r="') or content.count(b"<row ") != content.count(b'<row r="'):
+        return False
+    if FAR_CELL.search(content):
+        return False
+    rows = max((int(n) for n in ROW_NUMBER.findall(content)), default=0)
+    widest = max(set(CELL_COLUMN.findall(content)), key=lambda letters: (len(letters), letters), default=b"A")
+    return rows <= MAX_ROWS and rows * _column_number(widest) <= MAX_CELLS
 
 
 def _measure(content: bytes) -> tuple[int, int, str] | None:

@@ -138,6 +138,13 @@ class RowResult:
     def changes(self) -> list[FieldChange]:
         return [c for op in self.operations for c in op.changes]
 
+    def stored(self) -> dict | list:
+        """As kept in the batch: most rows are unchanged or skipped, and those are kept as a short list."""
+        if self.outcome in ("unchanged", "skipped") and not self.hints and not self.applied:
+            return [self.sheet, self.row, self.outcome, self.key, self.entity, self.entity_id, self.project_id,
+                    self.messages]
+        return self.as_dict()
+
     def as_dict(self) -> dict:
         data = {"sheet": self.sheet, "row": self.row, "outcome": self.outcome, "key": self.key,
                 "entity": self.entity, "id": self.entity_id}
@@ -154,7 +161,10 @@ class RowResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "RowResult":
+    def from_dict(cls, data: dict | list) -> "RowResult":
+        if isinstance(data, list):
+            sheet, row, outcome, key, entity, entity_id, project_id, messages = data
+            return cls(sheet, row, outcome, key, messages, entity=entity, entity_id=entity_id, project_id=project_id)
         return cls(data["sheet"], data["row"], data["outcome"], data["key"], data.get("messages", []),
                    data.get("hints", []), [Operation.from_dict(o) for o in data.get("operations", [])],
                    data.get("entity"), data.get("id"), project_id=data.get("project_id"),
@@ -199,7 +209,7 @@ class Preview:
 
     def to_json(self) -> dict:
         return {"plan_id": self.plan.id, "department_id": self.department.id if self.department else None,
-                "rows": [r.as_dict() for r in self.rows], "notes": self.notes, "sheets": self.sheets,
+                "rows": [r.stored() for r in self.rows], "notes": self.notes, "sheets": self.sheets,
                 "columns": self.columns, "seen_versions": self.seen_versions, "from_tracker": self.from_tracker}
 
     @classmethod
