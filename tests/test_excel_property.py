@@ -21,7 +21,7 @@ from tests.factories import make_user
 from tracker.excel import columns as C
 from tracker.models import Investment, Milestone, Plan, Project
 from tracker.services import ServiceError
-from tracker.services.imports import FIELDS, _load, commit_import, stage_import
+from tracker.services.imports import FIELDS, commit_import, stage_import, value_from_preview
 from tracker.services.seeding import seed
 from tracker.vocab import ChangeSource, Role
 
@@ -152,7 +152,7 @@ def test_random_edits_apply_exactly_the_preview_or_nothing(session, world, edits
                 values = dict(expected[(op.entity, op.id)])
                 for name, value in op.values.items():
                     if name in values:
-                        values[name] = _load(session, op.entity, name, value, departments)
+                        values[name] = value_from_preview(session, op.entity, name, value, departments)
                 expected[(op.entity, op.id)] = values
         # Every record the preview did not create is exactly as the preview said, row for row.
         assert {k: v for k, v in after.items() if k in before} == expected

@@ -1,0 +1,823 @@
+"""What an imported workbook would do: every row matched to its record by its own key, diffed,
+checked against the user's rights — the preview, before anything is written.
+
+excel/sheets.py has turned the file into typed rows; here they meet the database. A row is matched
+by its own key — 项目编号, else (项目名称, 责任单位) by any of the department's names within the plan's
+region; a milestone by (project, 序号) or (project, 名称) — and the hidden map of tracker's own export
+only confirms a match and says which version was exported. services/imports.py keeps the preview
+with its batch and applies it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from tracker.auth.permissions import editable_fields, may_create
+from tracker.excel import columns as C
+from tracker.excel.reader import WorkbookError, open_workbook
+from tracker.excel.sheets import INVESTMENTS, MILESTONES, PROJECTS, Meta, Row, SheetData, read_meta, read_sheets
+from tracker.models import Department, Investment, Milestone, Plan, Project, User
+from tracker.parse import DateValue, format_date
+from tracker.services import ServiceError
+from tracker.services.departments import DepartmentNames, name_key
+from tracker.vocab import (DatePrecision, FundingSource, ImportOutcome, MilestoneStatus, ProjectNature, ProjectStatus,
+                           Role)
+OUTCOMES = tuple(o.value for o in ImportOutcome)
+OUTCOME_LABELS = {o.value: o.label for o in ImportOutcome}
+MODELS = {"project": Project, "milestone": Milestone, "investment": Investment}
+ENTITY_LABELS = {"project": "项目", "milestone": "里程碑", "investment": "投资"}
+
+# Field → (label, kind) for what an import may write; kinds say how a value is stored in the preview.
+FIELDS: dict[str, dict[str, tuple[str, str]]] = {
+    "project": {
+        "code": ("项目编号", "text"), "name": ("项目名称", "text"), "content": ("建设内容", "text"),
+        "lead_department_id": ("责任单位", "department"), "cooperators": ("配合单位", "departments"),
+        "nature": ("建设性质", "nature"), "funding_source": ("资金来源", "funding"),
+        "planned_start_on": ("计划开始", "date"), "planned_start_precision": ("计划开始（精度）", "precision"),
+        "planned_end_on": ("计划完成", "date"), "planned_end_precision": ("计划完成（精度）", "precision"),
+        "total_budget": ("总投资", "amount"), "status": ("状态", "project_status"),
+        "progress_note": ("形象进度", "text"), "issues": ("存在问题", "text"), "contact": ("联系人", "text"),
+        "remarks": ("备注", "text"),
+    },
+    "milestone": {
+        "name": ("里程碑", "text"), "planned_on": ("计划完成日期", "date"),
+        "planned_precision": ("计划完成日期（精度）", "precision"), "actual_on": ("实际完成日期", "date"),
+        "actual_precision": ("实际完成日期（精度）", "precision"), "status": ("状态", "milestone_status"),
+        "note": ("说明", "text"),
+    },
+    "investment": {"planned_amount": ("计划投资", "amount"), "completed_amount": ("完成投资", "amount")},
+}
+# Date fields and how they read a date as written: a start is its span's first day, a deadline its last.
+DATE_FIELDS = {"planned_start_on": ("first", "planned_start_precision"),
+               "planned_end_on": ("last", "planned_end_precision"),
+               "planned_on": ("last", "planned_precision"), "actual_on": ("last", "actual_precision")}
+VOCABS = {"nature": ProjectNature, "funding": FundingSource, "project_status": ProjectStatus,
+          "milestone_status": MilestoneStatus, "precision": DatePrecision}
+PROBLEM_LIMIT = 20
+# Fields compared as they are (no dates with precision, no department names, no ☆ in names).
+SIMPLE_FIELDS = frozenset({"content", "nature", "funding_source", "total_budget", "status", "progress_note",
+                           "issues", "contact", "remarks", "note", "planned_amount", "completed_amount"})
+# Fields a record cannot be without: a blank cell there is an error, never a clearing.
+REQUIRED = {"project": {"code", "name"}, "milestone": {"name", "status"}}
+
+
+class ImportRefused(ServiceError):
+    """The workbook as a whole cannot be imported by this user; nothing was read into the database."""
+
+
+class StalePreview(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("预览之后系统中的数据已有变化（或文件不同），请重新预览后再确认导入。")
+
+
+# -- The preview ---------------------------------------------------------------------------------
+
+@dataclass
+class FieldChange:
+    field: str
+    label: str
+    old: str | None
+    new: str | None
+    cell: str
+
+
+@dataclass
+class Operation:
+    """One record a row creates or changes."""
+
+    entity: str
+    id: int | None  # None: a new record
+    version: int | None = None  # the version the preview compared with
+    values: dict[str, Any] = field(default_factory=dict)  # new record: every field; else the changed ones
+    changes: list[FieldChange] = field(default_factory=list)
+    parent: dict[str, Any] = field(default_factory=dict)  # {"project_id": n} or {"project_row": "sheet!row"}
+    label: str = ""
+
+    def as_dict(self) -> dict:
+        return {"entity": self.entity, "id": self.id, "version": self.version, "values": self.values,
+                "changes": [[c.field, c.label, c.old, c.new, c.cell] for c in self.changes], "parent": self.parent,
+                "label": self.label}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Operation":
+        return cls(data["entity"], data["id"], data["version"], data["values"],
+                   [FieldChange(*c) for c in data["changes"]], data["parent"], data.get("label", ""))
+
+
+@dataclass
+class RowResult:
+    sheet: str
+    row: int
+    outcome: str
+    key: str
+    messages: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)  # worth reading, not errors
+    operations: list[Operation] = field(default_factory=list)
+    entity: str | None = None
+    entity_id: int | None = None
+    conflict: bool = False
+    project_id: int | None = None  # the project the row belongs to (set for new ones when applied)
+    applied: bool = False
+
+    @property
+    def ref(self) -> str:
+        return f"{self.sheet}!{self.row}"
+
+    @property
+    def changes(self) -> list[FieldChange]:
+        return [c for op in self.operations for c in op.changes]
+
+    def stored(self) -> dict | list:
+        """As kept in the batch: most rows are unchanged or skipped, and those are kept as a short list."""
+        if self.outcome in ("unchanged", "skipped") and not self.hints and not self.applied:
+            return [self.sheet, self.row, self.outcome, self.key, self.entity, self.entity_id, self.project_id,
+                    self.messages]
+        return self.as_dict()
+
+    def as_dict(self) -> dict:
+        data = {"sheet": self.sheet, "row": self.row, "outcome": self.outcome, "key": self.key,
+                "entity": self.entity, "id": self.entity_id}
+        if self.project_id:
+            data["project_id"] = self.project_id
+        if self.applied:
+            data["applied"] = True
+        if self.messages:
+            data["messages"] = self.messages
+        if self.hints:
+            data["hints"] = self.hints
+        if self.operations and self.outcome in ("new", "changed", "conflict", "error"):
+            data["operations"] = [op.as_dict() for op in self.operations]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict | list) -> "RowResult":
+        if isinstance(data, list):
+            sheet, row, outcome, key, entity, entity_id, project_id, messages = data
+            return cls(sheet, row, outcome, key, messages, entity=entity, entity_id=entity_id, project_id=project_id)
+        return cls(data["sheet"], data["row"], data["outcome"], data["key"], data.get("messages", []),
+                   data.get("hints", []), [Operation.from_dict(o) for o in data.get("operations", [])],
+                   data.get("entity"), data.get("id"), project_id=data.get("project_id"),
+                   applied=data.get("applied", False))
+
+    def report(self) -> dict:
+        """For --report-json and people: what happened to the row, with each change."""
+        return {**{k: v for k, v in self.as_dict().items() if k != "operations"},
+                "changes": [{"field": c.field, "label": c.label, "old": c.old, "new": c.new, "cell": c.cell}
+                            for c in self.changes]}
+
+
+@dataclass
+class Preview:
+    plan: Plan
+    department: Department | None
+    rows: list[RowResult]
+    notes: list[str]
+    sheets: list[str]  # one line per sheet
+    columns: dict[str, list[str]]  # sheet → one line per column
+    seen_versions: dict[str, int]
+    from_tracker: bool
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counter = Counter(r.outcome for r in self.rows)
+        return {outcome: counter.get(outcome, 0) for outcome in OUTCOMES}
+
+    @property
+    def blocked(self) -> bool:
+        """Rows in error or conflict: the whole workbook waits unless only the valid rows are applied."""
+        return any(r.outcome in ("error", "conflict") for r in self.rows)
+
+    @property
+    def applicable(self) -> list[RowResult]:
+        return [r for r in self.rows if r.outcome in ("new", "changed")]
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"[{OUTCOME_LABELS[r.outcome]}] {r.ref} {r.key}：{'；'.join(r.messages)}" for r in self.rows
+                if r.outcome in ("error", "conflict")]
+
+    def to_json(self) -> dict:
+        return {"plan_id": self.plan.id, "department_id": self.department.id if self.department else None,
+                "rows": [r.stored() for r in self.rows], "notes": self.notes, "sheets": self.sheets,
+                "columns": self.columns, "seen_versions": self.seen_versions, "from_tracker": self.from_tracker}
+
+    @classmethod
+    def from_json(cls, session: Session, data: dict) -> "Preview":
+        return cls(session.get(Plan, data["plan_id"]),
+                   session.get(Department, data["department_id"]) if data["department_id"] else None,
+                   [RowResult.from_dict(r) for r in data["rows"]], data["notes"], data["sheets"], data["columns"],
+                   data["seen_versions"], data["from_tracker"])
+
+
+# -- Values: shown, stored, compared ---------------------------------------------------------------
+
+def _show(kind: str, value: Any, names: dict[int, str]) -> str | None:
+    if value is None or value == []:
+        return None
+    if kind == "department":
+        return names.get(value, f"#{value}")
+    if kind == "departments":
+        return "、".join(names.get(v, f"#{v}") for v in value)
+    if kind in VOCABS:
+        return VOCABS[kind](value).label
+    if kind == "amount":
+        return f"{Decimal(value):.2f}"
+    return str(value)
+
+
+def _store(value: Any) -> Any:
+    """A value as the preview keeps it (JSON)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "value") and not isinstance(value, (int, str)):
+        return value.value
+    if isinstance(value, str) and hasattr(value, "label"):  # a Vocab member (a str subclass)
+        return str(value.value)
+    return value
+
+
+def value_from_preview(session: Session, entity: str, field_name: str, value: Any,
+                       departments: dict[int, Department]) -> Any:
+    """A stored preview value back as the model takes it."""
+    kind = FIELDS[entity][field_name][1]
+    if value is None:
+        return [] if kind == "departments" else None
+    if kind == "amount":
+        return Decimal(value)
+    if kind == "date":
+        return dt.date.fromisoformat(value)
+    if kind in VOCABS:
+        return VOCABS[kind](value)
+    if kind == "departments":
+        return [departments[v] for v in value]
+    return value
+
+
+# -- Reading a workbook against the database -------------------------------------------------------
+
+def preview_workbook(session: Session, data: bytes, *, user: User | None, plan_code: str | None = None,
+                     filename: str = "", today: dt.date | None = None) -> Preview:
+    """Read the workbook and compare it with the database; writes nothing."""
+    try:
+        book = open_workbook(data, filename)
+    except WorkbookError as exc:
+        raise ImportRefused(str(exc)) from None
+    meta = read_meta(book.sheets.get(C.META_SHEET))
+    code = meta.plan_code if meta else None
+    if plan_code and code and plan_code != code:
+        raise ImportRefused(f"这个工作簿属于规划 {code}，不是所选的 {plan_code}")
+    code = code or plan_code
+    if not code:
+        raise ImportRefused("这个工作簿不是从 tracker 导出的：请选择它属于哪个规划")
+    plan = session.scalar(select(Plan).where(Plan.code == code))
+    if plan is None:
+        raise ImportRefused(f"系统中没有规划 {code}")
+    department = _department_scope(session, user, meta)
+    sheets = read_sheets(book, from_tracker=meta is not None, skip=(C.META_SHEET,))
+    if not any(s.kind for s in sheets):
+        raise ImportRefused("没有找到可以识别的表头（如“项目编号”“项目名称”“责任单位”“里程碑”）：" +
+                            "；".join(s.line() for s in sheets))
+    matcher = _Matcher(session, plan, user, department, meta, today or dt.date.today())
+    order = {PROJECTS: 0, MILESTONES: 1, INVESTMENTS: 2}  # projects first: milestones may belong to new ones
+    for sheet in sorted((s for s in sheets if s.kind), key=lambda s: order[s.kind]):
+        matcher.read(sheet)
+    matcher.settle()
+    notes = list(book.notes) + [note for s in sheets for note in s.notes]
+    return Preview(plan=plan, department=department, rows=sorted(matcher.results, key=_row_order(sheets)),
+                   notes=notes, sheets=[s.line() for s in sheets],
+                   columns={s.name: [c.text() for c in s.columns] for s in sheets if s.kind},
+                   seen_versions=matcher.seen, from_tracker=meta is not None)
+
+
+def _row_order(sheets: list[SheetData]):
+    position = {s.name: i for i, s in enumerate(sheets)}
+    return lambda r: (position.get(r.sheet, 0), r.row)
+
+
+def _department_scope(session: Session, user: User | None, meta: Meta | None) -> Department | None:
+    """None for office staff (everything editable); the user's department for a department user."""
+    if user is None or user.role in (Role.ADMIN, Role.OFFICE):
+        return None
+    if user.role is not Role.DEPARTMENT:
+        raise ImportRefused("只有信息办和部门填报人员可以导入工作簿")
+    if meta is None or not meta.department:
+        raise ImportRefused("部门用户只能导入系统为本单位导出的填报表（含隐藏的 _tracker 工作表）")
+    if meta.department not in (user.department.name, user.department.short_name):
+        raise ImportRefused(f"这是“{meta.department}”的填报表，不是本单位（{user.department.name}）的")
+    return user.department
+
+
+class _Matcher:
+    """Holds what every sheet needs (plan, user, lookups) and turns typed rows into RowResults."""
+
+    def __init__(self, session: Session, plan: Plan, user: User | None, department: Department | None,
+                 meta: Meta | None, today: dt.date) -> None:
+        self.session, self.plan, self.user, self.department, self.meta = session, plan, user, department, meta
+        self.today = today
+        self.from_tracker = meta is not None
+        self.results: list[RowResult] = []
+        self.seen: dict[str, int] = {}
+        self.departments = DepartmentNames(session, plan.region)
+        self.department_names = {d.id: d.name for d in self.departments.by_name.values()}
+        projects = session.scalars(select(Project).where(Project.plan_id == plan.id)
+                                   .options(selectinload(Project.cooperators))).all()
+        self.projects_by_id = {p.id: p for p in projects}
+        self.projects_by_code = {p.code: p for p in projects}
+        self.projects_by_name: dict[str, list[Project]] = defaultdict(list)
+        for project in projects:
+            self.projects_by_name[name_key(project.name)].append(project)
+        self.new_projects: dict[str, RowResult] = {}  # code or name key → the row creating it
+        self.claims: dict[str, list[RowResult]] = defaultdict(list)  # record → rows that match it
+        self.milestones: dict[int, dict[int, Any]] | None = None
+        self.new_ordinals: dict[Any, set[int]] = defaultdict(set)
+        self.milestone_names: dict[int, dict[str, Any]] = {}
+        self.allowed_cache: dict[tuple, frozenset[str]] = {}
+        self.investments: dict[tuple[int, int], Any] | None = None
+        self.new_codes = 0
+
+    def read(self, sheet: SheetData) -> None:
+        reader = {PROJECTS: self._project_row, MILESTONES: self._milestone_row, INVESTMENTS: self._investment_row}
+        for row in sheet.rows:
+            if row.skip:
+                self.results.append(RowResult(sheet.name, row.number, "skipped", "", [row.skip]))
+                continue
+            result = RowResult(sheet.name, row.number, "unchanged", "", list(row.errors))
+            reader[sheet.kind](sheet, row, result)
+            self.results.append(result)
+
+    # -- finding projects
+    def _lead(self, row: Row, result: RowResult) -> tuple[str | None, Department | None]:
+        lead_name = row.value("lead_department")
+        if not lead_name:
+            return None, None
+        lead = self.departments.find(lead_name)
+        if lead is None:
+            result.messages.append(f"{row.ref('lead_department')}：未知单位“{lead_name}”（{self._region()}请使用全称、"
+                                   f"简称或在单位页登记的别名）")
+        return lead_name, lead
+
+    def _region(self) -> str:
+        return f"在{self.plan.region}的单位中没有找到；" if self.plan.region else ""
+
+    def _find_project(self, row: Row, result: RowResult, code_key: str, name_key_: str,
+                      creating: bool) -> tuple[Project | None, RowResult | None]:
+        """(existing project, row of this file creating it) for a row; errors go on `result`."""
+        code = row.value(code_key)
+        code = str(code).strip() if code is not None else None
+        name = row.value(name_key_)
+        lead_name, lead = self._lead(row, result)
+        if code:
+            project = self.projects_by_code.get(code)
+            if project is not None:
+                if name and name != project.name and name_key(name) != name_key(project.name):
+                    others = [p for p in self.projects_by_name.get(name_key(name), []) if p is not project]
+                    if others:
+                        result.messages.append(
+                            f"{row.ref(name_key_)}：项目编号 {code} 是“{project.name}”，而名称“{name}”是另一个项目"
+                            f"（{others[0].code}）：请核对编号与名称是否错行")
+                        return None, None
+                return project, None
+            if code in self.new_projects and not creating:
+                return None, self.new_projects[code]
+            if not creating:
+                result.messages.append(f"{row.ref(code_key)}：系统中没有项目编号“{code}”{self._closest(name, lead)}")
+            return None, None
+        if not name:
+            if not creating:
+                result.messages.append(f"{row.ref(code_key) or row.ref(name_key_) or result.ref}：缺少项目编号或项目名称")
+            return None, None
+        candidates = self.projects_by_name.get(name_key(name), [])
+        if lead is not None:  # a project with no 责任单位 yet is found by its name alone
+            candidates = [p for p in candidates if p.lead_department_id in (lead.id, None)]
+        if len(candidates) == 1:
+            return candidates[0], None
+        if len(candidates) > 1:
+            result.messages.append(f"{row.ref(name_key_)}：有 {len(candidates)} 个名为“{name}”的项目，请填写项目编号或责任单位")
+            return None, None
+        if name_key(name) in self.new_projects and not creating:
+            return None, self.new_projects[name_key(name)]
+        if not creating:
+            who = f"（责任单位 {lead_name}）" if lead_name else ""
+            result.messages.append(f"{row.ref(name_key_)}：系统中没有名为“{name}”{who}的项目{self._closest(name, lead)}")
+        return None, None
+
+    def _closest(self, name: str | None, lead: Department | None) -> str:
+        if not name:
+            return ""
+        pool = {p.name: p for p in self.projects_by_id.values() if lead is None or p.lead_department_id == lead.id}
+        close = difflib.get_close_matches(name, list(pool), n=3, cutoff=0.5)
+        if not close:
+            return ""
+        return "；最接近的是 " + "、".join(f"“{n}”（{pool[n].code}）" for n in close)
+
+    def _not_ours(self, project: Project | None) -> bool:
+        return self.department is not None and project is not None and \
+            project.lead_department_id != self.department.id
+
+    def _confirm(self, result: RowResult, sheet: str, key: str, entity: str, record_id: int) -> int | None:
+        """The exported version of a record when tracker's hidden map agrees with the row's own key."""
+        if self.meta is None:
+            return None
+        entry = self.meta.by_key.get((sheet, key))
+        if entry is None:
+            return None
+        if entry[0] != entity or entry[1] != record_id:
+            result.conflict = True
+            result.messages.append(f"{result.ref}：导出时编号“{key}”对应的是另一条记录，系统中的数据在导出后已调整："
+                                   f"请重新导出后再填")
+            return None
+        return entry[2]
+
+    # -- comparing
+    def _compare(self, result: RowResult, op: Operation, record: Any, row: Row, keys: dict[str, str],
+                 exported_version: int | None = None) -> None:
+        """Diff the row's cells named in `keys` (cell key → field) against `record` (None: new)."""
+        entity = op.entity
+        allowed = self._allowed(record) if record is not None else None
+        for cell_key, field_name in keys.items():
+            cell = row.cells.get(cell_key)
+            if cell is None or cell.error:
+                continue
+            if cell.value is None and not self.from_tracker and record is not None:
+                continue  # a blank in a workbook tracker did not write never clears a stored value
+            if record is not None and _unchanged_at_a_glance(record, field_name, cell.value):
+                continue  # most cells of most rows: decided without the general path below
+            if cell.value is None and field_name in REQUIRED.get(entity, ()):
+                if record is not None:
+                    result.messages.append(f"{cell.ref}：“{FIELDS[entity][field_name][0]}”不能为空")
+                continue
+            pairs = self._stored_values(field_name, cell.value, row, result)
+            if pairs is None:
+                continue
+            old_pairs = [(name, getattr(record, name) if record is not None else None) for name, _v in pairs]
+            if entity == "project" and field_name == "cooperators" and record is not None:
+                old_pairs = [("cooperators", sorted(d.id for d in record.cooperators))]
+            if all(_same(old, new) for (_n, old), (_m, new) in zip(old_pairs, pairs)) or (
+                    field_name == "name" and record is not None and name_key(record.name) == name_key(pairs[0][1] or "")
+            ) or (field_name in DATE_FIELDS and _less_precise_same(old_pairs, pairs)):
+                if record is None:
+                    op.values.update({name: _store(value) for name, value in pairs if value is not None})
+                continue
+            label, kind = FIELDS[entity][field_name]
+            if record is not None and field_name not in allowed:
+                result.messages.append(f"{cell.ref}：“{label}”不能由本单位修改（原值："
+                                       f"{self._shown(kind, old_pairs) or '空'}）")
+                continue
+            op.values.update({name: _store(value) for name, value in pairs})
+            op.changes.append(FieldChange(field_name, label, self._shown(kind, old_pairs),
+                                          self._shown(kind, pairs), cell.ref))
+        if op.changes and exported_version is not None and record is not None and record.version != exported_version:
+            result.conflict = True
+            result.messages.append("此记录在导出后已在系统中被修改：请核对“原值”（系统当前值）与表中的值")
+
+    def _allowed(self, record: Any) -> frozenset[str]:
+        """editable_fields, asked once per kind of record and lead department (10,000 rows, one answer)."""
+        model = getattr(record, "__model__", type(record))
+        project = record if model is Project else record.project
+        key = (model, project.lead_department_id)
+        if key not in self.allowed_cache:
+            self.allowed_cache[key] = editable_fields(self.user, record)
+        return self.allowed_cache[key]
+
+    def _shown(self, kind: str, pairs: list[tuple[str, Any]]) -> str | None:
+        """A value (a date with its precision) as people read it."""
+        if kind == "date":
+            date, precision = pairs[0][1], pairs[1][1]
+            return format_date(date, precision) or None
+        return _show(kind, _store(pairs[0][1]), self.department_names)
+
+    def _stored_values(self, field_name: str, value: Any, row: Row, result: RowResult) -> list[tuple[str, Any]] | None:
+        if field_name in DATE_FIELDS:
+            end, precision_field = DATE_FIELDS[field_name]
+            if value is None:
+                return [(field_name, None), (precision_field, None)]
+            assert isinstance(value, DateValue)
+            date = value.first if end == "first" else value.last
+            precision = None if value.precision is DatePrecision.DAY else value.precision
+            return [(field_name, date), (precision_field, precision)]
+        if field_name == "lead_department_id":
+            if value is None:
+                return [(field_name, None)]
+            lead = self.departments.find(value)
+            return [(field_name, lead.id)] if lead else None  # unknown: reported by _lead
+        if field_name == "cooperators":
+            ids = []
+            for name in value or []:
+                dept = self.departments.find(name)
+                if dept is None:
+                    result.messages.append(f"{row.ref('cooperators')}：未知单位“{name}”（{self._region()}请使用全称、简称或别名）")
+                    return None
+                ids.append(dept.id)
+            return [(field_name, sorted(set(ids)))]
+        if field_name == "name" and isinstance(value, str):
+            return [(field_name, value.replace("☆", "").replace("★", "").strip())]
+        return [(field_name, value)]
+
+    def _claim(self, key: str, result: RowResult) -> None:
+        self.claims[key].append(result)
+
+    # -- 项目
+    PROJECT_KEYS = {"code": "code", "name": "name", "content": "content", "lead_department": "lead_department_id",
+                    "cooperators": "cooperators", "nature": "nature", "funding_source": "funding_source",
+                    "planned_start_on": "planned_start_on", "planned_end_on": "planned_end_on",
+                    "total_budget": "total_budget", "status": "status", "progress_note": "progress_note",
+                    "issues": "issues", "contact": "contact", "remarks": "remarks"}
+
+    def _project_row(self, sheet: SheetData, row: Row, result: RowResult) -> None:
+        code, name = row.value("code"), row.value("name")
+        result.key, result.entity = str(code or name or ""), "project"
+        project, _creator = self._find_project(row, result, "code", "name", creating=True)
+        if result.messages and project is None:
+            return
+        if self._not_ours(project):
+            result.outcome, result.messages = "skipped", ["不是本单位牵头的项目，未读取"]
+            return
+        keys = {k: f for k, f in self.PROJECT_KEYS.items() if k != "code"}
+        if project is None:
+            if not may_create(self.user, Project):
+                result.messages.append(f"{result.ref}：本单位不能新增项目（系统中没有“{code or name}”）")
+                return
+            if not name:
+                result.messages.append(f"{row.ref('name') or result.ref}：新项目缺少项目名称")
+                return
+            if code is None and "code" in {k for k in row.cells}:
+                result.messages.append(f"{row.ref('name')}：系统中没有名为“{name}”的项目{self._closest(name, None)}。"
+                                       f"如为新项目，请填写项目编号")
+                return
+            op = Operation("project", None, label=f"项目 {code or name}")
+            if code is not None:
+                op.values["code"] = str(code).strip()
+            self._compare(result, op, None, row, keys)
+            self._check_window(result, op, None)
+            if not code:
+                result.hints.append("表中没有项目编号：确认导入时按顺序给新项目编号（新增-1、新增-2 …）")
+                similar = self._closest(name, None)
+                if similar:
+                    result.hints.append("注意" + similar.lstrip("；") + "，请确认不是同一项目")
+            result.operations.append(op)
+            self.new_projects[str(code).strip() if code else name_key(name)] = result
+            self._claim(f"new-project:{code or name_key(name)}", result)
+        else:
+            result.key, result.entity_id, result.project_id = project.code, project.id, project.id
+            exported = self._confirm(result, sheet.name, project.code, "project", project.id)
+            op = Operation("project", project.id, project.version, label=f"项目 {project.code}")
+            self._compare(result, op, project, row, keys, exported)
+            self._check_window(result, op, project)
+            self.seen[f"project:{project.id}"] = project.version
+            result.operations.append(op)
+            self._claim(f"project:{project.id}", result)
+        self._year_amounts(sheet, row, result, project, result.operations[0] if project is None else None)
+
+    def _check_window(self, result: RowResult, op: Operation, project: Project | None) -> None:
+        def current(name):
+            if name in op.values:
+                value = op.values[name]
+                return dt.date.fromisoformat(value) if value else None
+            return getattr(project, name, None)
+
+        start, end = current("planned_start_on"), current("planned_end_on")
+        if start and end and end < start:
+            result.messages.append(f"{result.ref}：计划完成（{end}）早于计划开始（{start}）")
+
+    # -- 投资 (the 投资 sheet, and YYYY年计划投资 columns of a project sheet)
+    def _load_investments(self) -> dict[tuple[int, int], Any]:
+        if self.investments is None:
+            self.investments = {(i.project_id, i.year): i for i in self.session.execute(
+                select(Investment.id, Investment.version, Investment.project_id, Investment.year,
+                       Investment.planned_amount, Investment.completed_amount)
+                .join(Project).where(Project.plan_id == self.plan.id))}
+        return self.investments
+
+    def _year_amounts(self, sheet: SheetData, row: Row, result: RowResult, project: Project | None,
+                      new_project: Operation | None) -> None:
+        investments = self._load_investments()
+        for year in sheet.years:
+            keys = {k: f for k, f in ((f"plan@{year}", "planned_amount"), (f"done@{year}", "completed_amount"))
+                    if k in row.cells}
+            if not any(row.value(k) is not None for k in keys) and not self.from_tracker:
+                continue
+            existing = investments.get((project.id, year)) if project is not None else None
+            if existing is None:
+                if all(row.value(k) is None for k in keys):
+                    continue  # nothing written for a year with no investment
+                if not may_create(self.user, Investment):
+                    result.messages.append(f"{result.ref}：{year}年没有投资计划，本单位不能新增")
+                    continue
+                op = Operation("investment", None, label=f"{year}年投资", values={"year": year})
+                op.parent = {"project_id": project.id} if project is not None else {"project_row": result.ref}
+                self._compare(result, op, None, row, keys)
+                op.changes.insert(0, FieldChange("year", "年度", None, str(year), result.ref))
+                result.operations.append(op)
+                if project is not None:
+                    self._claim(f"investment:{project.id}@{year}", result)
+                continue
+            record = _Plain(existing, project, Investment)
+            exported = self._confirm(result, sheet.name, f"{project.code}@{year}", "investment", existing.id)
+            op = Operation("investment", existing.id, existing.version, label=f"{year}年投资")
+            self._compare(result, op, record, row, keys, exported)
+            self.seen[f"investment:{existing.id}"] = existing.version
+            result.operations.append(op)
+            self._claim(f"investment:{existing.id}", result)
+
+    def _investment_row(self, sheet: SheetData, row: Row, result: RowResult) -> None:
+        result.entity = "investment"
+        project, creator = self._find_project(row, result, "project_code", "project_name", creating=False)
+        result.key = str(row.value("project_code") or row.value("project_name") or "")
+        if project is None and creator is None:
+            return
+        if self._not_ours(project):
+            result.outcome, result.messages = "skipped", ["不是本单位牵头的项目，未读取"]
+            return
+        if creator is not None:
+            self._year_amounts_for_new(sheet, row, result, creator)
+            return
+        result.entity_id = result.project_id = project.id
+        self._year_amounts(sheet, row, result, project, None)
+
+    def _year_amounts_for_new(self, sheet: SheetData, row: Row, result: RowResult, creator: RowResult) -> None:
+        for year in sheet.years:
+            keys = {k: f for k, f in ((f"plan@{year}", "planned_amount"), (f"done@{year}", "completed_amount"))
+                    if k in row.cells}
+            if all(row.value(k) is None for k in keys):
+                continue
+            op = Operation("investment", None, label=f"{year}年投资", values={"year": year},
+                           parent={"project_row": creator.ref})
+            self._compare(result, op, None, row, keys)
+            op.changes.insert(0, FieldChange("year", "年度", None, str(year), result.ref))
+            result.operations.append(op)
+            self._claim(f"investment:{creator.ref}@{year}", result)
+
+    # -- 里程碑
+    MILESTONE_KEYS = {"name": "name", "planned_on": "planned_on", "actual_on": "actual_on", "status": "status",
+                      "note": "note"}
+
+    def _load_milestones(self) -> dict[int, dict[int, Any]]:
+        if self.milestones is None:
+            self.milestones = defaultdict(dict)
+            for m in self.session.execute(
+                select(Milestone.id, Milestone.project_id, Milestone.ordinal, Milestone.name, Milestone.planned_on,
+                       Milestone.planned_precision, Milestone.actual_on, Milestone.actual_precision, Milestone.status,
+                       Milestone.note, Milestone.version)
+                .join(Project).where(Project.plan_id == self.plan.id)
+            ):
+                self.milestones[m.project_id][m.ordinal] = m
+        return self.milestones
+
+    def _milestone_row(self, sheet: SheetData, row: Row, result: RowResult) -> None:
+        result.entity = "milestone"
+        project, creator = self._find_project(row, result, "project_code", "project_name", creating=False)
+        code = row.value("project_code") or (project.code if project else None) or row.value("project_name") or ""
+        ordinal, name = row.value("ordinal"), row.value("name")
+        result.key = f"{code} 第{ordinal or '?'}项 {name or ''}".strip()
+        if project is None and creator is None:
+            return
+        if self._not_ours(project):
+            result.outcome, result.messages = "skipped", ["不是本单位牵头的项目，未读取"]
+            return
+        if result.messages:
+            return
+        if creator is not None:
+            self._new_milestone(row, result, {"project_row": creator.ref}, creator.ref, ordinal, name)
+            return
+        result.project_id = project.id
+        existing = self._load_milestones()[project.id]
+        by_ordinal = existing.get(ordinal) if ordinal is not None else None
+        by_name = None
+        if name:
+            by_name = next((m for m in existing.values() if m.name == name), None)  # as exported: no folding
+            if by_name is None:
+                names = self.milestone_names.get(project.id)
+                if names is None:
+                    names = self.milestone_names[project.id] = {name_key(m.name): m for m in existing.values()}
+                by_name = names.get(name_key(name))
+        milestone = None
+        if by_ordinal is not None and by_name is not None and by_ordinal.id != by_name.id:
+            result.messages.append(f"{row.ref('ordinal')}：序号 {ordinal} 是“{by_ordinal.name}”，名称“{name}”却是第 "
+                                   f"{by_name.ordinal} 项：请不要改动已有行的序号（新增的节点序号留空）")
+            return
+        if by_ordinal is not None:
+            milestone = by_ordinal
+        elif by_name is not None:
+            if ordinal is not None:
+                result.messages.append(f"{row.ref('ordinal')}：序号 {ordinal} 在系统中不存在，名称“{name}”却是第 "
+                                       f"{by_name.ordinal} 项：请核对序号")
+                return
+            milestone = by_name
+        if milestone is None:
+            self._new_milestone(row, result, {"project_id": project.id}, project.id, ordinal, name)
+            return
+        result.entity_id = milestone.id
+        exported = self._confirm(result, sheet.name, f"{project.code}#{milestone.ordinal}", "milestone", milestone.id)
+        record = _Plain(milestone, project, Milestone)
+        op = Operation("milestone", milestone.id, milestone.version, label=f"里程碑 第{milestone.ordinal}项")
+        self._compare(result, op, record, row, self.MILESTONE_KEYS, exported)
+        self._milestone_rules(result, op, record, row)
+        self.seen[f"milestone:{milestone.id}"] = milestone.version
+        result.operations.append(op)
+        self._claim(f"milestone:{milestone.id}", result)
+
+    def _new_milestone(self, row: Row, result: RowResult, parent: dict, owner: Any, ordinal: int | None,
+                       name: str | None) -> None:
+        if not may_create(self.user, Milestone):
+            result.messages.append(f"{result.ref}：本单位不能新增里程碑（请联系信息办）")
+            return
+        if not name:
+            result.messages.append(f"{row.ref('name') or result.ref}：新里程碑缺少名称")
+            return
+        op = Operation("milestone", None, parent=parent, label="新里程碑")
+        if ordinal is not None:
+            if ordinal in self.new_ordinals[owner]:
+                result.messages.append(f"{row.ref('ordinal')}：序号 {ordinal} 在本表中重复")
+                return
+            self.new_ordinals[owner].add(ordinal)
+            op.values["ordinal"] = ordinal
+        self._compare(result, op, None, row, self.MILESTONE_KEYS)
+        self._milestone_rules(result, op, None, row)
+        if "status" not in op.values:
+            op.values["status"] = MilestoneStatus.NOT_STARTED.value
+        result.operations.append(op)
+        self._claim(f"new-milestone:{owner}:{name_key(name)}", result)
+
+    def _milestone_rules(self, result: RowResult, op: Operation, record: Any, row: Row) -> None:
+        """The rules the quick update applies, shown in the preview so the commit does exactly this."""
+        actual = op.values.get("actual_on")
+        if actual and dt.date.fromisoformat(actual) > self.today:
+            result.messages.append(f"{row.ref('actual_on')}：实际完成日期不能晚于今天")
+        status = op.values.get("status", getattr(record, "status", None))
+        has_actual = ("actual_on" in op.values and op.values["actual_on"]) or (
+            "actual_on" not in op.values and getattr(record, "actual_on", None))
+        if status in (MilestoneStatus.DONE, MilestoneStatus.DONE.value) and not has_actual and \
+                op.values.get("status") is not None:
+            op.values["actual_on"] = self.today.isoformat()
+            op.changes.append(FieldChange("actual_on", "实际完成日期", None, self.today.isoformat(),
+                                          row.ref("status") or result.ref))
+            result.hints.append("标为已完成而未填实际完成日期：按今天记")
+
+    # -- after every sheet
+    def settle(self) -> None:
+        for key, rows in self.claims.items():
+            if len(rows) > 1:
+                where = "、".join(f"第 {r.row} 行" for r in rows)
+                for result in rows:
+                    result.messages.append(f"{result.ref}：{where}指向同一条记录，请删去重复的行")
+        for result in self.results:
+            if result.outcome == "skipped":
+                continue
+            if result.messages:
+                result.outcome = "conflict" if result.conflict and all(
+                    "导出后" in m for m in result.messages) else "error"
+            elif result.operations and result.operations[0].id is None:
+                result.outcome = "new"
+            elif any(op.changes or op.id is None for op in result.operations):
+                result.outcome = "changed"
+            else:
+                result.outcome = "unchanged"
+
+
+class _Plain:
+    """A record read as a plain row, looked at like the model (for rights and comparisons)."""
+
+    def __init__(self, row: Any, project: Project, model: type) -> None:
+        self.__dict__.update(zip(row._fields, row))  # plain attributes: read 100,000 times, no __getattr__ hop
+        self.project = project
+        self.__model__ = model
+
+
+def _unchanged_at_a_glance(record: Any, field_name: str, value: Any) -> bool:
+    if field_name in SIMPLE_FIELDS:
+        return _same(getattr(record, field_name), value)
+    if field_name in DATE_FIELDS:
+        old = getattr(record, field_name)
+        if value is None:
+            return old is None
+        return value.precision is DatePrecision.DAY and old == value.first and \
+            getattr(record, DATE_FIELDS[field_name][1]) is None
+    if field_name == "name":
+        return getattr(record, "name") == value
+    return False
+
+
+def _less_precise_same(old_pairs: list, new_pairs: list) -> bool:
+    """A stored exact day that a workbook writes less precisely ('2027年6月' for 2027-06-30): not a change."""
+    (_d, old_date), (_p, old_precision) = old_pairs
+    (_e, new_date), (_q, new_precision) = new_pairs
+    return old_precision in (None, DatePrecision.DAY) and new_precision is not None and old_date == new_date
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, str) and isinstance(new, str):
+        return old.strip() == new.strip()
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        return old is not None and new is not None and Decimal(old) == Decimal(new)
+    if hasattr(old, "value") and isinstance(new, str):
+        return old.value == new
+    return old == new
