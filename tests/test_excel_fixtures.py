@@ -128,6 +128,11 @@ def test_period_columns_are_listed_and_never_misread(session, wenzhou, office):
     assert sum("未导入（月报/季报数据" in line for line in quarterly.columns["季报"]) == 8
 
 
+def test_data_without_a_header_is_said_not_imported(session, wenzhou, office):
+    preview = preview_workbook(session, W.header_word_in_first_row(), user=office, plan_code="szwz")
+    assert "F列（无表头）：未导入（没有表头，无法判断是什么数据）" in preview.columns["进展"]
+
+
 def test_dates_are_read_with_their_precision_and_words_are_refused(session, wenzhou, office):
     data = W.milestone_dates_every_way()
     preview = preview_workbook(session, data, user=office, plan_code="szwz", today=dt.date(2026, 11, 26))

@@ -422,6 +422,7 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool) -> Shee
         sheet.rows.append(Row(index + 1, "表头"))
     by_key = {p.key: p for p in found}
     header_texts = [normalise(v) for v in upper]
+    last_filled = -1
     for index in range(data_start, len(grid)):
         row = grid[index]
         filled = [(col, v) for col, v in enumerate(row) if v is not None and v != ""]
@@ -431,8 +432,22 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool) -> Shee
         if reason:
             sheet.rows.append(Row(index + 1, reason))
             continue
+        last_filled = max(last_filled, filled[-1][0])
         sheet.rows.append(_typed_row(name, index, row, found))
+    _say_headerless_columns(sheet, grid, data_start, last_filled)
     return sheet
+
+
+def _say_headerless_columns(sheet: SheetData, grid: list[list], data_start: int, last_filled: int) -> None:
+    """Data in a column with no header is not read: say so, column by column."""
+    said = {line.letter for line in sheet.columns}
+    for col in range(last_filled + 1):
+        letter = get_column_letter(col + 1)
+        if letter in said:
+            continue
+        if any(col < len(row) and row[col] is not None and row[col] != "" for row in grid[data_start:]):
+            sheet.columns.append(ColumnLine(letter, "", why="没有表头，无法判断是什么数据"))
+    sheet.columns.sort(key=lambda line: (len(line.letter), line.letter))
 
 
 def _text_at(row: list, plan: _Plan | None) -> str:
