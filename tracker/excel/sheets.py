@@ -40,14 +40,14 @@ _COLUMN_INDEX_CELL = re.compile(r"^(栏次|[甲乙丙丁戊己庚辛壬癸]|\d{1
 _MARKERS = re.compile(r"[☆★※*＊]")
 
 
-@dataclass
+@dataclass(slots=True)  # 100,000s of these per workbook
 class Cell:
     value: Any
     ref: str
     error: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int  # as Excel numbers rows
     skip: str | None = None  # why this is not a data row

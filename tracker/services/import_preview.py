@@ -79,7 +79,7 @@ class StalePreview(ServiceError):
 
 # -- The preview ---------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class FieldChange:
     field: str
     label: str
@@ -88,7 +88,7 @@ class FieldChange:
     cell: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Operation:
     """One record a row creates or changes."""
 
@@ -111,7 +111,7 @@ class Operation:
                    [FieldChange(*c) for c in data["changes"]], data["parent"], data.get("label", ""))
 
 
-@dataclass
+@dataclass(slots=True)  # one per row of every sheet
 class RowResult:
     sheet: str
     row: int
