@@ -342,7 +342,6 @@ class _Matcher:
         self.milestone_names: dict[int, dict[str, Any]] = {}
         self.allowed_cache: dict[tuple, frozenset[str]] = {}
         self.investments: dict[tuple[int, int], Any] | None = None
-        self.new_codes = 0
 
     def read(self, sheet: SheetData) -> None:
         reader = {PROJECTS: self._project_row, MILESTONES: self._milestone_row, INVESTMENTS: self._investment_row}
