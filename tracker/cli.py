@@ -191,7 +191,7 @@ def import_xlsx_command(file, dry_run, username, plan_code, apply_valid, report_
     from pathlib import Path
 
     from tracker.models import User
-    from tracker.services.imports import OUTCOME_LABELS, PROBLEM_LIMIT, commit_import, stage_import
+    from tracker.services.imports import OUTCOME_LABELS, PROBLEM_LIMIT, commit_import, preview_workbook, stage_import
 
     session = db.session
     set_change_context(session, ChangeSource.IMPORT)
@@ -202,7 +202,11 @@ def import_xlsx_command(file, dry_run, username, plan_code, apply_valid, report_
             raise click.ClickException(f"没有用户 {username}")
     data = Path(file).read_bytes()
     try:
-        batch, preview = stage_import(session, data, Path(file).name, user, ChangeSource.CLI, plan_code)
+        if dry_run:  # a dry run keeps nothing: no batch, no stored preview
+            batch, preview = None, preview_workbook(session, data, user=user, plan_code=plan_code,
+                                                    filename=Path(file).name)
+        else:
+            batch, preview = stage_import(session, data, Path(file).name, user, ChangeSource.CLI, plan_code)
     except ServiceError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None
