@@ -264,3 +264,22 @@ def test_cli_prints_counts_and_the_first_twenty_problems(runner, session, wenzho
     assert lines[0] == "新增 0、修改 0、未变 0、错误 30、冲突 0、跳过 1"
     assert sum(1 for line in lines if line.startswith("  [错误]")) == 20
     assert lines[-1] == "  另有 10 条，见 --report-json"
+
+
+def test_rows_of_a_new_project_in_error_wait_with_it(session, wenzhou, office):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(W.new_projects_with_their_milestones()))
+    book["项目"]["D3"] = "很多"  # 3.2's 总投资 cannot be read: 3.2 is not created …
+    out = io.BytesIO()
+    book.save(out)
+    batch, preview = stage_import(session, out.getvalue(), "新项目.xlsx", office, ChangeSource.WEB, "szwz")
+    session.commit()
+    waiting = next(r for r in preview.rows if r.sheet == "节点" and r.row == 4)
+    assert waiting.outcome == "error"  # … so neither is its milestone, and the preview says why
+    assert waiting.messages[-1] == "节点!4：所属的新项目（项目 第 3 行）有错误，请先修正那一行"
+    assert commit_import(session, batch, office, valid_only=True) == 3  # 3.1 and its two milestones
+    session.commit()
+    assert _project(session, wenzhou, "3.2") is None and _project(session, wenzhou, "3.1") is not None

@@ -536,6 +536,8 @@ class _Matcher:
         result.key, result.entity = str(code or name or ""), "project"
         project, _creator = self._find_project(row, result, "code", "name", creating=True)
         if result.messages and project is None:
+            if code or name:  # its milestones and money will say they wait for this row
+                self.new_projects.setdefault(str(code).strip() if code else name_key(name), result)
             return
         if self._not_ours(project):
             result.outcome, result.messages = "skipped", ["不是本单位牵头的项目，未读取"]
@@ -768,6 +770,14 @@ class _Matcher:
                 where = "、".join(f"第 {r.row} 行" for r in rows)
                 for result in rows:
                     result.messages.append(f"{result.ref}：{where}指向同一条记录，请删去重复的行")
+        by_ref = {r.ref: r for r in self.new_projects.values()}
+        for result in self.results:  # a row for a project this file creates stands or falls with that row
+            creators = {op.parent["project_row"] for op in result.operations if "project_row" in op.parent}
+            for ref in creators - {result.ref}:
+                creator = by_ref.get(ref)
+                if creator is not None and creator.messages:
+                    result.messages.append(f"{result.ref}：所属的新项目（{creator.sheet} 第 {creator.row} 行）有错误，"
+                                           f"请先修正那一行")
         for result in self.results:
             if result.outcome == "skipped":
                 continue
