@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from tracker.auth.permissions import DEPARTMENT_FIELDS
 from tracker.excel import columns as C
-from tracker.excel.cells import safe_text
+from tracker.excel.cells import row_digest, safe_text
 from tracker.models import Department, Investment, Milestone, Phase, PhaseGoal, Plan, PlanSection, Project
 from tracker.models.project import goal_projects, project_cooperators, project_phases
 from tracker.parse import format_date
@@ -307,9 +307,11 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
                 "progress_note": row.progress_note, "issues": row.issues, "contact": row.contact,
                 "remarks": row.remarks,
             }
-            ws.append([styles.cell(_display(values[c.key]), kind=c.kind, editable=_editable(c, department),
-                                   wrap=c.width >= 24) for c in columns])
-            meta_rows.append([C.PROJECTS_SHEET, row_number, "project", row.id, row.version, row.code])
+            shown = [_display(values[c.key]) for c in columns]
+            ws.append([styles.cell(value, kind=c.kind, editable=_editable(c, department), wrap=c.width >= 24)
+                       for c, value in zip(columns, shown)])
+            meta_rows.append([C.PROJECTS_SHEET, row_number, "project", row.id, row.version, row.code,
+                              row_digest(shown)])
             grand["total_budget"] += row.total_budget or 0
             grand["year_planned"] += year_planned or 0
             grand["completed_total"] += done or 0
@@ -342,9 +344,10 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
         values = {"project_code": m.code, "project_name": m.project_name, "ordinal": m.ordinal, "name": m.name,
                   "planned_on": _as_written(m.planned_on, m.planned_precision),
                   "actual_on": _as_written(m.actual_on, m.actual_precision), "status": m.status, "note": m.note}
-        ws.append([styles.cell(_display(values[c.key]), kind=c.kind, editable=_editable(c, department))
-                   for c in mcols])
-        meta_rows.append([C.MILESTONES_SHEET, row_number, "milestone", m.id, m.version, f"{m.code}#{m.ordinal}"])
+        shown = [_display(values[c.key]) for c in mcols]
+        ws.append([styles.cell(value, kind=c.kind, editable=_editable(c, department)) for c, value in zip(mcols, shown)])
+        meta_rows.append([C.MILESTONES_SHEET, row_number, "milestone", m.id, m.version, f"{m.code}#{m.ordinal}",
+                          row_digest(shown)])
     _status_validation(ws, MilestoneStatus, 7, 3, row_number)
     if department is not None:
         ws.protection.sheet = True
@@ -422,7 +425,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     ws.append(["department", department.name if department else ""])
     ws.append(["exported_at", exported_at.isoformat()])
     ws.append([])
-    ws.append(["sheet", "row", "entity", "id", "version", "key"])
+    ws.append(["sheet", "row", "entity", "id", "version", "key", "digest"])
     for meta in meta_rows:
         ws.append(meta)
 

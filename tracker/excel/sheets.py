@@ -52,6 +52,16 @@ class Row:
     number: int  # as Excel numbers rows
     skip: str | None = None  # why this is not a data row
     cells: dict[str, Cell] = field(default_factory=dict)
+    # (entity, id, version) when every cell is still exactly as tracker exported it for that record:
+    # its cells are typed only if asked for (ensure_cells), the common round trip stays cheap.
+    as_exported: tuple[str, int, int] | None = None
+    _untyped: tuple | None = None
+
+    def ensure_cells(self) -> None:
+        if self._untyped is not None:
+            sheet, index, row, found = self._untyped
+            self.cells = _typed_row(sheet, index, row, found).cells
+            self._untyped = None
 
     def value(self, key: str) -> Any:
         cell = self.cells.get(key)
@@ -105,6 +115,7 @@ class Meta:
     plan_code: str | None
     department: str | None
     by_key: dict[tuple[str, str], tuple[str, int, int]]  # (sheet, key) → (entity, id, version)
+    digests: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, key) → the row's digest
 
 
 def read_meta(rows: list[list] | None) -> Meta | None:
@@ -117,8 +128,11 @@ def read_meta(rows: list[list] | None) -> Meta | None:
     for row in rows[7:]:
         if len(row) < 6 or not row[0]:
             continue
-        try:  # sheet, row, entity, id, version, key: the row number is not used, keys are
-            meta.by_key[(str(row[0]), cells.read_text(row[5]) or "")] = (str(row[2]), int(row[3]), int(row[4]))
+        try:  # sheet, row, entity, id, version, key, digest: the row number is not used, keys are
+            key = (str(row[0]), cells.read_text(row[5]) or "")
+            meta.by_key[key] = (str(row[2]), int(row[3]), int(row[4]))
+            if len(row) > 6 and row[6]:
+                meta.digests[key] = str(row[6])
         except (TypeError, ValueError):
             continue  # a damaged key row: that row is matched by its own key alone
     return meta
@@ -175,8 +189,10 @@ def _is_header_word(text: str) -> bool:
 
 # -- Reading a workbook --------------------------------------------------------------------------
 
-def read_sheets(book: Workbook, *, from_tracker: bool, skip: tuple[str, ...] = ()) -> list[SheetData]:
-    """Every sheet of `book`, typed. `from_tracker`: the workbook is tracker's own export."""
+def read_sheets(book: Workbook, *, from_tracker: bool, skip: tuple[str, ...] = (),
+                meta: Meta | None = None) -> list[SheetData]:
+    """Every sheet of `book`, typed. `from_tracker`: the workbook is tracker's own export, whose hidden
+    sheet (`meta`) may say, row by row, that a row is still exactly as exported."""
     result = []
     for name, rows in book.sheets.items():
         if name in skip:
@@ -187,7 +203,7 @@ def read_sheets(book: Workbook, *, from_tracker: bool, skip: tuple[str, ...] = (
         if name == C.HELP_SHEET or name == C.GOALS_SHEET:
             result.append(SheetData(name, None, "填表说明" if name == C.HELP_SHEET else "阶段目标只读，请在系统中修改"))
             continue
-        result.append(_read_sheet(name, rows, book.merged.get(name, []), from_tracker))
+        result.append(_read_sheet(name, rows, book.merged.get(name, []), from_tracker, meta))
     return result
 
 
@@ -389,7 +405,7 @@ def _choose_kind(name: str, plans: dict, from_tracker: bool) -> str | None:
     return None
 
 
-def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool) -> SheetData:
+def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool, meta: Meta | None = None) -> SheetData:
     if not rows:
         return SheetData(name, None, "空表")
     scan = _fill_merged(rows[:HEADER_SCAN_ROWS + 2], merged, HEADER_SCAN_ROWS + 2)
@@ -423,6 +439,8 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool) -> Shee
     by_key = {p.key: p for p in found}
     header_texts = [normalise(v) for v in upper]
     last_filled = -1
+    digests = {k[1]: (meta.by_key[k], d) for k, d in meta.digests.items() if k[0] == name} \
+        if meta is not None and from_tracker and kind in (PROJECTS, MILESTONES) else None
     for index in range(data_start, len(grid)):
         row = grid[index]
         filled = [(col, v) for col, v in enumerate(row) if v is not None and v != ""]
@@ -433,9 +451,31 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool) -> Shee
             sheet.rows.append(Row(index + 1, reason))
             continue
         last_filled = max(last_filled, filled[-1][0])
+        exported = _as_exported(name, kind, rows[index], by_key, digests) if digests else None
+        if exported is not None:
+            sheet.rows.append(Row(index + 1, as_exported=exported, _untyped=(name, index, row, found)))
+            continue
         sheet.rows.append(_typed_row(name, index, row, found))
     _say_headerless_columns(sheet, grid, data_start, last_filled)
     return sheet
+
+
+def _as_exported(sheet: str, kind: str, raw: list, by_key: dict[str, _Plan],
+                 digests: dict[str, tuple[tuple[str, int, int], str]]) -> tuple[str, int, int] | None:
+    """The record a row stands for, when the row's cells are still exactly what tracker exported."""
+    if kind == PROJECTS:
+        key = cells.read_text(_raw_at(raw, by_key.get("code")))
+    else:
+        code, ordinal = _raw_at(raw, by_key.get("project_code")), _raw_at(raw, by_key.get("ordinal"))
+        key = f"{cells.read_text(code)}#{cells.read_text(ordinal)}"
+    entry = digests.get(key or "")
+    if entry is None or cells.row_digest(raw) != entry[1]:
+        return None
+    return entry[0]
+
+
+def _raw_at(raw: list, plan: _Plan | None) -> Any:
+    return raw[plan.col] if plan is not None and plan.col < len(raw) else None
 
 
 def _say_headerless_columns(sheet: SheetData, grid: list[list], data_start: int, last_filled: int) -> None:

@@ -282,7 +282,7 @@ def preview_workbook(session: Session, data: bytes, *, user: User | None, plan_c
     if plan is None:
         raise ImportRefused(f"系统中没有规划 {code}")
     department = _department_scope(session, user, meta)
-    sheets = read_sheets(book, from_tracker=meta is not None, skip=(C.META_SHEET,))
+    sheets = read_sheets(book, from_tracker=meta is not None, skip=(C.META_SHEET,), meta=meta)
     if not any(s.kind for s in sheets):
         raise ImportRefused("没有找到可以识别的表头（如“项目编号”“项目名称”“责任单位”“里程碑”）：" +
                             "；".join(s.line() for s in sheets))
@@ -341,6 +341,7 @@ class _Matcher:
         self.new_ordinals: dict[Any, set[int]] = defaultdict(set)
         self.milestone_names: dict[int, dict[str, Any]] = {}
         self.allowed_cache: dict[tuple, frozenset[str]] = {}
+        self.milestones_by_id: dict[int, Any] | None = None
         self.investments: dict[tuple[int, int], Any] | None = None
 
     def read(self, sheet: SheetData) -> None:
@@ -350,8 +351,39 @@ class _Matcher:
                 self.results.append(RowResult(sheet.name, row.number, "skipped", "", [row.skip]))
                 continue
             result = RowResult(sheet.name, row.number, "unchanged", "", list(row.errors))
+            if row.as_exported is not None and self._still_as_exported(row, result):
+                self.results.append(result)
+                continue
+            row.ensure_cells()
+            result.messages = list(row.errors)
             reader[sheet.kind](sheet, row, result)
             self.results.append(result)
+
+    def _still_as_exported(self, row: Row, result: RowResult) -> bool:
+        """A row whose cells are exactly as exported, for a record still at the exported version: unchanged,
+        decided without reading its cells one by one. It still claims its record (a pasted copy is caught)."""
+        entity, record_id, version = row.as_exported
+        if entity == "project":
+            project = self.projects_by_id.get(record_id)
+            if project is None or project.version != version or self._not_ours(project):
+                return False
+            result.key, result.entity, result.entity_id, result.project_id = project.code, "project", project.id, \
+                project.id
+        else:
+            milestone = self._milestone_by_id().get(record_id)
+            project = self.projects_by_id.get(milestone.project_id) if milestone is not None else None
+            if project is None or milestone.version != version or self._not_ours(project):
+                return False
+            result.key = f"{project.code} 第{milestone.ordinal}项 {milestone.name}"
+            result.entity, result.entity_id, result.project_id = "milestone", milestone.id, project.id
+        self.seen[f"{entity}:{record_id}"] = version
+        self._claim(f"{entity}:{record_id}", result)
+        return True
+
+    def _milestone_by_id(self) -> dict[int, Any]:
+        if self.milestones_by_id is None:
+            self.milestones_by_id = {m.id: m for ordinals in self._load_milestones().values() for m in ordinals.values()}
+        return self.milestones_by_id
 
     # -- finding projects
     def _lead(self, row: Row, result: RowResult) -> tuple[str | None, Department | None]:
