@@ -220,3 +220,20 @@ def test_department_round_trip_through_libreoffice_keeps_nothing_changed(session
     data = libreoffice_resave(export_bytes(session, wenzhou, xxb), "xls")
     preview = preview_workbook(session, data, user=user)
     assert preview.counts["changed"] == preview.counts["error"] == 0 and preview.counts["unchanged"] > 5
+
+
+def test_an_investment_year_added_after_the_export_is_not_cleared_by_its_blank_cells(session, wenzhou, office):
+    from tracker.models import Investment
+
+    data = export_bytes(session, wenzhou)  # 1.2 has no 2027 investment yet, but the sheet has a 2027 column (1.1)
+    project = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == "1.2"))
+    session.add(Investment(project=project, year=2027, planned_amount=Decimal("90")))
+    session.commit()
+    preview = preview_workbook(session, data, user=office)
+    assert preview.counts["changed"] == preview.counts["conflict"] == preview.counts["error"] == 0
+    batch, _ = stage_import(session, data, "old.xlsx", office, ChangeSource.WEB)
+    assert commit_import(session, batch, office) == 0
+    session.commit()
+    session.expire_all()
+    added = session.scalar(select(Investment).where(Investment.project_id == project.id, Investment.year == 2027))
+    assert added.planned_amount == Decimal("90.00")

@@ -470,7 +470,7 @@ class _Matcher:
 
     # -- comparing
     def _compare(self, result: RowResult, op: Operation, record: Any, row: Row, keys: dict[str, str],
-                 exported_version: int | None = None) -> None:
+                 exported_version: int | None = None, blanks_clear: bool | None = None) -> None:
         """Diff the row's cells named in `keys` (cell key → field) against `record` (None: new)."""
         entity = op.entity
         allowed = self._allowed(record) if record is not None else None
@@ -478,7 +478,8 @@ class _Matcher:
             cell = row.cells.get(cell_key)
             if cell is None or cell.error:
                 continue
-            if cell.value is None and not self.from_tracker and record is not None:
+            if cell.value is None and not (self.from_tracker if blanks_clear is None else blanks_clear) \
+                    and record is not None:
                 continue  # a blank in a workbook tracker did not write never clears a stored value
             if record is not None and _unchanged_at_a_glance(record, field_name, cell.value):
                 continue  # most cells of most rows: decided without the general path below
@@ -656,7 +657,12 @@ class _Matcher:
             record = _Plain(existing, project, Investment)
             exported = self._confirm(result, sheet.name, f"{project.code}@{year}", "investment", existing.id)
             op = Operation("investment", existing.id, existing.version, label=f"{year}年投资")
-            self._compare(result, op, record, row, keys, exported)
+            # A year added after the export is blank in the returned file: blank there is not "clear it".
+            unseen = self.meta is not None and (sheet.name, f"{project.code}@{year}") not in self.meta.by_key
+            self._compare(result, op, record, row, keys, exported, blanks_clear=self.from_tracker and not unseen)
+            if unseen and op.changes:
+                result.conflict = True
+                result.messages.append(f"{result.ref}：{year}年投资是导出后才在系统中新增的：请核对“原值”（系统当前值）与表中的值")
             self.seen[f"investment:{existing.id}"] = existing.version
             result.operations.append(op)
             self._claim(f"investment:{existing.id}", result)
