@@ -111,6 +111,10 @@ def row_digest(values: list) -> str:
     for value in values:
         if value is None or value == "":
             parts.append("")
+        elif type(value) is str:  # most cells: checked first
+            parts.append("s" + value)
+        elif type(value) is float:
+            parts.append("n" + repr(value))
         elif isinstance(value, bool):
             parts.append(f"b{value}")
         elif isinstance(value, (int, float, Decimal)):

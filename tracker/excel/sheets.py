@@ -443,6 +443,11 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool, meta: M
         if meta is not None and from_tracker and kind in (PROJECTS, MILESTONES) else None
     for index in range(data_start, len(grid)):
         row = grid[index]
+        # A row still exactly as tracker exported it is a data row of that record: nothing more to ask.
+        exported = _as_exported(name, kind, rows[index], by_key, digests) if digests else None
+        if exported is not None:
+            sheet.rows.append(Row(index + 1, as_exported=exported, _untyped=(name, index, row, found)))
+            continue
         filled = [(col, v) for col, v in enumerate(row) if v is not None and v != ""]
         if not filled or all(isinstance(v, str) and not v.strip() for _c, v in filled):
             continue
@@ -451,10 +456,6 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool, meta: M
             sheet.rows.append(Row(index + 1, reason))
             continue
         last_filled = max(last_filled, filled[-1][0])
-        exported = _as_exported(name, kind, rows[index], by_key, digests) if digests else None
-        if exported is not None:
-            sheet.rows.append(Row(index + 1, as_exported=exported, _untyped=(name, index, row, found)))
-            continue
         sheet.rows.append(_typed_row(name, index, row, found))
     _say_headerless_columns(sheet, grid, data_start, last_filled)
     return sheet

@@ -367,17 +367,18 @@ class _Matcher:
             project = self.projects_by_id.get(record_id)
             if project is None or project.version != version or self._not_ours(project):
                 return False
-            result.key, result.entity, result.entity_id, result.project_id = project.code, "project", project.id, \
-                project.id
+            result.key = project.code
         else:
             milestone = self._milestone_by_id().get(record_id)
             project = self.projects_by_id.get(milestone.project_id) if milestone is not None else None
-            if project is None or milestone.version != version or self._not_ours(project):
+            if project is None or milestone.version != version or \
+                    (self.department is not None and self._not_ours(project)):
                 return False
             result.key = f"{project.code} 第{milestone.ordinal}项 {milestone.name}"
-            result.entity, result.entity_id, result.project_id = "milestone", milestone.id, project.id
-        self.seen[f"{entity}:{record_id}"] = version
-        self._claim(f"{entity}:{record_id}", result)
+        result.entity, result.entity_id, result.project_id = entity, record_id, project.id
+        key = f"{entity}:{record_id}"
+        self.seen[key] = version
+        self.claims[key].append(result)
         return True
 
     def _milestone_by_id(self) -> dict[int, Any]:
