@@ -30,7 +30,7 @@ SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 CELL_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 # A cell with content: <c r="XFD1048576" …>…</c> (an empty styled cell is written <c r="…" s="1"/>).
 CELL_WITH_CONTENT = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
-CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
+TWO_LETTER_COLUMN = re.compile(rb'<c r="([A-Z]{2})[0-9]')
 ROW_NUMBER = re.compile(rb'<row r="([0-9]{1,7})"')
 # A cell past 200 columns (GS and on, or three letters) or at row 200,000 and beyond.
 FAR_CELL = re.compile(rb'<c r="(?:[A-Z]{3}|[H-Z][A-Z]|G[S-Z])[0-9]|<c r="[A-Z]{1,3}(?:[0-9]{7}|[2-9][0-9]{5})"')
@@ -162,8 +162,9 @@ def _plainly_within_caps(content: bytes) -> bool:
     if FAR_CELL.search(content):
         return False
     rows = max((int(n) for n in ROW_NUMBER.findall(content)), default=0)
-    widest = max(set(CELL_COLUMN.findall(content)), key=lambda letters: (len(letters), letters), default=b"A")
-    return rows <= MAX_ROWS and rows * _column_number(widest) <= MAX_CELLS
+    # The widest column: two-letter references are few (often none); one letter is at most Z.
+    width = max((_column_number(letters) for letters in set(TWO_LETTER_COLUMN.findall(content))), default=26)
+    return rows <= MAX_ROWS and rows * width <= MAX_CELLS
 
 
 def _measure(content: bytes) -> tuple[int, int, str] | None:
