@@ -72,6 +72,7 @@ def test_old_plan_table_reads_every_column_and_commits_new_projects_with_their_m
                                                              ("planned_amount", "200.00")}
     assert [(c.field, c.new) for c in by_row[10].changes] == [("remarks", "与医保同步推进")]  # 社保局 = 温州市社保局
     assert any("新增-1" in h for h in by_row[11].hints)
+    assert "cooperators" not in {c.field for c in by_row[11].changes}  # a blank 配合单位 is no change to show
     session.commit()
     assert commit_import(session, batch, office) == 4
     session.commit()

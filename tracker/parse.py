@@ -94,34 +94,13 @@ _DATE_PATTERNS = [
 
 
 def parse_date(value: object) -> dt.date | None:
-    """A date from a date/datetime or '2007-06-30', '2007/6/30', '2007.6.30', '2007年6月30日'.
+    """A deadline as a date: '2007年6月' is due by 30 June, '2007年' by 31 December.
 
-    A month alone ('2007年6月', '2007.6', '2007-06') means the last day of that month, and a year
-    alone ('2007年') the last day of the year: plans state deadlines that way ("2007年6月完成"),
-    so the end of the period is the only reading that never makes a project late too early.
+    Plans state deadlines that way ("2007年6月完成"), so the end of the period is the only reading
+    that never makes a project late too early. The one reading of dates is parse_date_value.
     """
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = normalise_text(value)
-    if text == "":
-        return None
-    for pattern in _DATE_PATTERNS:
-        match = pattern.match(text)
-        if not match:
-            continue
-        parts = match.groupdict()
-        year = int(parts["y"])
-        month = int(parts.get("m") or 12)
-        try:
-            day = int(parts["d"]) if parts.get("d") else calendar.monthrange(year, month)[1]
-            return dt.date(year, month, day)
-        except (ValueError, calendar.IllegalMonthError):
-            raise ParseError(f"日期不存在：“{value}”") from None
-    raise ParseError(f"无法识别的日期“{value}”，请写成 2007-06-30、2007年6月 或 2007.6")
+    written = parse_date_value(value)
+    return written.last if written is not None else None
 
 
 def parse_year(value: object) -> int | None:

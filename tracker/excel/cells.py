@@ -12,11 +12,10 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from tracker.parse import ParseError, normalise_text, parse_amount, parse_date
+from tracker.parse import DateValue, ParseError, normalise_text, parse_amount, parse_date_value
 from tracker.vocab import Vocab
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's phantom 1900-02-29
-SERIAL_RANGE = (1, 2958465)  # 1900-01-01 … 9999-12-31
+_ESTIMATE = re.compile(r"^\s*(约|大约|预计|估计|近|超过|逾)")  # "约1200万" is an estimate, not an amount
 _LIST_SEPARATORS = re.compile(r"[、，,;；/\n]+")
 
 
@@ -57,31 +56,22 @@ def read_int(value: Any) -> int | None:
     raise ParseError(f"应为整数：“{value}”")
 
 
-def read_amount(value: Any) -> Decimal | None:
+def read_amount(value: Any, factor: Decimal = Decimal(1)) -> Decimal | None:
+    """An amount cell in 万元; `factor` converts from the column's unit (元, 亿元)."""
     value = clean(value)
     if isinstance(value, (dt.date, dt.datetime)):
         raise ParseError(f"应为金额（万元），却是日期：{value}")
-    return parse_amount(value)
+    if isinstance(value, str) and _ESTIMATE.match(value):
+        raise ParseError(f"“{value}”是估计数，不是金额：请填写确切数字")
+    return parse_amount(value, factor)
 
 
-def read_percent(value: Any) -> Decimal | None:
+def read_date(value: Any) -> DateValue | None:
+    """A date cell as written (with its precision); tracker.parse says what a number or text means."""
     value = clean(value)
-    if value is None:
-        return None
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).rstrip("%"))
-
-
-def read_date(value: Any) -> dt.date | None:
-    value = clean(value)
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1] and float(value).is_integer():
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
-        raise ParseError(f"无法识别的日期“{value}”，请写成 2007-06-30、2007年6月 或 2007.6")
     if isinstance(value, dt.time):
         raise ParseError(f"无法识别的日期“{value}”")
-    return parse_date(value)
+    return parse_date_value(value)
 
 
 def read_vocab(vocab: type[Vocab], value: Any, what: str) -> Vocab | None:

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from tracker.excel import cells
 from tracker.excel import columns as C
 from tracker.excel.reader import MAX_COLUMNS, Workbook
-from tracker.parse import ParseError, parse_amount, parse_date_range, parse_date_value
+from tracker.parse import ParseError, parse_date_range
 from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStatus
 
 PROJECTS, MILESTONES, INVESTMENTS = "projects", "milestones", "investments"
@@ -580,12 +580,9 @@ def _read(plan: _Plan, raw: Any) -> Any:
     if kind is C.Kind.TEXT or kind is C.Kind.DEPARTMENT:
         return (raw.strip() or None) if isinstance(raw, str) else cells.read_text(raw)
     if kind is C.Kind.AMOUNT:
-        value = cells.clean(raw)
-        if isinstance(value, str) and re.match(r"^\s*(约|大约|预计|估计|近|超过|逾)", value):
-            raise ParseError(f"“{value}”是估计数，不是金额：请填写确切数字")
-        return parse_amount(value, factor=plan.factor or Decimal(1))
+        return cells.read_amount(raw, plan.factor or Decimal(1))
     if kind is C.Kind.DATE:
-        return parse_date_value(cells.clean(raw))
+        return cells.read_date(raw)
     if kind is C.Kind.INT:
         return cells.read_int(raw)
     if kind in _VOCAB_READERS:

@@ -23,7 +23,8 @@ class ImportBatch(Base):
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int]
-    content: Mapped[bytes] = mapped_column(LargeBinary)  # the original file, kept as it came
+    # The original file, kept as it came; loaded only when asked for (pages show the stored preview).
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
     status: Mapped[ImportStatus] = mapped_column(vocab_type(ImportStatus))

@@ -32,7 +32,6 @@ from tracker.vocab import (DatePrecision, FundingSource, ImportOutcome, Mileston
 OUTCOMES = tuple(o.value for o in ImportOutcome)
 OUTCOME_LABELS = {o.value: o.label for o in ImportOutcome}
 MODELS = {"project": Project, "milestone": Milestone, "investment": Investment}
-ENTITY_LABELS = {"project": "项目", "milestone": "里程碑", "investment": "投资"}
 
 # Field → (label, kind) for what an import may write; kinds say how a value is stored in the preview.
 FIELDS: dict[str, dict[str, tuple[str, str]]] = {
@@ -98,17 +97,15 @@ class Operation:
     values: dict[str, Any] = field(default_factory=dict)  # new record: every field; else the changed ones
     changes: list[FieldChange] = field(default_factory=list)
     parent: dict[str, Any] = field(default_factory=dict)  # {"project_id": n} or {"project_row": "sheet!row"}
-    label: str = ""
 
     def as_dict(self) -> dict:
         return {"entity": self.entity, "id": self.id, "version": self.version, "values": self.values,
-                "changes": [[c.field, c.label, c.old, c.new, c.cell] for c in self.changes], "parent": self.parent,
-                "label": self.label}
+                "changes": [[c.field, c.label, c.old, c.new, c.cell] for c in self.changes], "parent": self.parent}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Operation":
         return cls(data["entity"], data["id"], data["version"], data["values"],
-                   [FieldChange(*c) for c in data["changes"]], data["parent"], data.get("label", ""))
+                   [FieldChange(*c) for c in data["changes"]], data["parent"])
 
 
 @dataclass(slots=True)  # one per row of every sheet
@@ -588,7 +585,7 @@ class _Matcher:
                 result.messages.append(f"{row.ref('name')}：系统中没有名为“{name}”的项目{self._closest(name, None)}。"
                                        f"如为新项目，请填写项目编号")
                 return
-            op = Operation("project", None, label=f"项目 {code or name}")
+            op = Operation("project", None)
             if code is not None:
                 op.values["code"] = str(code).strip()
             self._compare(result, op, None, row, keys)
@@ -604,7 +601,7 @@ class _Matcher:
         else:
             result.key, result.entity_id, result.project_id = project.code, project.id, project.id
             exported = self._confirm(result, sheet.name, project.code, "project", project.id)
-            op = Operation("project", project.id, project.version, label=f"项目 {project.code}")
+            op = Operation("project", project.id, project.version)
             self._compare(result, op, project, row, keys, exported)
             self._check_window(result, op, project)
             self.seen[f"project:{project.id}"] = project.version
@@ -647,7 +644,7 @@ class _Matcher:
                 if not may_create(self.user, Investment):
                     result.messages.append(f"{result.ref}：{year}年没有投资计划，本单位不能新增")
                     continue
-                op = Operation("investment", None, label=f"{year}年投资", values={"year": year})
+                op = Operation("investment", None, values={"year": year})
                 op.parent = {"project_id": project.id} if project is not None else {"project_row": result.ref}
                 self._compare(result, op, None, row, keys)
                 op.changes.insert(0, FieldChange("year", "年度", None, str(year), result.ref))
@@ -657,7 +654,7 @@ class _Matcher:
                 continue
             record = _Plain(existing, project, Investment)
             exported = self._confirm(result, sheet.name, f"{project.code}@{year}", "investment", existing.id)
-            op = Operation("investment", existing.id, existing.version, label=f"{year}年投资")
+            op = Operation("investment", existing.id, existing.version)
             # A year added after the export is blank in the returned file: blank there is not "clear it".
             unseen = self.meta is not None and (sheet.name, f"{project.code}@{year}") not in self.meta.by_key
             self._compare(result, op, record, row, keys, exported, blanks_clear=self.from_tracker and not unseen)
@@ -689,7 +686,7 @@ class _Matcher:
                     if k in row.cells}
             if all(row.value(k) is None for k in keys):
                 continue
-            op = Operation("investment", None, label=f"{year}年投资", values={"year": year},
+            op = Operation("investment", None, values={"year": year},
                            parent={"project_row": creator.ref})
             self._compare(result, op, None, row, keys)
             op.changes.insert(0, FieldChange("year", "年度", None, str(year), result.ref))
@@ -758,7 +755,7 @@ class _Matcher:
         result.entity_id = milestone.id
         exported = self._confirm(result, sheet.name, f"{project.code}#{milestone.ordinal}", "milestone", milestone.id)
         record = _Plain(milestone, project, Milestone)
-        op = Operation("milestone", milestone.id, milestone.version, label=f"里程碑 第{milestone.ordinal}项")
+        op = Operation("milestone", milestone.id, milestone.version)
         self._compare(result, op, record, row, self.MILESTONE_KEYS, exported)
         self._milestone_rules(result, op, record, row)
         self.seen[f"milestone:{milestone.id}"] = milestone.version
@@ -773,7 +770,7 @@ class _Matcher:
         if not name:
             result.messages.append(f"{row.ref('name') or result.ref}：新里程碑缺少名称")
             return
-        op = Operation("milestone", None, parent=parent, label="新里程碑")
+        op = Operation("milestone", None, parent=parent)
         if ordinal is not None:
             if ordinal in self.new_ordinals[owner]:
                 result.messages.append(f"{row.ref('ordinal')}：序号 {ordinal} 在本表中重复")
@@ -862,6 +859,8 @@ def _less_precise_same(old_pairs: list, new_pairs: list) -> bool:
 
 
 def _same(old: Any, new: Any) -> bool:
+    if old in (None, []) and new in (None, []):
+        return True  # no cooperators and an empty 配合单位 cell say the same thing
     if isinstance(old, str) and isinstance(new, str):
         return old.strip() == new.strip()
     if isinstance(old, Decimal) or isinstance(new, Decimal):

@@ -95,17 +95,11 @@ def commit_import(session: Session, batch: ImportBatch, user: User | None, *, va
     """
     if in_background and batch.status is ImportStatus.APPLYING:
         batch.status = ImportStatus.PREVIEWED  # in this transaction only: the others still see 正在导入
-    if batch.status is not ImportStatus.PREVIEWED:
-        raise ServiceError("这个导入已经处理过了")
-    if expected_sha256 is not None and expected_sha256 != batch.sha256:
-        raise StalePreview()
-    preview = load_preview(session, batch, user)
+    preview = check_committable(session, batch, valid_only=valid_only, expected_sha256=expected_sha256)
     if moved_since(session, preview.seen_versions):
         raise StalePreview()
-    if preview.blocked and not valid_only:
-        raise ServiceError("有错误或冲突的行，未导入任何数据。请修正后重新导入，或选择“只导入无误的行”。")
     set_change_context(session, ChangeSource.IMPORT, user, batch)
-    applied = apply_preview(session, preview, user=user, valid_only=valid_only, today=today, progress=progress)
+    applied = apply_preview(session, preview, valid_only=valid_only, today=today, progress=progress)
     batch.status = ImportStatus.APPLIED
     batch.applied_at = utcnow()
     batch.applied_rows = "valid" if preview.blocked else "all"
@@ -115,8 +109,8 @@ def commit_import(session: Session, batch: ImportBatch, user: User | None, *, va
     return applied
 
 
-def apply_preview(session: Session, preview: Preview, *, user: User | None = None, valid_only: bool = False,
-                  today: dt.date | None = None, progress: Callable[[int], None] | None = None) -> int:
+def apply_preview(session: Session, preview: Preview, *, valid_only: bool = False, today: dt.date | None = None,
+                  progress: Callable[[int], None] | None = None) -> int:
     """Apply the preview's new and changed rows; flushes, never commits.
 
     Changes go through the services the forms use (update_record, and for milestones
@@ -190,13 +184,14 @@ def _create_projects(session: Session, plan: Plan, ops: list, values_of) -> dict
     """New projects, flushed in batches for their ids; row reference → project id."""
     created: dict[str, int] = {}
     pending: list[tuple[RowResult, Project]] = []
+    new_codes = _new_codes(session, plan)
     for row, op in ops:
         values = values_of(op)
-        values["code"] = op.values.get("code") or _next_new_code(session, plan)
+        values["code"] = op.values.get("code") or next(new_codes)
         project = Project(plan_id=plan.id, **values)
         session.add(project)
         pending.append((row, project))
-        if "code" not in op.values or len(pending) >= BATCH:
+        if len(pending) >= BATCH:
             pending = _flush_projects(session, pending, created)
     _flush_projects(session, pending, created)
     return created
@@ -274,10 +269,12 @@ def _flush_children(session: Session, pending: list) -> list:
     return []
 
 
-def _next_new_code(session: Session, plan: Plan) -> str:
+def _new_codes(session: Session, plan: Plan):
+    """新增-1, 新增-2 … for new projects a workbook gives no 项目编号, skipping those already taken."""
     taken = set(session.scalars(select(Project.code).where(Project.plan_id == plan.id,
                                                            Project.code.like("新增-%"))))
-    number = 1
-    while f"新增-{number}" in taken:
+    number = 0
+    while True:
         number += 1
-    return f"新增-{number}"
+        if f"新增-{number}" not in taken:
+            yield f"新增-{number}"
