@@ -14,8 +14,6 @@ from tracker.extensions import db
 from tracker.models import Phase, Plan, Project, set_change_context
 from tracker.parse import ParseError
 from tracker.services import ServiceError
-from tracker.services.seeding import SeedReport, seed
-from tracker.services.users import create_user
 from tracker.vocab import ChangeSource, Role
 
 
@@ -101,12 +99,16 @@ def seed_command(plans: tuple[str, ...], demo: bool, if_empty: bool) -> None:
     session = db.session
     if if_empty and session.scalar(select(func.count(Plan.id))):
         click.echo("数据库中已有规划，跳过种子数据。")
+        from tracker.services.seeding import SeedReport
+
         report = SeedReport()
         if demo:
             from tracker.services.seeding import DEMO_FILE, SEEDS_DIR, read_seed
 
             report.demo_users = read_seed(SEEDS_DIR / DEMO_FILE).get("users", [])
     else:
+        from tracker.services.seeding import seed
+
         report = seed(session, list(plans) or None, demo=demo)
         click.echo(f"已载入规划：{'、'.join(report.plans)}" + ("，以及演示数据" if demo else ""))
     if report.demo_users:
@@ -129,6 +131,8 @@ def create_user_command(username, role, department, display_name, password_stdin
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    from tracker.services.users import create_user
+
     user = create_user(
         db.session, username=username, role=role, password=password, display_name=display_name,
         department=department,

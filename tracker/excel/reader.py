@@ -110,8 +110,10 @@ def _check_zip(data: bytes, notes: list[str]) -> str:
             kind = "xlsm"
             notes.append("工作簿含有宏：只读取数据，宏不会运行")
         sheet_members = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-        _check_extent(archive, sheet_members)
-        _check_formulas(archive, sheet_members)
+        for member in sheet_members:  # each sheet decompressed once for both checks
+            content = archive.read(member)
+            _check_extent(archive, member, content)
+            _check_formulas(archive, member, content)
         return kind
     if "content.xml" in names and "mimetype" in names and b"opendocument.spreadsheet" in archive.read("mimetype"):
         _check_ods_extent(archive.read("content.xml"))
@@ -128,28 +130,25 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _check_extent(archive: zipfile.ZipFile, sheet_members: list[str]) -> None:
+def _check_extent(archive: zipfile.ZipFile, member: str, content: bytes) -> None:
     """Refuse a sheet whose used cells span more than the caps, before any reader builds its grid.
 
     calamine makes one dense grid from the first used cell to the last: a 20 KB file with values at
     A1 and XFD1048576 would ask for ~17 billion cells and kill the worker. Cheap first (C-speed
     counts and searches); only a sheet that does not plainly fit is measured cell by cell.
     """
-    sheet_names = None
-    for member in sheet_members:
-        content = archive.read(member)
-        if _plainly_within_caps(content):
-            continue
-        extent = _measure(content)
-        if extent is None:
-            continue
-        height, width, far_cell = extent
-        if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
-            sheet_names = sheet_names or _sheet_names_by_member(archive)
-            raise WorkbookError(
-                f"工作表“{sheet_names.get(member, member)}”的内容一直延伸到 {far_cell}（{height} 行 × {width} 列），"
-                f"超出可读取的范围（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）。请删除表格以外的多余内容后再导入"
-            )
+    if _plainly_within_caps(content):
+        return
+    extent = _measure(content)
+    if extent is None:
+        return
+    height, width, far_cell = extent
+    if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
+        sheet = _sheet_names_by_member(archive).get(member, member)
+        raise WorkbookError(
+            f"工作表“{sheet}”的内容一直延伸到 {far_cell}（{height} 行 × {width} 列），"
+            f"超出可读取的范围（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）。请删除表格以外的多余内容后再导入"
+        )
 
 
 def _plainly_within_caps(content: bytes) -> bool:
@@ -177,7 +176,7 @@ def _measure(content: bytes) -> tuple[int, int, str] | None:
     if not rows:
         return None
     return (max(rows) - min(rows) + 1, max(columns) - min(columns) + 1,
-            f"{_column_letters(max(columns))}{max(rows)}")
+            f"{column_letter(max(columns))}{max(rows)}")
 
 
 ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -193,7 +192,7 @@ def _check_ods_extent(content: bytes) -> None:
         height, width = bottom - top + 1, right - left + 1
         if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
             raise WorkbookError(
-                f"工作表“{sheet}”的内容一直延伸到 {_column_letters(right)}{bottom}，超出可读取的范围"
+                f"工作表“{sheet}”的内容一直延伸到 {column_letter(right)}{bottom}，超出可读取的范围"
                 f"（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）。请删除表格以外的多余内容后再导入")
 
     for event, element in SafeET.iterparse(io.BytesIO(content), events=("start", "end"), forbid_dtd=True):
@@ -224,7 +223,8 @@ def _check_ods_extent(content: bytes) -> None:
             element.clear()
 
 
-def _column_letters(number: int) -> str:
+def column_letter(number: int) -> str:
+    """1 → A, 27 → AA (as openpyxl's get_column_letter, without importing openpyxl on a dry run)."""
     letters = ""
     while number:
         number, rest = divmod(number - 1, 26)
@@ -232,29 +232,26 @@ def _column_letters(number: int) -> str:
     return letters
 
 
-def _check_formulas(archive: zipfile.ZipFile, sheet_members: list[str]) -> None:
+def _check_formulas(archive: zipfile.ZipFile, member: str, content: bytes) -> None:
     """A formula whose result was never calculated (a file written by a program, not saved by Excel)."""
-    sheet_names = _sheet_names_by_member(archive)
-    for member in sheet_members:
-        content = archive.read(member)
-        if not CELL_FORMULA.search(content):  # <f> of a cell, not <formula1> of a drop-down list
+    if not CELL_FORMULA.search(content):  # <f> of a cell, not <formula1> of a drop-down list
+        return
+    missing = []
+    for _event, cell in SafeET.iterparse(io.BytesIO(content), forbid_dtd=True):
+        if cell.tag != SPREADSHEET_NS + "c":
             continue
-        missing = []
-        for _event, cell in SafeET.iterparse(io.BytesIO(content), forbid_dtd=True):
-            if cell.tag != SPREADSHEET_NS + "c":
-                continue
-            has_formula = cell.find(SPREADSHEET_NS + "f") is not None
-            value = cell.find(SPREADSHEET_NS + "v")
-            if has_formula and (value is None or value.text in (None, "")):
-                missing.append(cell.get("r"))
-            cell.clear()
-            if len(missing) >= 5:
-                break
-        if missing:
-            sheet = sheet_names.get(member, member)
-            raise WorkbookError(
-                f"{sheet}!{missing[0]} 等单元格含公式但没有计算结果。请在 Excel 或 WPS 中打开该文件并保存后再导入"
-            )
+        has_formula = cell.find(SPREADSHEET_NS + "f") is not None
+        value = cell.find(SPREADSHEET_NS + "v")
+        if has_formula and (value is None or value.text in (None, "")):
+            missing.append(cell.get("r"))
+        cell.clear()
+        if len(missing) >= 5:
+            break
+    if missing:
+        sheet = _sheet_names_by_member(archive).get(member, member)
+        raise WorkbookError(
+            f"{sheet}!{missing[0]} 等单元格含公式但没有计算结果。请在 Excel 或 WPS 中打开该文件并保存后再导入"
+        )
 
 
 def _sheet_names_by_member(archive: zipfile.ZipFile) -> dict[str, str]:

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.utils import get_column_letter
 
 from tracker.excel import cells
 from tracker.excel import columns as C
-from tracker.excel.reader import MAX_COLUMNS, Workbook
+from tracker.excel.reader import MAX_COLUMNS, Workbook, column_letter
 from tracker.parse import ParseError, parse_date_range
 from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStatus
 
@@ -306,7 +305,7 @@ def _plan_columns(upper: list, lower: list | None, sheet_unit: str | None, title
             up, up_unit = _split_unit(up_raw)
             low, low_unit = _split_unit(low_raw)
             header = "/".join(t for t in (up_raw, low_raw) if t)
-            letter = get_column_letter(col + 1)
+            letter = column_letter(col + 1)
             plan, why = _column(kind, col, up, low, from_tracker, title_year)
             if plan is None:
                 if header or why:
@@ -424,7 +423,7 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool, meta: M
         return SheetData(name, None, "表头中没有项目名称或里程碑名称列")
     found, lines = plans[kind]
     for plan in found:
-        plan.ref_prefix = f"{name}!{get_column_letter(plan.col + 1)}"
+        plan.ref_prefix = f"{name}!{column_letter(plan.col + 1)}"
         if plan.kind in _VOCAB_READERS or plan.kind is C.Kind.DATE or plan.kind is C.Kind.DEPARTMENT:
             plan.memo = {}  # values only: a cell that fails to parse raises again, with its own reference
     sheet = SheetData(name, kind, columns=lines)
@@ -483,7 +482,7 @@ def _say_headerless_columns(sheet: SheetData, grid: list[list], data_start: int,
     """Data in a column with no header is not read: say so, column by column."""
     said = {line.letter for line in sheet.columns}
     for col in range(last_filled + 1):
-        letter = get_column_letter(col + 1)
+        letter = column_letter(col + 1)
         if letter in said:
             continue
         if any(col < len(row) and row[col] is not None and row[col] != "" for row in grid[data_start:]):

@@ -347,7 +347,7 @@ class _Matcher:
             if row.skip:
                 self.results.append(RowResult(sheet.name, row.number, "skipped", "", [row.skip]))
                 continue
-            result = RowResult(sheet.name, row.number, "unchanged", "", list(row.errors))
+            result = RowResult(sheet.name, row.number, "unchanged", "", [])
             if row.as_exported is not None and self._still_as_exported(row, result):
                 self.results.append(result)
                 continue
