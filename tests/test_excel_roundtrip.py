@@ -64,7 +64,8 @@ def test_edited_cells_are_exactly_the_changes(session, wenzhou, office):
     })
     preview = preview_workbook(session, data, user=office)
     assert changed(preview) == {
-        (C.PROJECTS_SHEET, "1.2"): {"status": ("在建", "已完工"), "progress_note": (None, "交换中心已运行"),
+        # 交换中心设备安装: the 形象进度 of the demo's confirmed October report
+        (C.PROJECTS_SHEET, "1.2"): {"status": ("在建", "已完工"), "progress_note": ("交换中心设备安装", "交换中心已运行"),
                                     "total_budget": ("350.00", "400.00")},
         (C.MILESTONES_SHEET, "1.1 第3项 城市出口带宽扩容至10G"): {"status": ("进行中", "已完成"),
                                                             "actual_on": (None, "2026-11-01")},

@@ -35,9 +35,14 @@ EXPECT = {
     "import": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 403, Role.DEPARTMENT: 200,
                DEPT_OTHER: 403},
 }
+EXPECT["period_view"] = {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 200, Role.DEPARTMENT: 403}
+EXPECT["report_view"] = EXPECT["view"]
+EXPECT["report_fill"] = EXPECT["progress"]
+EXPECT["manage_post"] = {role: 405 for role in ROLES}  # POST only; checked as an "edit" write
+EXPECT["review_post"] = {role: 405 for role in ROLES}  # POST only; checked as an "edit" write
 EXPECT["apply"] = {role: 405 for role in ROLES}  # POST only; its POST is checked as an "import" write
 EXPECT["admin_post"] = {role: 405 for role in ROLES}  # POST only; its POST is checked as an "admin" write
-WRITE_KIND = {"apply": "import", "admin_post": "admin"}
+WRITE_KIND = {"apply": "import", "admin_post": "admin", "manage_post": "edit", "review_post": "edit"}
 
 # endpoint → (kind, URL arguments for one's own records, for another department's records)
 ROUTES = {
@@ -94,6 +99,18 @@ ROUTES = {
     "imports.rejected": ("import", {"import_batch_id": "import_batch"}, {"import_batch_id": "other_import_batch"}),
     "imports.original": ("import", {"import_batch_id": "import_batch"}, {"import_batch_id": "other_import_batch"}),
     "imports.apply": ("apply", {"import_batch_id": "import_batch"}, {"import_batch_id": "other_import_batch"}),
+    "reports.periods": ("period_view", {"plan_id": "plan"}, None),
+    "reports.period_open": ("manage_post", {"plan_id": "plan"}, None),
+    "reports.period_show": ("period_view", {"period_id": "period"}, None),
+    "reports.period_reminders": ("period_view", {"period_id": "period"}, None),
+    "reports.period_due": ("manage_post", {"period_id": "period"}, None),
+    "reports.period_close": ("manage_post", {"period_id": "period"}, None),
+    "reports.submission_show": ("report_view", {"submission_id": "submission"}, {"submission_id": "other_submission"}),
+    "reports.submission_fill": ("report_fill", {"submission_id": "submission"}, {"submission_id": "other_submission"}),
+    "reports.submission_confirm": ("review_post", {"submission_id": "submission"},
+                                   {"submission_id": "other_submission"}),
+    "reports.submission_return": ("review_post", {"submission_id": "submission"},
+                                  {"submission_id": "other_submission"}),
     "admin.users": ("admin", {}, None),
     "admin.user_create": ("admin", {}, None),
     "admin.user_edit": ("admin", {"user_id": "target_user"}, None),

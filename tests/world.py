@@ -14,7 +14,8 @@ import openpyxl
 from tracker.excel.export import ExportScope, export_workbook
 from tracker.models import ImportBatch, Indicator, IndicatorValue, Investment, PhaseGoal, PlanSection
 from tracker.services.imports import stage_import
-from tracker.vocab import ChangeSource, ImportStatus, Role
+from tracker.services.reporting import open_period
+from tracker.vocab import ChangeSource, ImportStatus, ReportKind, Role
 
 
 def build_world(session) -> SimpleNamespace:
@@ -53,6 +54,10 @@ def build_world(session) -> SimpleNamespace:
                                        content=w.import_batch.content, plan=w.plan, status=ImportStatus.PREVIEWED,
                                        counts={}, seen_versions={})
     session.add(w.other_import_batch)
+    w.period = open_period(session, w.plan, ReportKind.MONTH, 2026, 10)
+    w.submission = w.period.submissions[0]
+    w.other_period = open_period(session, w.other_plan, ReportKind.MONTH, 2026, 10)
+    w.other_submission = w.other_period.submissions[0]
     session.commit()
     return w
 

@@ -129,3 +129,24 @@ class ImportOutcome(Vocab):
     ERROR = "error", "错误"
     CONFLICT = "conflict", "冲突"
     SKIPPED = "skipped", "跳过"
+
+
+class ReportKind(Vocab):
+    """How often a plan's departments report (a plan's cadence)."""
+
+    MONTH = "month", "月报", "月"
+    QUARTER = "quarter", "季报", "季度", "季"
+
+
+class PeriodStatus(Vocab):
+    OPEN = "open", "填报中"
+    CLOSED = "closed", "已关闭"
+
+
+class SubmissionStatus(Vocab):
+    """未报 → 已报 → 已确认; 已报 → 退回 → 已报."""
+
+    PENDING = "pending", "未报"
+    SUBMITTED = "submitted", "已报"
+    RETURNED = "returned", "退回"
+    CONFIRMED = "confirmed", "已确认"

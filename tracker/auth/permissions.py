@@ -78,6 +78,11 @@ def own_department(user: User, obj: Any) -> bool:
     return obj is None or (isinstance(obj, Department) and obj.id == user.department_id)
 
 
+def own_submission(user: User, obj: Any) -> bool:
+    """A department's own report (obj None: the action in general, e.g. a menu entry)."""
+    return obj is None or getattr(obj, "department_id", None) == user.department_id
+
+
 def own_import(user: User, obj: Any) -> bool:
     return obj is None or getattr(obj, "user_id", None) == user.id
 
@@ -99,6 +104,14 @@ RULES: dict[str, dict[Role, Callable[[User, Any], bool]]] = {
     "user.manage": {Role.ADMIN: ANYTHING},
     # Workbooks: office staff export a plan's workbook; a department its own (projects it leads).
     "plan.export": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: takes_part_in_plan},
+    # The reporting cycle (月报/季报): the office opens, reviews and closes periods; leaders watch;
+    # a department fills and submits only its own report.
+    "period.view": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING},
+    "period.manage": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING},
+    "report.view": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING,
+                    Role.DEPARTMENT: own_submission},
+    "report.fill": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: own_submission},
+    "report.review": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING},
     # Bringing workbooks back: a department sees and applies only the imports it uploaded.
     "import.use": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: own_import},
 }

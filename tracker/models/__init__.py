@@ -7,6 +7,14 @@ from tracker.models.indicator import Indicator, IndicatorValue
 from tracker.models.login_attempt import LoginThrottle
 from tracker.models.plan import Phase, PhaseGoal, Plan, PlanSection
 from tracker.models.project import Investment, Milestone, Project
+from tracker.models.reporting import (
+    PeriodMilestoneSnapshot,
+    PeriodProjectSnapshot,
+    ReportEntry,
+    ReportingPeriod,
+    ReportMilestoneState,
+    ReportSubmission,
+)
 from tracker.models.user import User
 
 __all__ = [
@@ -24,7 +32,13 @@ __all__ = [
     "PhaseGoal",
     "Plan",
     "PlanSection",
+    "PeriodMilestoneSnapshot",
+    "PeriodProjectSnapshot",
     "Project",
+    "ReportEntry",
+    "ReportingPeriod",
+    "ReportMilestoneState",
+    "ReportSubmission",
     "User",
     "set_change_context",
     "utcnow",

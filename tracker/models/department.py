@@ -25,6 +25,7 @@ class Department(Versioned, Base):
     # The city or county it belongs to, as plans name theirs (Plan.region): 市财政局 of a 温岭
     # workbook is 温岭's, never 温州's. None: not tied to one region (matched in every plan).
     region: Mapped[str | None] = mapped_column(String(100), index=True)
+    contact: Mapped[str | None] = mapped_column(String(200))  # 联系人及电话, for 催报
 
     aliases: Mapped[list[DepartmentAlias]] = relationship(
         back_populates="department", cascade="all, delete-orphan", order_by="DepartmentAlias.alias"

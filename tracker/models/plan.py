@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.models.base import Base, Versioned
+from tracker.models.base import Base, Versioned, vocab_type
+from tracker.vocab import ReportKind
 
 if TYPE_CHECKING:
     from tracker.models.indicator import Indicator
@@ -29,6 +30,10 @@ class Plan(Versioned, Base):
     start_year: Mapped[int | None]
     end_year: Mapped[int | None]
     description: Mapped[str | None] = mapped_column(Text)
+    # 月报 or 季报: the cadence of the plan's reporting periods.
+    report_cadence: Mapped[ReportKind] = mapped_column(
+        vocab_type(ReportKind, "report_cadence"), default=ReportKind.MONTH, server_default=ReportKind.MONTH.value
+    )
 
     phases: Mapped[list[Phase]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="Phase.ordinal"

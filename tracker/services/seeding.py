@@ -6,6 +6,7 @@ differs, so an unchanged file writes no row and leaves no change record.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from tracker.models import (
     Plan,
     PlanSection,
     Project,
+    ReportingPeriod,
     User,
 )
 from tracker.parse import parse_amount, parse_date, parse_number, parse_year
@@ -39,7 +41,9 @@ from tracker.vocab import (
     ProjectNature,
     ProjectStage,
     ProjectStatus,
+    ReportKind,
     Role,
+    SubmissionStatus,
     Vocab,
 )
 
@@ -361,7 +365,50 @@ def load_demo(session: Session, data: dict) -> list[dict]:
         )
         users.append(item)
     session.flush()
+    load_reporting(session, data.get("reporting") or [], departments)
     return users
+
+
+def load_reporting(session: Session, items: list[dict], departments: _Departments) -> None:
+    """Demo reporting periods, run through the same services as the web (a period already there is kept)."""
+    from tracker.services import reporting
+
+    office = session.scalar(select(User).where(User.role == Role.OFFICE).order_by(User.id).limit(1))
+    for item in items:
+        plan = session.scalar(select(Plan).where(Plan.code == item["plan"]))
+        year, month = (int(part) for part in str(item["month"]).split("-"))
+        exists = session.scalar(select(ReportingPeriod.id).where(
+            ReportingPeriod.plan_id == plan.id, ReportingPeriod.year == year, ReportingPeriod.number == month))
+        if exists is not None:
+            continue
+        period = reporting.open_period(session, plan, ReportKind.MONTH, year, month)
+        for entry in item.get("submissions") or []:
+            where = f"演示报送 {item['month']} {entry['department']}"
+            department = departments.get(entry["department"], where)
+            submission = next(s for s in period.submissions if s.department_id == department.id)
+            clerk = session.scalar(select(User).where(User.department_id == department.id).limit(1))
+            codes = {p.code: p.id for p in plan.projects}
+            values = {codes[str(e["project"])]: reporting.EntryInput(
+                e.get("progress"), parse_amount(e.get("completed")), e.get("issues")) for e in entry["entries"]}
+            status = _vocab(SubmissionStatus, entry["status"], where)
+            reporting.save_submission(session, submission, values, {}, clerk, submission.version,
+                                      submit=status is not SubmissionStatus.PENDING)
+            if status is SubmissionStatus.RETURNED:
+                reporting.return_submission(session, submission, office, entry["reason"], submission.version)
+            elif status is SubmissionStatus.CONFIRMED:
+                reporting.confirm_submission(session, submission, office, submission.version)
+            if entry.get("submitted"):  # as it happened, not as seeded
+                submission.submitted_at = _noon(entry["submitted"])
+                submission.reviewed_at = submission.reviewed_at and _noon(entry["submitted"])
+        if item.get("closed"):
+            reporting.close_period(session, period, office, period.version)
+            period.closed_at = _noon(item["closed"])
+        session.flush()
+
+
+def _noon(day) -> dt.datetime:
+    """10:00 Beijing time on a seeded day."""
+    return dt.datetime.combine(parse_date(day), dt.time(2, 0), tzinfo=dt.timezone.utc)
 
 
 def seed(session: Session, plan_codes: list[str] | None = None, *, demo: bool = False,

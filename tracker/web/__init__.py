@@ -55,8 +55,9 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web.main.views import bp as main_bp
     from tracker.web.plans.views import bp as plans_bp
     from tracker.web.projects.views import bp as projects_bp
+    from tracker.web.reports.views import bp as reports_bp
 
-    for bp in (main_bp, auth_bp, plans_bp, projects_bp, departments_bp, imports_bp, admin_bp):
+    for bp in (main_bp, auth_bp, plans_bp, projects_bp, departments_bp, imports_bp, reports_bp, admin_bp):
         app.register_blueprint(bp)
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix

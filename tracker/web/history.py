@@ -8,11 +8,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.models import ChangeRecord, Department, Investment, Milestone, Plan, PlanSection, Project, User
-from tracker.vocab import DatePrecision, FundingSource, MilestoneStatus, ProjectNature, ProjectStage, ProjectStatus, Vocab
+from tracker.vocab import (
+    DatePrecision,
+    FundingSource,
+    MilestoneStatus,
+    ProjectNature,
+    ProjectStage,
+    ProjectStatus,
+    SubmissionStatus,
+    Vocab,
+)
 
 ENTITY_LABELS = {"projects": "项目", "milestones": "里程碑", "investments": "投资", "plans": "规划",
                  "phases": "阶段", "phase_goals": "阶段目标", "plan_sections": "工程/任务", "indicators": "指标",
-                 "indicator_values": "指标实际值", "departments": "单位", "users": "用户"}
+                 "indicator_values": "指标实际值", "departments": "单位", "users": "用户",
+                 "reporting_periods": "报送期", "report_submissions": "报送", "report_entries": "报送内容",
+                 "report_milestone_states": "报送的里程碑状态"}
 
 FIELD_LABELS = {
     "code": "编号", "name": "名称", "content": "建设内容", "lead_department_id": "责任单位", "cooperators": "配合单位",
@@ -24,12 +35,15 @@ FIELD_LABELS = {
     "completed_amount": "完成投资（万元）", "progress_note": "形象进度", "issues": "存在问题",
     "planned_start_precision": "计划开始（写法）", "planned_end_precision": "计划完成（写法）",
     "planned_precision": "计划完成日期（写法）", "actual_precision": "实际完成日期（写法）", "region": "所属行政区",
+    "progress_text": "本期形象进度", "return_reason": "退回原因", "due_on": "截止日期", "department_id": "单位",
+    "submitted_at": "报送时间", "reviewed_at": "审核时间", "draft_saved_at": "草稿保存时间",
 }
 
 VOCAB_FIELDS: dict[tuple[str, str], type[Vocab]] = {
     ("projects", "status"): ProjectStatus, ("projects", "stage"): ProjectStage,
     ("projects", "nature"): ProjectNature, ("projects", "funding_source"): FundingSource,
     ("investments", "funding_source"): FundingSource, ("milestones", "status"): MilestoneStatus,
+    ("report_submissions", "status"): SubmissionStatus, ("report_milestone_states", "status"): MilestoneStatus,
     **{(entity, name): DatePrecision for entity, name in (
         ("projects", "planned_start_precision"), ("projects", "planned_end_precision"),
         ("milestones", "planned_precision"), ("milestones", "actual_precision"))},
@@ -64,6 +78,22 @@ def project_history(session: Session, project_id: int, limit: int = 300) -> list
     )
     rows = session.execute(query).all()
     return _readable(session, rows)
+
+
+def submission_history(session: Session, submission_id: int, entry_ids: list[int],
+                       limit: int = 300) -> list[HistoryEntry]:
+    """A report's steps (未报 → 已报 → 退回/已确认, with who and when) and the changes to its figures."""
+    query = (
+        select(ChangeRecord, User.display_name)
+        .outerjoin(User, User.id == ChangeRecord.user_id)
+        .where(((ChangeRecord.entity == "report_submissions") & (ChangeRecord.entity_id == submission_id)
+                & ChangeRecord.field.in_(("status", "return_reason")))
+               | ((ChangeRecord.entity == "report_entries") & ChangeRecord.entity_id.in_(entry_ids or [-1])
+                  & ChangeRecord.field.in_(("progress_text", "completed_amount", "issues"))))
+        .order_by(ChangeRecord.changed_at.desc(), ChangeRecord.id.desc())
+        .limit(limit)
+    )
+    return _readable(session, session.execute(query).all())
 
 
 # Foreign-key fields and the records they name, shown by name rather than by id.

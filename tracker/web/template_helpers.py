@@ -9,13 +9,15 @@ from flask_login import current_user
 
 from tracker.parse import format_date
 from tracker.auth.permissions import can
-from tracker.vocab import MilestoneStatus, ProjectStatus, Vocab
+from tracker.vocab import MilestoneStatus, PeriodStatus, ProjectStatus, SubmissionStatus, Vocab
 
 STATUS_STYLES = {
     MilestoneStatus.DONE: "success", MilestoneStatus.IN_PROGRESS: "primary", MilestoneStatus.DELAYED: "danger",
     MilestoneStatus.CANCELLED: "secondary", MilestoneStatus.NOT_STARTED: "light",
     ProjectStatus.COMPLETED: "success", ProjectStatus.IN_PROGRESS: "primary", ProjectStatus.SUSPENDED: "warning",
     ProjectStatus.CANCELLED: "secondary", ProjectStatus.NOT_STARTED: "light",
+    SubmissionStatus.PENDING: "warning", SubmissionStatus.SUBMITTED: "primary", SubmissionStatus.RETURNED: "danger",
+    SubmissionStatus.CONFIRMED: "success", PeriodStatus.OPEN: "primary", PeriodStatus.CLOSED: "secondary",
 }
 
 
@@ -60,5 +62,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _permissions():
-        return {"can": lambda action, obj=None: can(current_user, action, obj),
+        from tracker import progress
+
+        return {"can": lambda action, obj=None: can(current_user, action, obj), "today": progress.today(),
                 "current_path": request.full_path.rstrip("?") if request else "/"}

@@ -19,13 +19,14 @@ bp = Blueprint("departments", __name__)
 
 
 class DepartmentForm(RecordForm):
-    model_fields = ("name", "short_name", "alias_names", "kind", "region", "active")
+    model_fields = ("name", "short_name", "alias_names", "kind", "region", "contact", "active")
     name = StringField("全称", validators=[required(), length(100)])
     short_name = StringField("简称", validators=[length(50)])
     alias_names = StringField("别名", description="工作簿里可能出现的其他写法，用顿号或逗号分隔，如：市信息化办公室、信息办")
     kind = VocabField("类别", DepartmentKind, blank=None)
     region = StringField("所属行政区", validators=[length(100)],
                          description="与规划的“地区”一致，如 温州市；工作簿中的单位名称只在本地区的单位中查找。留空：各地区通用")
+    contact = StringField("联系人及电话", validators=[length(200)], description="催报时列出，如：张工 0577-88888888")
     active = BooleanField("在用", default=True)
 
 

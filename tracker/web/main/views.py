@@ -1,17 +1,22 @@
 """Home: a department user's own work; everyone else starts at the plans."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
 from tracker import progress
 from tracker.auth.permissions import requires
 from tracker.extensions import db
+from tracker.models import Milestone, Project
+from tracker.services import reporting
 from tracker.vocab import Role
-from tracker.web.projects.queries import led_by, milestone_rows
+from tracker.web.projects.queries import milestone_rows, takes_part
 
 bp = Blueprint("main", __name__)
+
+PER_PAGE = 50
 
 
 @bp.get("/")
@@ -22,12 +27,50 @@ def index():
     return redirect(url_for("plans.index"))
 
 
+def _page(name: str) -> int:
+    value = request.args.get(name, "")
+    return max(int(value), 1) if value.isdigit() and len(value) < 7 else 1
+
+
 @bp.get("/my")
 @requires("account")
 def my_work():
-    """Milestones of the projects my department leads: overdue first, then due within 30 days."""
-    if current_user.department_id is None:
-        return render_template("main/my_work.html", rows=[], department=None)
-    rows = milestone_rows(db.session, led_by(current_user.department_id), or_(progress.is_overdue(), progress.is_due_within()),
-                          order_overdue_first=True)
-    return render_template("main/my_work.html", rows=rows, department=current_user.department)
+    """本期应报 (the department's open reports, the first as a form), then every project and milestone
+    it leads or cooperates on — overdue first, paged."""
+    department_id = current_user.department_id
+    if department_id is None:
+        return render_template("main/my_work.html", department=None)
+    session = db.session
+    due = reporting.open_submissions(session, department_id)
+    submission = due[0] if due else None
+    lines = reporting.submission_projects(session, submission) if submission else []
+
+    ours = select(Project.id).where(takes_part(department_id))
+    milestone_page, project_page = _page("page"), _page("projects_page")
+    milestone_total = session.scalar(select(func.count(Milestone.id)).where(Milestone.project_id.in_(ours)))
+    milestones = milestone_rows(session, Milestone.project_id.in_(ours), order_overdue_first=True,
+                                limit=PER_PAGE, offset=(milestone_page - 1) * PER_PAGE)
+    project_total = session.scalar(select(func.count()).select_from(ours.subquery()))
+    projects = session.scalars(
+        select(Project).where(Project.id.in_(ours)).options(joinedload(Project.plan))
+        .order_by(case((Project.lead_department_id == department_id, 0), else_=1), Project.plan_id, Project.id)
+        .limit(PER_PAGE).offset((project_page - 1) * PER_PAGE)).all()
+    return render_template(
+        "main/my_work.html", department=current_user.department, due=due, submission=submission, lines=lines,
+        period=submission.period if submission else None, form=_EmptyForm(),
+        schedule=progress.schedule_share(submission.period) if submission else None,
+        milestones=milestones, milestone_page=milestone_page, milestone_pages=_pages(milestone_total),
+        projects=projects, project_page=project_page, project_pages=_pages(project_total),
+        completion=progress.project_completion(session, Project.id.in_([p.id for p in projects])),
+        overdue_count=session.scalar(select(func.count(Milestone.id)).where(
+            Milestone.project_id.in_(ours), progress.is_overdue())),
+    )
+
+
+class _EmptyForm:
+    raw: dict = {}
+    errors: dict = {}
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PER_PAGE))

@@ -4,7 +4,8 @@ from __future__ import annotations
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from tracker.web.forms import NumberField, RecordForm, TextDateField, length, required
+from tracker.vocab import ReportKind
+from tracker.web.forms import NumberField, RecordForm, TextDateField, VocabField, length, required
 
 
 def _year(label: str, optional: bool = True) -> IntegerField:
@@ -22,7 +23,8 @@ def _sort_key(label: str = "排序") -> IntegerField:
 
 
 class PlanForm(RecordForm):
-    model_fields = ("code", "name", "region", "issuing_body", "start_year", "end_year", "description")
+    model_fields = ("code", "name", "region", "issuing_body", "start_year", "end_year", "description",
+                    "report_cadence")
     code = StringField("代码", validators=[required(), length(32)], description="简短英文或拼音，如 szwz")
     name = StringField("规划名称", validators=[required(), length(200)])
     region = StringField("地区", validators=[Optional(), length(100)])
@@ -30,6 +32,7 @@ class PlanForm(RecordForm):
     start_year = _year("起始年")
     end_year = _year("截止年")
     description = TextAreaField("说明")
+    report_cadence = VocabField("报送周期", ReportKind, blank=None, description="各单位按月（月报）还是按季度（季报）报送进度")
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

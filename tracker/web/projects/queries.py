@@ -31,7 +31,7 @@ class MilestoneRow:
 
 
 def milestone_rows(session: Session, *where: ColumnElement[bool], order_overdue_first: bool = False,
-                   on: dt.date | None = None) -> list[MilestoneRow]:
+                   on: dt.date | None = None, limit: int | None = None, offset: int = 0) -> list[MilestoneRow]:
     """Milestones matching `where` with their project (and its lead), in date order; one query."""
     query = (
         select(Milestone, progress.is_overdue(on).label("overdue"))
@@ -42,6 +42,8 @@ def milestone_rows(session: Session, *where: ColumnElement[bool], order_overdue_
     if order_overdue_first:
         query = query.order_by(progress.is_overdue(on).desc())
     query = query.order_by(Milestone.planned_on, Project.id, Milestone.ordinal)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     return [MilestoneRow(m, bool(overdue)) for m, overdue in session.execute(query)]
 
 
