@@ -258,12 +258,13 @@ def test_my_work_lists_every_milestone_overdue_first_and_keeps_them_after_a_save
 
 
 def test_period_page_and_department_form_use_a_fixed_number_of_queries(session, login):
-    def build(n_departments, n_projects):
+    def build(n_departments, mine):
+        """`n_departments` due to report; the first leads `mine` projects, every other one project."""
         plan = make_plan(session)
         departments = [make_department(session) for _ in range(n_departments)]
-        for i in range(n_projects):
-            project = Project(plan=plan, code=f"Q{i}", name=f"项目{i}", lead_department=departments[i % n_departments],
-                              total_budget=Decimal(10))
+        leads = [departments[0]] * mine + departments[1:]
+        for i, lead in enumerate(leads):
+            project = Project(plan=plan, code=f"Q{i}", name=f"项目{i}", lead_department=lead, total_budget=Decimal(10))
             project.milestones = [Milestone(ordinal=1, name="一", planned_on=dt.date(2026, 12, 1))]
             project.investments = [Investment(year=2026, planned_amount=Decimal(5))]
             session.add(project)
@@ -273,8 +274,8 @@ def test_period_page_and_department_form_use_a_fixed_number_of_queries(session, 
         session.commit()
         return period, user
 
-    small, small_user = build(2, 4)
-    big, big_user = build(40, 400)  # a department with 10 projects × the office's 40 departments
+    small, small_user = build(2, 3)
+    big, big_user = build(200, 300)  # the office's 200 departments; one department with 300 projects
     office = login(make_user(session, Role.OFFICE, password=PASSWORD))
     counts = {}
     for name, url_small, url_big in (("period", f"/periods/{small.id}", f"/periods/{big.id}"),
@@ -286,10 +287,13 @@ def test_period_page_and_department_form_use_a_fixed_number_of_queries(session, 
         sub = session.scalar(select(ReportSubmission).where(ReportSubmission.period_id == period.id,
                                                              ReportSubmission.department_id == user.department_id))
         counts.setdefault("fill", []).append(_count(client, f"/submissions/{sub.id}/fill"))
+        counts.setdefault("submission", []).append(_count(office, f"/submissions/{sub.id}"))
     print(counts)
     for name, (few, many) in counts.items():
         assert few == many, (name, counts)
     assert max(max(c) for c in counts.values()) <= 25
+    page = office.get(f"/periods/{big.id}").get_data(as_text=True)
+    assert page.count('<tr id="department-') == 200
 
 
 def _count(client, url) -> int:

@@ -58,6 +58,13 @@ def build_world(session) -> SimpleNamespace:
     w.submission = w.period.submissions[0]
     w.other_period = open_period(session, w.other_plan, ReportKind.MONTH, 2026, 10)
     w.other_submission = w.other_period.submissions[0]
+    empty = {"period_id": w.period.id, "rows": [], "sheets": [], "columns": {}, "notes": [], "submissions": {}}
+    w.report_batch, w.other_report_batch = (
+        ImportBatch(user=user, source=ChangeSource.WEB, filename="月报.xlsx", sha256="0" * 64, size=1, content=b"x",
+                    plan=w.plan, period_id=w.period.id, status=ImportStatus.PREVIEWED, counts={}, seen_versions={},
+                    preview=empty)
+        for user in (w.users[Role.DEPARTMENT], w.users[Role.OFFICE]))
+    session.add_all([w.report_batch, w.other_report_batch])
     session.commit()
     return w
 

@@ -138,6 +138,12 @@ def upgrade() -> None:
     with op.batch_alter_table('departments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('contact', sa.String(length=200), nullable=True))
 
+    with op.batch_alter_table('import_batches', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('period_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_import_batches_period_id'), ['period_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_import_batches_period_id_reporting_periods'), 'reporting_periods',
+                                    ['period_id'], ['id'], ondelete='SET NULL')
+
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.add_column(sa.Column('report_cadence', sa.Enum('month', 'quarter', name='report_cadence', native_enum=False, create_constraint=True, length=32), server_default='month', nullable=False))
 
@@ -150,6 +156,11 @@ def downgrade() -> None:
 
     with op.batch_alter_table('departments', schema=None) as batch_op:
         batch_op.drop_column('contact')
+
+    with op.batch_alter_table('import_batches', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_import_batches_period_id_reporting_periods'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_import_batches_period_id'))
+        batch_op.drop_column('period_id')
 
     with op.batch_alter_table('report_milestone_states', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_milestone_states_milestone_id'))

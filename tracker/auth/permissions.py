@@ -83,6 +83,14 @@ def own_submission(user: User, obj: Any) -> bool:
     return obj is None or getattr(obj, "department_id", None) == user.department_id
 
 
+def reports_in_period(user: User, obj: Any) -> bool:
+    """The department is due to report in this period (obj None: in general)."""
+    from tracker.models import ReportSubmission
+
+    return obj is None or db.session.scalar(select(ReportSubmission.id).where(
+        ReportSubmission.period_id == obj.id, ReportSubmission.department_id == user.department_id)) is not None
+
+
 def own_import(user: User, obj: Any) -> bool:
     return obj is None or getattr(obj, "user_id", None) == user.id
 
@@ -112,6 +120,8 @@ RULES: dict[str, dict[Role, Callable[[User, Any], bool]]] = {
                     Role.DEPARTMENT: own_submission},
     "report.fill": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: own_submission},
     "report.review": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING},
+    # Bringing a filled 月报/季报 workbook into a period: the office for anyone, a department its own.
+    "report.import": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: reports_in_period},
     # Bringing workbooks back: a department sees and applies only the imports it uploaded.
     "import.use": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: own_import},
 }

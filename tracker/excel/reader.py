@@ -56,8 +56,9 @@ def open_workbook(data: bytes, filename: str = "") -> Workbook:
     if not data:
         raise WorkbookError("文件是空的")
     notes: list[str] = []
+    ods_merged: dict[str, list] = {}
     if data.startswith(ZIP_MAGIC):
-        kind = _check_zip(data, notes)
+        kind = _check_zip(data, notes, ods_merged)
     elif data.startswith(OLE_MAGIC):
         if _is_encrypted_ole(data):
             raise WorkbookError("工作簿设置了打开密码，无法读取。请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后再导入")
@@ -71,7 +72,7 @@ def open_workbook(data: bytes, filename: str = "") -> Workbook:
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
             sheets[name] = _read_rows(sheet)
-            merged[name] = _merged_ranges(sheet)
+            merged[name] = _merged_ranges(sheet) or ods_merged.get(name, [])
     except python_calamine.PasswordError:
         raise WorkbookError("工作簿设置了密码，无法读取。请取消密码后再导入") from None
     except WorkbookError:
@@ -89,7 +90,7 @@ def _merged_ranges(sheet) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     return [((r0, c0), (r1, c1)) for (r0, c0), (r1, c1) in ranges][:10_000]
 
 
-def _check_zip(data: bytes, notes: list[str]) -> str:
+def _check_zip(data: bytes, notes: list[str], ods_merged: dict[str, list]) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -116,7 +117,7 @@ def _check_zip(data: bytes, notes: list[str]) -> str:
             _check_formulas(archive, member, content)
         return kind
     if "content.xml" in names and "mimetype" in names and b"opendocument.spreadsheet" in archive.read("mimetype"):
-        _check_ods_extent(archive.read("content.xml"))
+        ods_merged.update(_check_ods_extent(archive.read("content.xml")))
         return "ods"
     if "EncryptedPackage" in names:
         raise WorkbookError("工作簿设置了密码，无法读取")
@@ -183,10 +184,16 @@ ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 
 
-def _check_ods_extent(content: bytes) -> None:
-    """The same caps for .ods, where one element can stand for a million repeated rows or cells."""
+def _check_ods_extent(content: bytes) -> dict[str, list]:
+    """The same caps for .ods, where one element can stand for a million repeated rows or cells.
+
+    Returns each sheet's merged ranges, read on the same pass: calamine does not report them for
+    .ods, and a 责任单位 merged over a group of rows, or 11月 over its two columns, must still
+    reach every cell it covers.
+    """
     sheet, row, column, row_used = "", 0, 0, False
     top = bottom = left = right = None
+    merged: dict[str, list] = {}
 
     def check() -> None:
         height, width = bottom - top + 1, right - left + 1
@@ -205,6 +212,10 @@ def _check_ods_extent(content: bytes) -> None:
             continue
         if tag in (ODS_TABLE + "table-cell", ODS_TABLE + "covered-table-cell"):
             repeat = int(element.get(ODS_TABLE + "number-columns-repeated", "1") or 1)
+            across = int(element.get(ODS_TABLE + "number-columns-spanned", "1") or 1)
+            down = int(element.get(ODS_TABLE + "number-rows-spanned", "1") or 1)
+            if (across > 1 or down > 1) and len(merged.get(sheet, ())) < 10_000:
+                merged.setdefault(sheet, []).append(((row, column), (row + down - 1, column + across - 1)))
             if element.get(ODS_OFFICE + "value-type") or len(element):
                 row_used = True
                 top = row + 1 if top is None else top
@@ -221,6 +232,7 @@ def _check_ods_extent(content: bytes) -> None:
                 check()
             row += repeat
             element.clear()
+    return merged
 
 
 def column_letter(number: int) -> str:

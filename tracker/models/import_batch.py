@@ -27,6 +27,8 @@ class ImportBatch(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    # A 月报/季报 brought back into a reporting period (None: a plan workbook).
+    period_id: Mapped[int | None] = mapped_column(ForeignKey("reporting_periods.id", ondelete="SET NULL"), index=True)
     status: Mapped[ImportStatus] = mapped_column(vocab_type(ImportStatus))
     # new / changed / unchanged / error / conflict / skipped → number of rows
     counts: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -154,8 +154,9 @@ class ProjectLine:
         return (self.money.cumulative_completed or Decimal(0)) + self.entry.completed_amount
 
 
-def submission_projects(session: Session, submission: ReportSubmission) -> list[ProjectLine]:
-    """The projects the department leads in the plan, with what it reported; a fixed number of queries."""
+def submission_projects(session: Session, submission: ReportSubmission, *, for_display: bool = True) -> list[ProjectLine]:
+    """The projects the department leads in the plan, with what it reported; a fixed number of queries.
+    Saving needs neither the previous period nor the money: `for_display=False` skips them."""
     period = submission.period
     projects = session.scalars(select(Project).where(
         Project.plan_id == period.plan_id, Project.lead_department_id == submission.department_id)
@@ -163,10 +164,10 @@ def submission_projects(session: Session, submission: ReportSubmission) -> list[
     ids = [p.id for p in projects]
     entries = {e.project_id: e for e in session.scalars(
         select(ReportEntry).where(ReportEntry.submission_id == submission.id))}
-    previous = previous_submission(session, submission)
+    previous = previous_submission(session, submission) if for_display else None
     previous_entries = {e.project_id: e for e in session.scalars(
         select(ReportEntry).where(ReportEntry.submission_id == previous.id))} if previous else {}
-    money = progress.money_by_project(session, period, Project.id.in_(ids)) if ids else {}
+    money = progress.money_by_project(session, period, Project.id.in_(ids)) if ids and for_display else {}
     milestones: dict[int, list[Milestone]] = defaultdict(list)
     for milestone in session.scalars(select(Milestone).where(Milestone.project_id.in_(ids))
                                      .order_by(Milestone.project_id, Milestone.ordinal)):
@@ -200,7 +201,7 @@ def save_submission(session: Session, submission: ReportSubmission, entries: dic
     if submission.status not in FILLABLE:
         raise ServiceError(f"本单位的报送已是“{submission.status.label}”，不能再修改"
                            + ("；如需更正请联系信息办退回" if submission.status is SubmissionStatus.SUBMITTED else ""))
-    lines = {line.project.id: line for line in submission_projects(session, submission)}
+    lines = {line.project.id: line for line in submission_projects(session, submission, for_display=False)}
     strangers = [pid for pid in entries if pid not in lines]
     if strangers:
         raise ServiceError("填报内容包含不属于本单位牵头的项目")

@@ -95,11 +95,13 @@ PAGE_ROWS = 500
 @bp.get("/imports/<int:import_batch_id>")
 @requires("import.use", ImportBatch, "import_batch_id")
 def show(import_batch: ImportBatch):
+    """The preview kept with the batch (the file is not read again); after 确认导入, what was applied."""
     from tracker.services.imports import load_preview
     from tracker.web.imports.background import release_if_stale
 
+    if import_batch.period_id is not None:  # a 月报/季报: its own page
+        return redirect(url_for("reports.import_show", import_batch_id=import_batch.id))
     release_if_stale(import_batch)
-    """The preview kept with the batch (the file is not read again); after 确认导入, what was applied."""
     preview = None
     problem = None
     try:
@@ -132,6 +134,8 @@ def apply(import_batch: ImportBatch):
     from tracker.services.imports import check_committable, commit_import, operations_count
     from tracker.web.imports import background
 
+    if import_batch.period_id is not None:
+        abort(404)  # a 月报/季报 is applied through its period (reports.import_apply)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)

@@ -2,23 +2,26 @@
 催报), a department's report form, and the office's confirm / return / close."""
 from __future__ import annotations
 
-import datetime as dt
+import io
 import re
 from dataclasses import dataclass, field
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from tracker import progress
 from tracker.auth.permissions import requires
 from tracker.extensions import db
-from tracker.models import Plan, ReportingPeriod, ReportSubmission
+from tracker.models import ImportBatch, Plan, ReportingPeriod, ReportSubmission
 from tracker.parse import ParseError, parse_amount, parse_date
 from tracker.services import ServiceError
 from tracker.services import reporting
 from tracker.services.records import EditConflict, MissingVersion
-from tracker.vocab import MilestoneStatus, SubmissionStatus
+from tracker.vocab import ImportOutcome, MilestoneStatus, SubmissionStatus
+from tracker.web.forms import ChineseForm
 from tracker.web.history import submission_history
 
 bp = Blueprint("reports", __name__)
@@ -238,3 +241,105 @@ def submission_return(report_submission: ReportSubmission):
     return _run(lambda: reporting.return_submission(db.session, report_submission, current_user,
                                                     request.form.get("reason", ""), _version()),
                 f"已退回 {report_submission.department.name} 的报送", back)
+
+
+# -- Workbooks -------------------------------------------------------------------------------------
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/submissions/<int:submission_id>/report.xlsx")
+@requires("report.view", ReportSubmission, "submission_id")
+def submission_export(report_submission: ReportSubmission):
+    from tracker.services.report_workbooks import export_department_report
+
+    buffer = io.BytesIO()
+    name = export_department_report(db.session, report_submission, buffer)
+    buffer.seek(0)
+    return send_file(buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=name)
+
+
+@bp.get("/periods/<int:period_id>/reports.zip")
+@requires("period.view", ReportingPeriod, "period_id")
+def period_export(reporting_period: ReportingPeriod):
+    from tracker.services.report_workbooks import export_period_reports
+
+    buffer = io.BytesIO()
+    export_period_reports(db.session, reporting_period, buffer)
+    buffer.seek(0)
+    name = f"{reporting_period.plan.code}-{reporting_period.name}{reporting_period.kind.label}-各单位.zip"
+    return send_file(buffer, mimetype="application/zip", as_attachment=True, download_name=name)
+
+
+@bp.get("/periods/<int:period_id>/summary.xlsx")
+@requires("period.view", ReportingPeriod, "period_id")
+def period_summary(reporting_period: ReportingPeriod):
+    from tracker.services.report_workbooks import export_summary
+
+    buffer = io.BytesIO()
+    export_summary(db.session, reporting_period, buffer)
+    buffer.seek(0)
+    name = f"{reporting_period.plan.code}-{reporting_period.name}{reporting_period.kind.label}-汇总表.xlsx"
+    return send_file(buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=name)
+
+
+class ReportUploadForm(ChineseForm):
+    file = FileField("填好的月报/季报（.xlsx / .xls / .ods）", validators=[FileRequired(message="请选择文件")])
+
+
+class ReportConfirmForm(ChineseForm):
+    valid_only = BooleanField("只导入无误的行（有错误或冲突的行不导入）")
+
+
+@bp.route("/periods/<int:period_id>/import", methods=["GET", "POST"])
+@requires("report.import", ReportingPeriod, "period_id")
+def period_import(reporting_period: ReportingPeriod):
+    from tracker.services.imports import ImportRefused
+    from tracker.services.report_workbooks import stage_report_import
+
+    form, refusal, status = ReportUploadForm(), None, 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        try:
+            batch, _preview = stage_report_import(db.session, data, upload.filename or "", reporting_period,
+                                                  current_user)
+            db.session.commit()
+            return redirect(url_for("reports.import_show", import_batch_id=batch.id))
+        except ImportRefused as exc:
+            db.session.rollback()
+            refusal, status = exc.message, 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("reports/import_upload.html", period=reporting_period, form=form, refusal=refusal), status
+
+
+@bp.get("/report-imports/<int:import_batch_id>")
+@requires("import.use", ImportBatch, "import_batch_id")
+def import_show(import_batch: ImportBatch):
+    from tracker.services.report_workbooks import ReportPreview
+
+    if import_batch.period_id is None:
+        return redirect(url_for("imports.show", import_batch_id=import_batch.id))
+    preview = ReportPreview.from_json(import_batch.preview)
+    period = db.session.get(ReportingPeriod, import_batch.period_id)
+    show_all = request.args.get("show") == "all"
+    rows = preview.rows if show_all else [r for r in preview.rows if r.outcome not in ("unchanged", "skipped")]
+    return render_template("reports/import_show.html", batch=import_batch, preview=preview, period=period,
+                           rows=rows[:1000], total=len(rows), show_all=show_all, form=ReportConfirmForm(),
+                           labels={o.value: o.label for o in ImportOutcome})
+
+
+@bp.post("/report-imports/<int:import_batch_id>/apply")
+@requires("import.use", ImportBatch, "import_batch_id")
+def import_apply(import_batch: ImportBatch):
+    from tracker.services.report_workbooks import commit_report_import
+
+    back = url_for("reports.import_show", import_batch_id=import_batch.id)
+    if import_batch.period_id is None:
+        return _refused(404, "页面不存在", "这不是月报/季报的导入", url_for("imports.index"))
+    form = ReportConfirmForm()
+    if not form.validate_on_submit():
+        return _refused(400, "请求无效", "表单已过期，请刷新页面后重试", back)
+    return _run(lambda: commit_report_import(db.session, import_batch, current_user, valid_only=form.valid_only.data),
+                lambda applied: f"已导入 {applied} 行", back)
