@@ -178,6 +178,9 @@ def test_office_returns_department_resubmits_office_confirms_and_closes(session,
     row = page[page.index(f'id="department-{town["roads"].id}"'):]
     row = row[:row.index("</tr>")]
     assert "300.00" in row and "80.00" in row and "26.7%" in row and "999" not in row
+    entry = office.get(f"/submissions/{sub.id}").get_data(as_text=True)
+    entry = entry[entry.index(f'id="entry-{p1.id}"'):]
+    assert "80.00" in entry[:entry.index("</tr>")] and "999" not in entry[:entry.index("</tr>")]
     history = office.get(f"/submissions/{sub.id}").get_data(as_text=True)
     history = history[history.index('id="history"'):]
     assert "投资数与财务不符" in history and "已确认" in history and "退回" in history

@@ -167,7 +167,15 @@ def submission_projects(session: Session, submission: ReportSubmission, *, for_d
     previous = previous_submission(session, submission) if for_display else None
     previous_entries = {e.project_id: e for e in session.scalars(
         select(ReportEntry).where(ReportEntry.submission_id == previous.id))} if previous else {}
-    money = progress.money_by_project(session, period, Project.id.in_(ids)) if ids and for_display else {}
+    if not (ids and for_display):
+        money = {}
+    elif period.is_open:
+        money = progress.money_by_project(session, period, Project.id.in_(ids))
+    else:  # a closed period shows its frozen figures
+        money = {row.project_id: (row.department_id, progress.PeriodMoney(
+            row.year_planned, row.period_completed, row.year_completed, row.cumulative_completed, 1))
+            for row in session.scalars(select(PeriodProjectSnapshot).where(
+                PeriodProjectSnapshot.period_id == period.id, PeriodProjectSnapshot.project_id.in_(ids)))}
     milestones: dict[int, list[Milestone]] = defaultdict(list)
     for milestone in session.scalars(select(Milestone).where(Milestone.project_id.in_(ids))
                                      .order_by(Milestone.project_id, Milestone.ordinal)):

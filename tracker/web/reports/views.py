@@ -255,8 +255,7 @@ def submission_export(report_submission: ReportSubmission):
 
     buffer = io.BytesIO()
     name = export_department_report(db.session, report_submission, buffer)
-    buffer.seek(0)
-    return send_file(buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=name)
+    return _download(buffer, name)
 
 
 @bp.get("/periods/<int:period_id>/reports.zip")
@@ -266,9 +265,7 @@ def period_export(reporting_period: ReportingPeriod):
 
     buffer = io.BytesIO()
     export_period_reports(db.session, reporting_period, buffer)
-    buffer.seek(0)
-    name = f"{reporting_period.plan.code}-{reporting_period.name}{reporting_period.kind.label}-各单位.zip"
-    return send_file(buffer, mimetype="application/zip", as_attachment=True, download_name=name)
+    return _download(buffer, _period_file(reporting_period, "各单位.zip"))
 
 
 @bp.get("/periods/<int:period_id>/summary.xlsx")
@@ -278,9 +275,17 @@ def period_summary(reporting_period: ReportingPeriod):
 
     buffer = io.BytesIO()
     export_summary(db.session, reporting_period, buffer)
+    return _download(buffer, _period_file(reporting_period, "汇总表.xlsx"))
+
+
+def _period_file(period: ReportingPeriod, what: str) -> str:
+    return f"{period.plan.code}-{period.name}{period.kind.label}-{what}"
+
+
+def _download(buffer: io.BytesIO, name: str):
     buffer.seek(0)
-    name = f"{reporting_period.plan.code}-{reporting_period.name}{reporting_period.kind.label}-汇总表.xlsx"
-    return send_file(buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=name)
+    mimetype = "application/zip" if name.endswith(".zip") else XLSX_MIME
+    return send_file(buffer, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 class ReportUploadForm(ChineseForm):
