@@ -90,3 +90,39 @@ def test_create_user_duplicate(runner, session):
     again = runner.invoke(args=args, input="long-enough-2\n")
     assert again.exit_code == 1
     assert "已存在" in again.output
+
+
+def _flask(tmp_path, *args, database_url="sqlite:///:memory:"):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TRACKER_ENV": "development", "TRACKER_DATABASE_URL": database_url}
+    return subprocess.run([sys.executable, "-X", "importtime", "-m", "flask", "--app", "tracker", *args], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
+def test_commands_that_serve_no_pages_load_no_web_layer_and_no_models(tmp_path):
+    """`flask --app tracker --help` loads neither views nor models (it starts in about the time Flask and
+    SQLAlchemy take to import); `routes`, a command about pages, gets the whole app."""
+    helped = _flask(tmp_path, "--help")
+    assert helped.returncode == 0 and "import-xlsx" in helped.stdout and "seed" in helped.stdout
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in helped.stderr.splitlines() if "|" in line}
+    assert not {m for m in loaded if m.startswith(("tracker.models", "tracker.web", "tracker.services.",
+                                                   "tracker.excel", "openpyxl"))}
+    routes = _flask(tmp_path, "routes")
+    assert routes.returncode == 0 and "/periods/<int:period_id>" in routes.stdout
+
+
+def test_import_into_a_database_not_yet_migrated_is_one_clear_line(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["项目名称", "责任单位"])
+    book.active.append(["智能交通", "交通局"])
+    book.save(tmp_path / "x.xlsx")
+    result = _flask(tmp_path, "import-xlsx", str(tmp_path / "x.xlsx"), "--dry-run", "--plan", "szwz",
+                    database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "flask --app tracker db upgrade" in result.stderr

@@ -10,6 +10,11 @@ from tracker.extensions import csrf, db, login_manager
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Flask commands that serve or list pages. Every other command (seed, import-xlsx, db …, --help) runs
+# without the web layer — views, forms, the sign-in loader and the models they pull in — so it starts
+# in about the time Flask and SQLAlchemy take to import.
+WEB_COMMANDS = frozenset({"run", "shell", "routes"})
+
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
@@ -24,9 +29,20 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from tracker import auth, cli  # noqa: F401  (auth registers the user loader)
-    from tracker.web import register_blueprints
+    from tracker import cli
 
     cli.register(app)
-    register_blueprints(app)
+    if _serves_pages():
+        from tracker import auth  # noqa: F401  (registers the user loader)
+        from tracker.web import register_blueprints
+
+        register_blueprints(app)
     return app
+
+
+def _serves_pages() -> bool:
+    """True unless the app is being loaded by a `flask` command that serves no pages."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    return context is None or context.info_name in WEB_COMMANDS

@@ -1,4 +1,8 @@
-"""`flask --app tracker …` commands. Each is one transaction; errors are one line and exit 1."""
+"""`flask --app tracker …` commands. Each is one transaction; errors are one line and exit 1.
+
+Models and services are imported inside the commands: `flask --app tracker --help` and each command
+load only what they use (create_app leaves the web layer out for commands that serve no pages).
+"""
 from __future__ import annotations
 
 import sys
@@ -11,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tracker.extensions import db
-from tracker.models import Phase, Plan, Project, set_change_context
 from tracker.parse import ParseError
 from tracker.services import ServiceError
 from tracker.vocab import ChangeSource, Role
@@ -24,6 +27,8 @@ def one_transaction(fn=None, *, source: ChangeSource = ChangeSource.CLI):
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
+        from tracker.models import set_change_context
+
         session = db.session
         set_change_context(session, source)
         try:
@@ -35,11 +40,13 @@ def one_transaction(fn=None, *, source: ChangeSource = ChangeSource.CLI):
             raise click.ClickException(str(exc)) from None
         except (OperationalError, ProgrammingError) as exc:
             session.rollback()
-            raise click.ClickException(
-                f"数据库未就绪或结构过旧，请先运行 `flask --app tracker db upgrade`（{exc.orig}）"
-            ) from None
+            raise database_not_ready(exc) from None
 
     return wrapper
+
+
+def database_not_ready(exc) -> click.ClickException:
+    return click.ClickException(f"数据库未就绪或结构过旧，请先运行 `flask --app tracker db upgrade`（{exc.orig}）")
 
 
 db_group = AppGroup("db", help="数据库迁移（Alembic）。")
@@ -96,6 +103,8 @@ def db_revision(message: str, autogenerate: bool) -> None:
 @one_transaction(source=ChangeSource.SEED)
 def seed_command(plans: tuple[str, ...], demo: bool, if_empty: bool) -> None:
     """载入 seeds/ 中的规划（默认全部）。重复运行不会产生重复数据。"""
+    from tracker.models import Plan
+
     session = db.session
     if if_empty and session.scalar(select(func.count(Plan.id))):
         click.echo("数据库中已有规划，跳过种子数据。")
@@ -144,6 +153,8 @@ def create_user_command(username, role, department, display_name, password_stdin
 @one_transaction
 def list_plans_command() -> None:
     """列出所有规划及其阶段数、项目数。"""
+    from tracker.models import Phase, Plan, Project
+
     session = db.session
     phase_counts = dict(session.execute(select(Phase.plan_id, func.count()).group_by(Phase.plan_id)).all())
     project_counts = dict(session.execute(select(Project.plan_id, func.count()).group_by(Project.plan_id)).all())
@@ -166,6 +177,7 @@ def list_plans_command() -> None:
 def export_xlsx_command(plan_code: str, department: str | None, output: str) -> None:
     """导出规划工作簿（信息办格式）。"""
     from tracker.excel.export import ExportScope, export_workbook
+    from tracker.models import Plan
     from tracker.services.departments import find_department
 
     session = db.session
@@ -191,10 +203,18 @@ def export_xlsx_command(plan_code: str, department: str | None, output: str) -> 
 @click.option("--report-json", type=click.Path(dir_okay=False, writable=True), help="把逐行报告写成 JSON")
 def import_xlsx_command(file, dry_run, username, plan_code, apply_valid, report_json) -> None:
     """导入工作簿：先预览，无错误时在一个事务内写入。退出码 0 表示已导入（或预览无错误）。"""
+    try:
+        _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json)
+    except (OperationalError, ProgrammingError) as exc:
+        db.session.rollback()
+        raise database_not_ready(exc) from None
+
+
+def _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json) -> None:
     import json
     from pathlib import Path
 
-    from tracker.models import User
+    from tracker.models import User, set_change_context
     from tracker.services.imports import OUTCOME_LABELS, PROBLEM_LIMIT, commit_import, preview_workbook, stage_import
 
     session = db.session

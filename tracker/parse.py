@@ -12,8 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from tracker.models.base import CENT
 from tracker.vocab import DatePrecision
+
+CENT = Decimal("0.01")  # money is 万元 with two places: Numeric(14, 2)
 
 MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
 

@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, Enum, MetaData, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from tracker.parse import CENT
 from tracker.vocab import Vocab
 
 # Named constraints let Alembic drop/alter them, and SQLite batch migrations need names.
@@ -20,7 +21,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-CENT = Decimal("0.01")
 
 
 class Money(TypeDecorator):

@@ -25,7 +25,7 @@ from tracker.excel.reader import WorkbookError, open_workbook
 from tracker.excel.sheets import INVESTMENTS, MILESTONES, PROJECTS, Meta, Row, SheetData, read_meta, read_sheets
 from tracker.models import Department, Investment, Milestone, Plan, Project, User
 from tracker.parse import DateValue, format_date
-from tracker.services import ServiceError
+from tracker.services import ServiceError, bulk
 from tracker.services.departments import DepartmentNames, name_key
 from tracker.vocab import (DatePrecision, FundingSource, ImportOutcome, MilestoneStatus, ProjectNature, ProjectStatus,
                            Role)
@@ -261,6 +261,7 @@ def value_from_preview(session: Session, entity: str, field_name: str, value: An
 
 # -- Reading a workbook against the database -------------------------------------------------------
 
+@bulk
 def preview_workbook(session: Session, data: bytes, *, user: User | None, plan_code: str | None = None,
                      filename: str = "", today: dt.date | None = None) -> Preview:
     """Read the workbook and compare it with the database; writes nothing."""

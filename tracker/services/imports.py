@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.models import Department, ImportBatch, Investment, Milestone, Plan, Project, User, set_change_context, utcnow
-from tracker.services import ServiceError
+from tracker.services import ServiceError, bulk
 from tracker.services.import_preview import (  # noqa: F401 — the preview's names, for this module's callers
     FIELDS, MODELS, OUTCOME_LABELS, OUTCOMES, PROBLEM_LIMIT, ImportRefused, Operation, Preview, RowResult,
     StalePreview, preview_workbook, value_from_preview)
@@ -109,6 +109,7 @@ def commit_import(session: Session, batch: ImportBatch, user: User | None, *, va
     return applied
 
 
+@bulk
 def apply_preview(session: Session, preview: Preview, *, valid_only: bool = False, today: dt.date | None = None,
                   progress: Callable[[int], None] | None = None) -> int:
     """Apply the preview's new and changed rows; flushes, never commits.

@@ -38,7 +38,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.parse import format_date
-from tracker.services import ServiceError
+from tracker.services import ServiceError, bulk
 from tracker.services import reporting
 from tracker.services.departments import DepartmentNames, name_key
 from tracker.services.imports import ImportRefused
@@ -184,6 +184,7 @@ class ReportPreview:
                    data.get("from_tracker", False))
 
 
+@bulk
 def preview_report(session: Session, data: bytes, period: ReportingPeriod, user: User | None,
                    filename: str = "") -> ReportPreview:
     """Read a filled 月报/季报 against the period's submissions; writes nothing."""
@@ -445,6 +446,7 @@ def stage_report_import(session: Session, data: bytes, filename: str, period: Re
     return batch, preview
 
 
+@bulk
 def commit_report_import(session: Session, batch: ImportBatch, user: User | None, *, valid_only: bool = False) -> int:
     """Apply exactly the stored preview, through the reporting service; all or nothing. Returns rows applied."""
     if batch.status is not ImportStatus.PREVIEWED or batch.period_id is None:
