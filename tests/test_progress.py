@@ -49,9 +49,10 @@ def test_project_completion_weights_and_cancelled(session):
     assert progress.project_completion(session, Project.id == project.id) == {project.id: 25.0}
 
 
-@pytest.mark.parametrize(("status", "expected"), [(ProjectStatus.COMPLETED, 100.0), (ProjectStatus.IN_PROGRESS, 0.0),
-                                                  (None, 0.0)])
+@pytest.mark.parametrize(("status", "expected"), [(ProjectStatus.COMPLETED, 100.0), (ProjectStatus.IN_PROGRESS, None),
+                                                  (None, None)])
 def test_project_without_milestones(session, status, expected):
+    """无里程碑: no completion at all (not 0%), unless the project is finished."""
     project = make_project(session, status=status)
     assert progress.project_completion(session, Project.id == project.id)[project.id] == expected
 
@@ -80,10 +81,12 @@ def test_plan_completion_by_count_when_a_budget_is_missing(session):
     make_milestone(session, a, 1, status=M.DONE)
     make_milestone(session, a, 2)
     make_project(session, plan, status=ProjectStatus.COMPLETED)  # no budget
-    make_project(session, plan, total_budget=Decimal("50"))  # 0%
+    c = make_project(session, plan, total_budget=Decimal("50"))
+    make_milestone(session, c, 1)  # 0%
+    make_project(session, plan, total_budget=Decimal("80"))  # 无里程碑: not counted
     # (50 + 100 + 0) / 3 = 50%
     completion = progress.plan_completion(session, [plan.id])[plan.id]
-    assert (completion.percent, completion.rule) == (50.0, "count")
+    assert (completion.percent, completion.rule, completion.projects, completion.unmeasured) == (50.0, "count", 3, 1)
 
 
 def test_phase_and_department_completion(session):
@@ -97,6 +100,9 @@ def test_phase_and_department_completion(session):
     make_milestone(session, a, 3, weight=2)
     b = make_project(session, plan)
     b.phases.append(phase)
+    make_milestone(session, b, 1)
+    c = make_project(session, plan)  # 无里程碑: shown as such, left out of the mean
+    c.phases.append(phase)
     session.flush()
     assert progress.phase_completion(session, [phase.id])[phase.id].percent == 25.0  # (50 + 0) / 2
     assert progress.department_completion(session, [dept.id])[dept.id].percent == 50.0
@@ -111,9 +117,11 @@ def test_section_completion_includes_sub_sections(session):
     session.add_all([root, child, leaf, other])
     session.flush()
     make_project(session, plan, section=leaf, status=ProjectStatus.COMPLETED)
-    make_project(session, plan, section=other)
+    started = make_project(session, plan, section=other)
+    make_milestone(session, started, 1)
+    make_project(session, plan, section=other)  # 无里程碑
     completion = progress.section_completion(session, plan.id)
     assert completion[leaf.id].percent == 100.0
     assert completion[child.id].percent == 100.0
-    assert completion[other.id].percent == 0.0
-    assert (completion[root.id].percent, completion[root.id].projects) == (50.0, 2)
+    assert (completion[other.id].percent, completion[other.id].unmeasured) == (0.0, 1)
+    assert (completion[root.id].percent, completion[root.id].projects, completion[root.id].unmeasured) == (50.0, 2, 1)

@@ -30,7 +30,9 @@ def test_plan_page_shows_stages_tree_and_indicators(session, login):
     assert stages == ["第一阶段：与时俱进，全面启动数字温州建设", "第二阶段：开拓创新，深化数字温州建设进程",
                       "第三阶段：再接再厉，初步实现数字温州宏伟蓝图"]
     assert "231工程" in page and "二项基础信息工程" in page and "1.1 基础网络建设" in page and "2.15 农村信息化" in page
-    assert "按项目数平均" in page  # the rule is shown next to the figure
+    # The rule is shown next to the figure: the demo's projects with milestones all have a 总投资; the
+    # others are counted apart, not as 0%.
+    assert "按总投资加权" in page and "个无里程碑，不计入" in page
     assert "全市电子商务交易额" in page and "亿元" in page
 
 

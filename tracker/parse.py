@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from tracker.vocab import DatePrecision
+from tracker.vocab import DatePrecision, TargetDirection
 
 CENT = Decimal("0.01")  # money is 万元 with two places: Numeric(14, 2)
 
@@ -283,3 +283,23 @@ def format_date(date: dt.date | None, precision: DatePrecision | str | None = No
     if precision is DatePrecision.YEAR:
         return f"{date.year}年"
     return date.isoformat()
+
+
+# Words that say which side of a target counts, as plans write them; checked in this order, so that
+# "前5名以内" is 以内 and "达到50亿元以上" is 以上.
+_DIRECTION_WORDS = (
+    (TargetDirection.AT_MOST, ("以内", "不超过", "控制在", "以下", "低于")),
+    (TargetDirection.ABOVE, ("超过", "突破", "高于", "多于")),
+    (TargetDirection.AT_LEAST, ("以上", "不低于", "不少于", "达到")),
+    (TargetDirection.NEAR, ("近", "接近")),
+)
+
+
+def target_direction(text: str | None) -> TargetDirection | None:
+    """The direction a target's own words give ("排名前5名以内" → 以内), or None when they give none."""
+    if not text:
+        return None
+    for direction, words in _DIRECTION_WORDS:
+        if any(word in text for word in words):
+            return direction
+    return None

@@ -1,14 +1,17 @@
 """Completion and lateness, defined once and computed in SQL (a fixed number of queries).
 
 - A milestone is overdue when its planned date is before today and it is neither 已完成 nor 已取消.
-- A project's completion is the share of the weight of its non-cancelled milestones that are 已完成;
-  with no such milestone it is 100% when the project is 已完工 and 0% otherwise.
-- A stage's, section's (with its sub-sections), department's or plan's completion is the mean of its
-  projects' completion, weighted by total budget when every one of them has a budget, else by count.
+- A project's completion (里程碑完成率, by weight) is the share of the weight of its non-cancelled
+  milestones that are 已完成; with no such milestone it is 100% when the project is 已完工, and
+  otherwise it has none ("无里程碑") — it is not counted as 0%.
+- A stage's, section's (with its sub-sections), department's or plan's completion is the mean of the
+  completion of its projects that have one, weighted by total budget when every one of them has a
+  budget, else by count; how many projects had none is said beside it.
+- Roll-ups read only the milestones of the projects asked about.
 
 Money in a reporting period (万元; see period_money below):
-- Where a project has confirmed reports in a year, that year's 完成投资 is the sum of its confirmed
-  periods; otherwise it is the year's completed amount as entered (forms, workbooks).
+- Where a project has confirmed reports with an amount in a year, that year's 完成投资 is the sum of
+  its confirmed periods; otherwise it is the year's completed amount as entered (forms, workbooks).
 - 1–N月累计 of a period is that sum over the year's confirmed periods ending on or before it;
   自开始累计 adds the earlier years' 完成投资; 完成年度计划% is 1–N月累计 / 年度计划投资; 序时进度 is
   the share of the year gone by at the period's end (N/12 for month N, N/4 for quarter N).
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tracker.models import (
@@ -61,69 +64,82 @@ def is_due_within(days: int = DUE_SOON_DAYS, on: dt.date | None = None) -> Colum
     )
 
 
-def project_completion_select() -> Select:
-    """project_id, plan_id, total_budget and completion (0..1) of every project."""
+def project_completion_select(*where: ColumnElement[bool]) -> Select:
+    """project_id, plan_id, total_budget, measured and completion (0..1, None when not measured) of
+    the projects matching `where` — reading only those projects' milestones."""
     weights = (
         select(
             Milestone.project_id,
             func.sum(case((Milestone.status == MilestoneStatus.DONE, Milestone.weight), else_=0)).label("done"),
             func.sum(case((Milestone.status != MilestoneStatus.CANCELLED, Milestone.weight), else_=0)).label("total"),
         )
+        .where(Milestone.project_id.in_(select(Project.id).where(*where)))
         .group_by(Milestone.project_id)
         .subquery()
     )
+    has_weight = func.coalesce(weights.c.total, 0) > 0
+    measured = or_(has_weight, Project.status == ProjectStatus.COMPLETED)
     completion = case(
-        (func.coalesce(weights.c.total, 0) > 0, literal(1.0) * weights.c.done / weights.c.total),
+        (has_weight, literal(1.0) * weights.c.done / weights.c.total),
         (Project.status == ProjectStatus.COMPLETED, literal(1.0)),
-        else_=literal(0.0),
+        else_=None,
     )
     return select(
         Project.id.label("project_id"),
         Project.plan_id,
         Project.total_budget,
+        case((measured, 1), else_=0).label("measured"),
         completion.label("completion"),
-    ).outerjoin(weights, weights.c.project_id == Project.id)
+    ).outerjoin(weights, weights.c.project_id == Project.id).where(*where)
 
 
-def project_completion(session: Session, *where) -> dict[int, float]:
-    """Completion percent (0–100) by project id, for the projects matching `where`."""
-    rows = session.execute(project_completion_select().where(*where)).all()
-    return {row.project_id: _percent(row.completion) for row in rows}
+def project_completion(session: Session, *where) -> dict[int, float | None]:
+    """Completion percent (0–100, None: 无里程碑) by project id, for the projects matching `where`."""
+    rows = session.execute(project_completion_select(*where)).all()
+    return {row.project_id: _percent(row.completion) if row.measured else None for row in rows}
 
 
 @dataclass(frozen=True)
 class Completion:
-    percent: float
+    percent: float | None  # None: none of the projects has milestones to measure
     rule: str  # "budget" or "count"
-    projects: int
+    projects: int  # projects measured
+    unmeasured: int = 0  # projects with no milestones (and not 已完工): not counted
 
     @property
     def rule_label(self) -> str:
         return RULE_LABELS[self.rule]
 
 
-NO_PROJECTS = Completion(0.0, "count", 0)
+NO_PROJECTS = Completion(None, "count", 0)
 
 
 def group_completion(session: Session, members: Select) -> dict:
     """Completion of groups of projects; `members` selects (key, project_id) pairs."""
     members_sq = members.subquery()
     key, project_id = members_sq.c[0], members_sq.c[1]
-    projects = project_completion_select().subquery()
-    n = func.count(projects.c.project_id)
-    budgeted = func.count(projects.c.total_budget)
-    budget_sum = func.coalesce(func.sum(projects.c.total_budget), 0)
+    projects = project_completion_select(Project.id.in_(select(project_id))).subquery()
+    measured = projects.c.measured == 1
+    n = func.sum(projects.c.measured)
+    unmeasured = func.count(projects.c.project_id) - n
+    budgeted = func.sum(case((and_(measured, projects.c.total_budget.is_not(None)), 1), else_=0))
+    budget_sum = func.coalesce(func.sum(case((measured, projects.c.total_budget), else_=None)), 0)
     by_budget = and_(n == budgeted, budget_sum > 0)
     percent = case(
-        (by_budget, func.sum(projects.c.completion * projects.c.total_budget) / budget_sum),
-        else_=func.sum(projects.c.completion) / n,
+        (n == 0, None),
+        (by_budget, func.sum(case((measured, projects.c.completion * projects.c.total_budget), else_=None))
+         / budget_sum),
+        else_=func.sum(case((measured, projects.c.completion), else_=None)) / n,
     )
     query = (
-        select(key, n.label("n"), case((by_budget, "budget"), else_="count").label("rule"), percent.label("ratio"))
+        select(key, n.label("n"), unmeasured.label("unmeasured"),
+               case((by_budget, "budget"), else_="count").label("rule"), percent.label("ratio"))
         .join(projects, projects.c.project_id == project_id)
         .group_by(key)
     )
-    return {row[0]: Completion(_percent(row.ratio), row.rule, row.n) for row in session.execute(query)}
+    return {row[0]: Completion(_percent(row.ratio) if row.n else None, row.rule, int(row.n or 0),
+                               int(row.unmeasured or 0))
+            for row in session.execute(query)}
 
 
 def plan_completion(session: Session, plan_ids) -> dict[int, Completion]:
@@ -143,8 +159,8 @@ def department_completion(session: Session, department_ids) -> dict[int, Complet
     )
 
 
-def section_completion(session: Session, plan_id: int) -> dict[int, Completion]:
-    """Completion of every section of a plan, counting the projects of its sub-sections too."""
+def section_completion(session: Session, plan_id: int, *where: ColumnElement[bool]) -> dict[int, Completion]:
+    """Completion of every section of a plan, counting the projects (matching `where`) of its sub-sections too."""
     ancestry = (
         select(PlanSection.id.label("section_id"), PlanSection.id.label("ancestor_id"))
         .where(PlanSection.plan_id == plan_id)
@@ -154,7 +170,8 @@ def section_completion(session: Session, plan_id: int) -> dict[int, Completion]:
         PlanSection, PlanSection.id == ancestry.c.ancestor_id
     ).where(PlanSection.parent_id.is_not(None))
     ancestry = ancestry.union_all(parent)
-    members = select(ancestry.c.ancestor_id, Project.id).join(ancestry, ancestry.c.section_id == Project.section_id)
+    members = select(ancestry.c.ancestor_id, Project.id).join(ancestry, ancestry.c.section_id == Project.section_id) \
+        .where(*where)
     return group_completion(session, members)
 
 
@@ -177,8 +194,8 @@ def confirmed_amounts(plan_id: int) -> Select:
 def year_completed_from_reports(plan_id: int, year: int, up_to: dt.date | None = None,
                                 project_ids: list[int] | None = None) -> Select:
     """(project_id, amount): the sum of a year's confirmed periods ending by `up_to`, per project that
-    has any confirmed report that year."""
-    entries = confirmed_amounts(plan_id).where(ReportingPeriod.year == year)
+    has a confirmed amount that year (a report with the amount left blank gives no figure, not 0)."""
+    entries = confirmed_amounts(plan_id).where(ReportingPeriod.year == year, ReportEntry.completed_amount.is_not(None))
     if project_ids is not None:
         entries = entries.where(ReportEntry.project_id.in_(project_ids))
     entries = entries.subquery()
@@ -267,3 +284,73 @@ def _plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     if a is None:
         return b
     return a if b is None else a + b
+
+
+# -- Where projects stand --------------------------------------------------------------------------
+
+STARTED = (ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED)
+
+
+def start_rate(by_status: dict) -> Decimal | None:
+    """开工率: projects 在建 or 已完工, as a percent of all projects except 取消."""
+    counted = sum(n for status, n in by_status.items() if status is not ProjectStatus.CANCELLED)
+    started = sum(n for status, n in by_status.items() if status in STARTED)
+    return share(Decimal(started), Decimal(counted))
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """A point in time to take a plan's money at when no reporting period names one: the end of
+    last month (so 序时进度 counts whole months, as the periods do)."""
+
+    plan_id: int
+    year: int
+    ends_on: dt.date
+    id: int | None = None  # no period: no 本期 figures
+
+    @property
+    def months_elapsed(self) -> int:
+        return self.ends_on.month if self.ends_on.year == self.year else 0
+
+
+def as_of(session: Session, plan_id: int, on: dt.date | None = None):
+    """The plan's open reporting period, else its latest one, else the end of last month."""
+    period = session.scalar(select(ReportingPeriod).where(ReportingPeriod.plan_id == plan_id)
+                            .order_by((ReportingPeriod.status == "open").desc(), ReportingPeriod.ends_on.desc())
+                            .limit(1))
+    if period is not None:
+        return period
+    on = on or today()
+    return AsOf(plan_id, on.year, on.replace(day=1) - dt.timedelta(days=1))
+
+
+# -- Indicators ------------------------------------------------------------------------------------
+
+NEAR_SHARE = Decimal("0.95")  # "近100%": reaching 95% of the target counts
+
+
+def verdict(direction, target: Decimal | None, value: Decimal | None):
+    """已达成 / 未达成 / 无数据 for one value against a target. A target given with no words (以上,
+    超过, 以内, 近) is read as one to reach: 达到."""
+    from tracker.vocab import TargetDirection, Verdict
+
+    if target is None or value is None:
+        return Verdict.NO_DATA
+    direction = direction or TargetDirection.AT_LEAST
+    met = {
+        TargetDirection.AT_LEAST: value >= target,
+        TargetDirection.ABOVE: value > target,
+        TargetDirection.AT_MOST: value <= target,
+        TargetDirection.NEAR: value >= target * NEAR_SHARE,
+    }[direction]
+    return Verdict.MET if met else Verdict.NOT_MET
+
+
+def indicator_verdict(indicator) -> tuple:
+    """(verdict, the value judged, its year): the target year's value, else the latest one before it."""
+    values = sorted(indicator.values, key=lambda v: v.year)
+    if indicator.target_year is not None:
+        values = [v for v in values if v.year <= indicator.target_year]
+    judged = values[-1] if values else None
+    return (verdict(indicator.target_direction, indicator.target_value, judged.value if judged else None),
+            judged.value if judged else None, judged.year if judged else None)

@@ -150,3 +150,18 @@ class SubmissionStatus(Vocab):
     SUBMITTED = "submitted", "已报"
     RETURNED = "returned", "退回"
     CONFIRMED = "confirmed", "已确认"
+
+
+class TargetDirection(Vocab):
+    """How a plan words an indicator's target: which side of the number counts as 达成."""
+
+    AT_LEAST = "at_least", "达到（不低于）", "以上", "达到", "不低于", "不少于"
+    ABOVE = "above", "超过", "突破", "高于", "多于"
+    AT_MOST = "at_most", "以内（不超过）", "以内", "不超过", "低于", "控制在"
+    NEAR = "near", "接近（达到目标的95%即算）", "近", "接近", "约"
+
+
+class Verdict(Vocab):
+    MET = "met", "已达成"
+    NOT_MET = "not_met", "未达成"
+    NO_DATA = "no_data", "无数据"

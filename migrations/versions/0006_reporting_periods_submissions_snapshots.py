@@ -66,7 +66,7 @@ def upgrade() -> None:
     sa.Column('department_id', sa.Integer(), nullable=True),
     sa.Column('department_name', sa.String(length=100), nullable=True),
     sa.Column('status', sa.Enum('not_started', 'in_progress', 'completed', 'suspended', 'cancelled', name='project_status', native_enum=False, create_constraint=True, length=32), nullable=True),
-    sa.Column('completion', sa.Double(), nullable=False),
+    sa.Column('completion', sa.Double(), nullable=True),
     sa.Column('total_budget', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('year_planned', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('period_completed', sa.Numeric(precision=14, scale=2), nullable=True),

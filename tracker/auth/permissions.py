@@ -111,7 +111,11 @@ RULES: dict[str, dict[Role, Callable[[User, Any], bool]]] = {
     "department.edit": {Role.ADMIN: ANYTHING},
     "user.manage": {Role.ADMIN: ANYTHING},
     # Workbooks: office staff export a plan's workbook; a department its own (projects it leads).
-    "plan.export": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: takes_part_in_plan},
+    # Leaders download every read-only export too.
+    "plan.export": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING,
+                    Role.DEPARTMENT: takes_part_in_plan},
+    # 驾驶舱: the leaders' overview of a plan and stage (the office sees it too).
+    "dashboard.view": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING},
     # The reporting cycle (月报/季报): the office opens, reviews and closes periods; leaders watch;
     # a department fills and submits only its own report.
     "period.view": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING},

@@ -6,8 +6,9 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.models.base import Base, Versioned
+from tracker.models.base import Base, Versioned, vocab_type
 from tracker.models.plan import Plan
+from tracker.vocab import TargetDirection
 
 # Indicators are counts, shares and sums of any size (199.87万户, 63.39%), not money.
 IndicatorNumber = Numeric(18, 4)
@@ -29,6 +30,8 @@ class Indicator(Versioned, Base):
     target_year: Mapped[int | None]
     # The target as the document words it ("超过5%", "排名前5名以内", or a goal with no number).
     target_text: Mapped[str | None] = mapped_column(Text)
+    # Which side of target_value counts as 达成 (以上/超过/以内/近); None: not said.
+    target_direction: Mapped[TargetDirection | None] = mapped_column(vocab_type(TargetDirection))
 
     plan: Mapped[Plan] = relationship(back_populates="indicators")
     values: Mapped[list[IndicatorValue]] = relationship(

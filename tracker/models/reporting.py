@@ -168,7 +168,7 @@ class PeriodProjectSnapshot(Base):
     department_id: Mapped[int | None]
     department_name: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[ProjectStatus | None] = mapped_column(vocab_type(ProjectStatus))
-    completion: Mapped[float]  # 里程碑完成率 (percent, by weight) at closing
+    completion: Mapped[float | None]  # 里程碑完成率 (percent, by weight) at closing; None: 无里程碑
     total_budget: Mapped[Decimal | None]
     year_planned: Mapped[Decimal | None]  # 年度计划投资
     period_completed: Mapped[Decimal | None]  # 本期完成投资 as reported

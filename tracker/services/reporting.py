@@ -378,7 +378,7 @@ def close_period(session: Session, period: ReportingPeriod, user: User | None, e
         rows.append({
             "period_id": period.id, "project_id": project.id, "code": project.code, "name": project.name,
             "department_id": project.lead_department_id, "department_name": names.get(project.lead_department_id),
-            "status": project.status, "completion": completion.get(project.id, 0.0),
+            "status": project.status, "completion": completion.get(project.id),
             "total_budget": project.total_budget, "year_planned": figures.year_planned,
             "period_completed": figures.period_completed, "year_completed": figures.year_completed,
             "cumulative_completed": figures.cumulative_completed,

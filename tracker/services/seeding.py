@@ -31,7 +31,7 @@ from tracker.models import (
     ReportingPeriod,
     User,
 )
-from tracker.parse import parse_amount, parse_date, parse_number, parse_year
+from tracker.parse import parse_amount, parse_date, parse_number, parse_year, target_direction
 from tracker.services import ServiceError
 from tracker.services.departments import DepartmentNames
 from tracker.vocab import (
@@ -44,6 +44,7 @@ from tracker.vocab import (
     ReportKind,
     Role,
     SubmissionStatus,
+    TargetDirection,
     Vocab,
 )
 
@@ -325,6 +326,8 @@ def _load_indicators(plan: Plan, items: list[dict]) -> None:
             target_value=parse_number(item.get("target_value")),
             target_year=parse_year(item.get("target_year")),
             target_text=item.get("target_text"),
+            target_direction=_vocab(TargetDirection, item["target_direction"], f"指标 {item['name']}")
+            if item.get("target_direction") else target_direction(item.get("target_text")),
         )
         values = {v.year: v for v in indicator.values}
         for value_item in item.get("values") or []:

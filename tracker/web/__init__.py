@@ -50,6 +50,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.auth.views import bp as auth_bp
     from tracker.web import template_helpers
     from tracker.web.admin.views import bp as admin_bp
+    from tracker.web.dashboard.views import bp as dashboard_bp
     from tracker.web.departments.views import bp as departments_bp
     from tracker.web.imports.views import bp as imports_bp
     from tracker.web.main.views import bp as main_bp
@@ -57,7 +58,8 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web.projects.views import bp as projects_bp
     from tracker.web.reports.views import bp as reports_bp
 
-    for bp in (main_bp, auth_bp, plans_bp, projects_bp, departments_bp, imports_bp, reports_bp, admin_bp):
+    for bp in (main_bp, auth_bp, dashboard_bp, plans_bp, projects_bp, departments_bp, imports_bp, reports_bp,
+               admin_bp):
         app.register_blueprint(bp)
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix

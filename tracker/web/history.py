@@ -16,6 +16,7 @@ from tracker.vocab import (
     ProjectStage,
     ProjectStatus,
     SubmissionStatus,
+    TargetDirection,
     Vocab,
 )
 
@@ -36,6 +37,7 @@ FIELD_LABELS = {
     "planned_start_precision": "计划开始（写法）", "planned_end_precision": "计划完成（写法）",
     "planned_precision": "计划完成日期（写法）", "actual_precision": "实际完成日期（写法）", "region": "所属行政区",
     "progress_text": "本期形象进度", "return_reason": "退回原因", "due_on": "截止日期", "department_id": "单位",
+    "target_direction": "达成条件", "target_text": "目标原文", "target_value": "目标值", "target_year": "目标年",
     "submitted_at": "报送时间", "reviewed_at": "审核时间", "draft_saved_at": "草稿保存时间",
 }
 
@@ -43,7 +45,7 @@ VOCAB_FIELDS: dict[tuple[str, str], type[Vocab]] = {
     ("projects", "status"): ProjectStatus, ("projects", "stage"): ProjectStage,
     ("projects", "nature"): ProjectNature, ("projects", "funding_source"): FundingSource,
     ("investments", "funding_source"): FundingSource, ("milestones", "status"): MilestoneStatus,
-    ("report_submissions", "status"): SubmissionStatus, ("report_milestone_states", "status"): MilestoneStatus,
+    ("report_submissions", "status"): SubmissionStatus, ("indicators", "target_direction"): TargetDirection, ("report_milestone_states", "status"): MilestoneStatus,
     **{(entity, name): DatePrecision for entity, name in (
         ("projects", "planned_start_precision"), ("projects", "planned_end_precision"),
         ("milestones", "planned_precision"), ("milestones", "actual_precision"))},

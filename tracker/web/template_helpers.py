@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from tracker.parse import format_date
 from tracker.auth.permissions import can
-from tracker.vocab import MilestoneStatus, PeriodStatus, ProjectStatus, SubmissionStatus, Vocab
+from tracker.vocab import MilestoneStatus, PeriodStatus, ProjectStatus, SubmissionStatus, Verdict, Vocab
 
 STATUS_STYLES = {
     MilestoneStatus.DONE: "success", MilestoneStatus.IN_PROGRESS: "primary", MilestoneStatus.DELAYED: "danger",
@@ -18,6 +18,7 @@ STATUS_STYLES = {
     ProjectStatus.CANCELLED: "secondary", ProjectStatus.NOT_STARTED: "light",
     SubmissionStatus.PENDING: "warning", SubmissionStatus.SUBMITTED: "primary", SubmissionStatus.RETURNED: "danger",
     SubmissionStatus.CONFIRMED: "success", PeriodStatus.OPEN: "primary", PeriodStatus.CLOSED: "secondary",
+    Verdict.MET: "success", Verdict.NOT_MET: "danger", Verdict.NO_DATA: "light",
 }
 
 
@@ -56,9 +57,24 @@ def rate(done: Decimal | None, planned: Decimal | None) -> str:
     return f"{done / planned * 100:.1f}%"
 
 
+def target(indicator) -> str:
+    """A target as plans word it: 50亿元以上, 超过5%, 5名以内, 近100%."""
+    from tracker.vocab import TargetDirection
+
+    if indicator.target_value is None:
+        return "—"
+    figure = f"{number(indicator.target_value)}{indicator.unit or ''}"
+    return {TargetDirection.ABOVE: f"超过{figure}", TargetDirection.AT_MOST: f"{figure}以内",
+            TargetDirection.NEAR: f"近{figure}", TargetDirection.AT_LEAST: f"{figure}以上"}.get(
+        indicator.target_direction, f"达到{figure}")
+
+
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, number=number, day=day, label=label, status_style=status_style)
-    app.jinja_env.globals.update(rate=rate, MilestoneStatus=MilestoneStatus)
+    app.jinja_env.filters.update(money=money, number=number, day=day, label=label, status_style=status_style,
+                                 target=target)
+    from tracker.progress import indicator_verdict
+
+    app.jinja_env.globals.update(rate=rate, MilestoneStatus=MilestoneStatus, indicator_verdict=indicator_verdict)
 
     @app.context_processor
     def _permissions():

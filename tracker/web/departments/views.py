@@ -47,10 +47,12 @@ def show(department: Department):
         .options(joinedload(Project.plan), joinedload(Project.lead_department)).order_by(Project.plan_id, Project.id)
     ).all()
     own = led_by(department.id)
+    led_plans = {p.plan.id: p.plan for p in projects if p.lead_department_id == department.id}
     return render_template(
         "departments/show.html",
         department=department,
         projects=projects,
+        led_plans=list(led_plans.values()),
         overdue=milestone_rows(session, own, progress.is_overdue()),
         due_soon=milestone_rows(session, own, progress.is_due_within()),
         completion=progress.department_completion(session, [department.id]).get(department.id, progress.NO_PROJECTS),

@@ -24,6 +24,8 @@ PER_PAGE = 50
 def index():
     if current_user.role is Role.DEPARTMENT:
         return redirect(url_for("main.my_work"))
+    if current_user.role is Role.LEADER:
+        return redirect(url_for("dashboard.index"))  # the leaders' landing page
     return redirect(url_for("plans.index"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from tracker.vocab import ReportKind
+from tracker.vocab import ReportKind, TargetDirection
 from tracker.web.forms import NumberField, RecordForm, TextDateField, VocabField, length, required
 
 
@@ -75,7 +75,7 @@ class SectionForm(RecordForm):
 
 class IndicatorForm(RecordForm):
     model_fields = ("ordinal", "name", "unit", "baseline_value", "baseline_year", "target_value", "target_year",
-                    "target_text")
+                    "target_direction", "target_text")
     ordinal = _sort_key()
     name = StringField("指标", validators=[required(), length(200)])
     unit = StringField("单位", validators=[Optional(), length(20)])
@@ -83,6 +83,8 @@ class IndicatorForm(RecordForm):
     baseline_year = _year("基期年")
     target_value = NumberField("目标值")
     target_year = _year("目标年")
+    target_direction = VocabField("达成条件", TargetDirection,
+                                  description="规划原文怎么说：以上/达到 → 不低于目标值；超过 → 高于；以内 → 不超过；近 → 达到目标值的 95% 即算")
     target_text = TextAreaField("目标原文")
 
 

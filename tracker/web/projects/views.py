@@ -89,7 +89,7 @@ def show(project: Project):
         plan=project.plan,
         milestones=milestone_rows(session, Milestone.project_id == project.id),
         investments=investments,
-        completion=progress.project_completion(session, Project.id == project.id).get(project.id, 0.0),
+        completion=progress.project_completion(session, Project.id == project.id).get(project.id),
         history=project_history(session, project.id),
     )
 

@@ -1,0 +1,159 @@
+"""驾驶舱: the figures a leader reads, checked against an example worked by hand."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.factories import make_department, make_milestone, make_phase, make_plan, make_project, make_user
+from tests.test_web_queries import counting_queries
+from tracker import progress
+from tracker.models import Investment
+from tracker.services import reporting as R
+from tracker.vocab import MilestoneStatus, ProjectStatus, ReportKind, Role
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture()
+def worked(session, monkeypatch):
+    """Stage 1 holds A (甲局, 在建, 100 万, 2026 plan 60, half its milestones done, one overdue since 10-01),
+    B (甲局, 已完工, 50 万, no milestones, 20 completed in 2026 without reports), C (乙局, 未开工, 30 万,
+    2026 plan 40, no milestones) and D (no lead, 取消). E (乙局) is in stage 2 only. October is confirmed:
+    A 30, C 10; November is open and nobody has reported."""
+    monkeypatch.setattr(progress, "today", lambda: TODAY)
+    plan = make_plan(session, name="手算规划")
+    one, two = make_phase(session, plan, 1, name="第一阶段：起步"), make_phase(session, plan, 2, name="第二阶段：深化")
+    x, y = make_department(session, "甲局"), make_department(session, "乙局")
+    a = make_project(session, plan, code="A", name="甲项目A", lead_department=x, status=ProjectStatus.IN_PROGRESS,
+                     total_budget=Decimal(100))
+    b = make_project(session, plan, code="B", name="甲项目B", lead_department=x, status=ProjectStatus.COMPLETED,
+                     total_budget=Decimal(50))
+    c = make_project(session, plan, code="C", name="乙项目C", lead_department=y, status=ProjectStatus.NOT_STARTED,
+                     total_budget=Decimal(30))
+    d = make_project(session, plan, code="D", name="无主项目D", status=ProjectStatus.CANCELLED)
+    e = make_project(session, plan, code="E", name="乙项目E", lead_department=y, total_budget=Decimal(999))
+    for project in (a, b, c, d):
+        project.phases.append(one)
+    e.phases.append(two)
+    make_milestone(session, a, 1, name="需求", status=MilestoneStatus.DONE, planned_on=dt.date(2026, 3, 1))
+    make_milestone(session, a, 2, name="上线", planned_on=dt.date(2026, 10, 1))
+    make_milestone(session, e, 1, name="E的逾期", planned_on=dt.date(2026, 1, 1))
+    session.add_all([Investment(project=a, year=2026, planned_amount=Decimal(60)),
+                     Investment(project=b, year=2026, completed_amount=Decimal(20)),
+                     Investment(project=c, year=2026, planned_amount=Decimal(40)),
+                     Investment(project=e, year=2026, planned_amount=Decimal(500))])
+    office = make_user(session, Role.OFFICE, password=PASSWORD, username="o-dash")
+    leader = make_user(session, Role.LEADER, password=PASSWORD, username="l-dash")
+    october = R.open_period(session, plan, ReportKind.MONTH, 2026, 10)
+    for dept, values in ((x, {a.id: R.EntryInput("A 完成招标", Decimal(30)), b.id: R.EntryInput("B 运维")}),
+                         (y, {c.id: R.EntryInput("C 前期", Decimal(10)), e.id: R.EntryInput("E 调研")})):
+        sub = next(s for s in october.submissions if s.department_id == dept.id)
+        R.save_submission(session, sub, values, {}, office, sub.version, submit=True)
+        R.confirm_submission(session, sub, office, sub.version, today=TODAY)
+    R.close_period(session, october, office, october.version)
+    R.open_period(session, plan, ReportKind.MONTH, 2026, 11)
+    session.commit()
+    return locals()
+
+
+def _text(html: str, section: str) -> str:
+    start = html.index(f'id="{section}"')
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start:start + 20000]))
+
+
+def test_headline_league_and_late_list_match_the_hand_worked_figures(session, login, worked):
+    client = login(worked["leader"])
+    assert client.get("/").headers["Location"].endswith("/dashboard")  # the leader's landing page
+    html = client.get(f"/dashboard?plan={worked['plan'].id}&phase={worked['one'].id}").get_data(as_text=True)
+    head = _text(html, "headline")
+    assert "项目数 4" in head and "未开工 1 · 在建 1 · 已完工 1 · 取消 1" in head
+    assert "66.7%" in head.split("开工率")[1][:60]  # 2 of the 3 not cancelled
+    assert "总投资 180.00" in head and "2026年计划投资 100.00" in head
+    assert "累计完成投资（1–11月） 60.00" in head  # A 30 + C 10 confirmed, B's 20 as entered
+    assert "年度投资完成率（累计完成 ÷ 年度计划） 60.0%" in head
+    assert "慢于序时进度 31.7 个百分点" in head  # 60.0 − 11/12
+    assert "逾期里程碑 1" in head and "本期未报单位 2" in head
+    assert "1 个项目未定责任单位" in head and "2 个项目无里程碑" in head
+    stages = _text(html, "stages")
+    # Stage 1: A 50% (100 万) and B 100% (50 万) by budget = 66.7%; C and D have no milestones.
+    assert "66.7% 按总投资加权 · 2 个项目 · 2 个无里程碑，不计入" in stages
+    league = _text(html, "league-table")
+    # By default the department furthest behind comes first: 乙局 (25%), then 甲局 (83.3%).
+    y_row, x_row = league[league.index("乙局"):league.index("甲局")], league[league.index("甲局"):]
+    assert "1 30.00 40.00 10.00 25.0% 慢于序时进度 66.7 个百分点 0.0% 0 未报" in y_row
+    assert "2 150.00 60.00 50.00 83.3% 慢于序时进度 8.4 个百分点 100.0% 1 未报" in x_row
+    assert "999" not in league  # E is in stage 2 only
+    late = _text(html, "late-table")
+    assert "上线 A 甲项目A 甲局 2026-10-01 56 未开始 A 完成招标" in late
+    assert "E的逾期" not in late
+    # Sorting is kept in the URL.
+    ascending = _text(client.get(f"/dashboard?plan={worked['plan'].id}&phase={worked['one'].id}&sort=share")
+                      .get_data(as_text=True), "league-table")
+    descending = _text(client.get(f"/dashboard?plan={worked['plan'].id}&phase={worked['one'].id}&sort=share&dir=desc")
+                       .get_data(as_text=True), "league-table")
+    assert ascending.index("乙局") < ascending.index("甲局") and descending.index("甲局") < descending.index("乙局")
+
+
+def test_the_whole_plan_and_the_charts_tables(session, login, worked):
+    client = login(worked["office"])
+    html = client.get(f"/dashboard?plan={worked['plan'].id}&phase=all").get_data(as_text=True)
+    head = _text(html, "headline")
+    assert "项目数 5" in head and "2026年计划投资 600.00" in head and "逾期里程碑 2" in head
+    money = _text(html, "money-table")
+    assert "按序时的计划累计 50.00 100.00" in money  # 600 / 12 a month
+    assert "已确认完成累计 — — — — — — — — — 40.00 — —" in money  # October: A 30 + C 10
+    assert '<svg class="chart"' in html and "<script" not in html.split("</main>")[0]
+
+
+def test_departments_cannot_open_it_and_bad_choices_are_404(session, login, worked):
+    dept = make_user(session, Role.DEPARTMENT, department=worked["x"], password=PASSWORD, username="d-dash")
+    session.commit()
+    assert login(dept).get("/dashboard").status_code == 403
+    client = login(worked["leader"])
+    assert client.get("/dashboard?plan=999999").status_code == 404
+    assert client.get(f"/dashboard?plan={worked['plan'].id}&phase=999999").status_code == 404
+
+
+def test_dashboard_queries_do_not_grow_with_the_plan(session, login, monkeypatch):
+    monkeypatch.setattr(progress, "today", lambda: TODAY)
+
+    def build(n):
+        plan = make_plan(session)
+        phase = make_phase(session, plan)
+        departments = [make_department(session) for _ in range(max(2, n // 10))]
+        for i in range(n):
+            project = make_project(session, plan, lead_department=departments[i % len(departments)],
+                                   status=ProjectStatus.IN_PROGRESS, total_budget=Decimal(10))
+            project.phases.append(phase)
+            make_milestone(session, project, 1, planned_on=dt.date(2026, 1, 1))
+            session.add(Investment(project=project, year=2026, planned_amount=Decimal(5)))
+        R.open_period(session, plan, ReportKind.MONTH, 2026, 11)
+        session.commit()
+        return plan
+
+    small, big = build(5), build(200)
+    client = login(make_user(session, Role.LEADER, password=PASSWORD))
+    counts = []
+    for plan in (small, big):
+        with counting_queries() as statements:
+            response = client.get(f"/dashboard?plan={plan.id}")
+        assert response.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+    assert len(response.data) < 300_000
+
+
+def test_a_league_row_leads_to_the_department_and_its_workbook(session, login, worked):
+    client = login(worked["leader"])
+    html = client.get(f"/dashboard?plan={worked['plan'].id}").get_data(as_text=True)
+    link = f'/departments/{worked["x"].id}'
+    assert f'href="{link}"' in html
+    page = client.get(link).get_data(as_text=True)
+    export = f'/plans/{worked["plan"].id}/export.xlsx?department={worked["x"].id}'
+    assert export in page.replace("&amp;", "&") and "导出本单位工作簿" in page
+    response = client.get(export)
+    assert response.status_code == 200 and response.data[:2] == b"PK"  # a leader may download it

@@ -1,0 +1,98 @@
+"""驾驶舱: how far a plan and its stage have got, which departments are behind, what is late, how much
+of the year's money is spent — one page, the choice of plan, stage and sorting kept in the URL."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker import progress
+from tracker.auth.permissions import requires, visible_plans
+from tracker.extensions import db
+from tracker.models import Phase, Plan, ReportingPeriod
+from tracker.vocab import PeriodStatus, ProjectStatus
+from tracker.web import charts
+from tracker.web.dashboard import figures
+
+bp = Blueprint("dashboard", __name__)
+
+# League columns that can be sorted on: URL name → (label, the value sorted by)
+SORTS = {
+    "name": ("单位", lambda r: r.name),
+    "projects": ("项目数", lambda r: r.projects),
+    "budget": ("总投资", lambda r: r.budget),
+    "planned": ("年度计划", lambda r: r.money.year_planned),
+    "completed": ("累计完成", lambda r: r.money.year_completed),
+    "share": ("完成年度计划%", lambda r: r.plan_share),
+    "started": ("开工率", lambda r: r.start_rate),
+    "overdue": ("逾期里程碑", lambda r: r.overdue),
+}
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@bp.get("/dashboard")
+@requires("dashboard.view")
+def index():
+    session = db.session
+    plans = session.scalars(select(Plan).where(visible_plans(current_user)).order_by(Plan.id)).all()
+    if not plans:
+        return render_template("dashboard/index.html", board=None, plans=[])
+    plan_id = _int_arg("plan")
+    if plan_id is None:  # by default the plan being reported on, else the first
+        reporting = set(session.scalars(select(ReportingPeriod.plan_id).where(ReportingPeriod.status == PeriodStatus.OPEN)))
+        plan_id = next((p.id for p in plans if p.id in reporting), plans[0].id)
+    plan = next((p for p in plans if p.id == plan_id), None)
+    if plan is None:
+        abort(404)
+    phases = session.scalars(select(Phase).where(Phase.plan_id == plan.id).order_by(Phase.ordinal)).all()
+    phase_arg = request.args.get("phase", "")
+    if phase_arg == "all":
+        phase = None
+    elif phase_arg:
+        phase = next((p for p in phases if str(p.id) == phase_arg), None)
+        if phase is None:
+            abort(404)
+    else:
+        phase = figures.current_phase(phases, progress.today())
+    board = figures.build(session, plan, phases, phase)
+    sort = request.args.get("sort", "share")
+    sort = sort if sort in SORTS else "share"
+    descending = request.args.get("dir", "asc") == "desc"
+    key = SORTS[sort][1]
+    known = [r for r in board.departments if key(r) is not None]
+    unknown = [r for r in board.departments if key(r) is None]
+    league = sorted(known, key=key, reverse=descending) + unknown  # rows with no figure last, either way
+    statuses = [(s, board.by_status.get(s, 0)) for s in ProjectStatus] + (
+        [(None, board.by_status[None])] if board.by_status.get(None) else [])
+    planned_line, completed_line = _cumulative(board)
+    return render_template(
+        "dashboard/index.html", board=board, plans=plans, phases=phases, league=league, sorts=SORTS, sort=sort,
+        descending=descending, statuses=statuses, args={"plan": plan.id, "phase": phase.id if phase else "all"},
+        status_chart=charts.bars([(s.label if s else "未填", n) for s, n in statuses], title="项目状态分布", unit=" 个"),
+        league_chart=charts.bars([(r.name, r.plan_share) for r in league[:20]], title="各单位完成年度计划%",
+                                 unit="%", reference=("序时进度", board.schedule)),
+        money_chart=charts.lines([f"{m}月" for m in range(1, 13)],
+                                 [("按序时的计划投资累计", planned_line, True), ("已确认的完成投资累计", completed_line, False)],
+                                 title=f"{board.as_of.year}年投资按月累计", unit="万元"),
+        planned_line=planned_line, completed_line=completed_line,
+    )
+
+
+def _cumulative(board) -> tuple[list, list]:
+    """The year's plan spread evenly over the months (序时), and the confirmed 完成投资 added up month by
+    month — from the first month with a confirmed report to the last."""
+    planned = board.money.year_planned
+    planned_line = [None if planned is None else (planned * m / 12).quantize(Decimal("0.01")) for m in range(1, 13)]
+    reported = [m for m, amount in board.monthly if amount is not None]
+    first, last = (min(reported), max(reported)) if reported else (13, 0)
+    total, completed_line = Decimal(0), []
+    for month, amount in board.monthly:
+        total += amount or 0
+        completed_line.append(total if first <= month <= last else None)
+    return planned_line, completed_line
