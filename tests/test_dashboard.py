@@ -157,3 +157,71 @@ def test_a_league_row_leads_to_the_department_and_its_workbook(session, login, w
     assert export in page.replace("&amp;", "&") and "导出本单位工作簿" in page
     response = client.get(export)
     assert response.status_code == 200 and response.data[:2] == b"PK"  # a leader may download it
+
+
+HEADLINE = ("截至2026年11月底，纳入跟踪的5个项目已开工2个，开工率50.0%；2026年累计完成投资60万元，占年度计划600万元的"
+            "10.0%，慢于序时进度（91.7%）81.7个百分点；2个里程碑逾期未完成；2个单位慢于序时进度。")
+
+
+def _bulletin_xlsx(client, period_id):
+    import io
+
+    import openpyxl
+
+    response = client.get(f"/periods/{period_id}/bulletin.xlsx")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    return list(book["督查通报"].iter_rows(values_only=True)), book["逾期里程碑"]
+
+
+def test_the_bulletin_on_paper_and_in_excel_says_what_the_dashboard_says(session, login, worked):
+    from tracker.models import ReportingPeriod
+    from sqlalchemy import select
+
+    november = session.scalar(select(ReportingPeriod).where(ReportingPeriod.plan_id == worked["plan"].id,
+                                                            ReportingPeriod.number == 11))
+    client = login(worked["leader"])
+    page = client.get(f"/periods/{november.id}/bulletin").get_data(as_text=True)
+    assert HEADLINE in page
+    league = _text(page, "bulletin-league")
+    assert league.index("甲局") < league.index("乙局")  # ranked by 完成年度计划%
+    assert "1 甲局 2 100.0% 60.00 50.00 83.3% 慢于 8.4 个百分点 1 未报" in league
+    assert "2 乙局 2 0.0% 540.00 10.00 1.9% 慢于 89.8 个百分点 1 未报" in league
+    assert "合计 5 50.0% 600.00 60.00 10.0% 慢于 81.7 个百分点 2" in league
+    # The dashboard for the whole plan shows the same figures.
+    head = _text(client.get(f"/dashboard?plan={worked['plan'].id}&phase=all").get_data(as_text=True), "headline")
+    assert "项目数 5" in head and "50.0%" in head and "60.00" in head and "10.0%" in head and "慢于序时进度 81.7" in head
+    rows, late = _bulletin_xlsx(client, november.id)
+    assert rows[0][0] == "手算规划2026年11月信息化项目建设督查通报"
+    assert rows[1][0].startswith("数据截至：2026年11月30日") and rows[1][-1] == "单位：万元"
+    assert rows[2][0] == HEADLINE
+    by_name = {row[1]: row for row in rows[4:]}
+    assert by_name["甲局"][:4] == (1, "甲局", 2, 2) and by_name["甲局"][7] == 50 and by_name["甲局"][10] == "慢于 8.4"
+    assert by_name["乙局"][0] == 2 and by_name["合计：2 个单位"][6:8] == (600, 60)
+    assert [r[0] for r in late.iter_rows(min_row=2, values_only=True)] == ["E的逾期", "上线"]
+
+
+def test_a_closed_periods_bulletin_is_frozen(session, login, worked):
+    from sqlalchemy import select
+
+    from tracker.models import Investment, ReportingPeriod, set_change_context
+    from tracker.vocab import ChangeSource
+
+    november = session.scalar(select(ReportingPeriod).where(ReportingPeriod.plan_id == worked["plan"].id,
+                                                            ReportingPeriod.number == 11))
+    R.close_period(session, november, worked["office"], november.version, today=TODAY)
+    session.commit()
+    client = login(worked["leader"])
+    page = client.get(f"/periods/{november.id}/bulletin").get_data(as_text=True)
+    assert HEADLINE in page and "本期已关闭，数据已冻结" in page
+    late = _text(page, "bulletin-late")
+    assert "上线 A 甲项目A 甲局 2026-10-01 60" in late  # late as of the period's end, 11-30
+    set_change_context(session, ChangeSource.CLI)
+    investment = session.scalar(select(Investment).where(Investment.project_id == worked["a"].id))
+    investment.planned_amount = Decimal(9999)
+    from tracker.models import Milestone
+
+    session.scalar(select(Milestone).where(Milestone.name == "上线")).status = MilestoneStatus.DONE
+    session.commit()
+    again = client.get(f"/periods/{november.id}/bulletin").get_data(as_text=True)
+    assert HEADLINE in again and "9,999" not in again and "上线" in _text(again, "bulletin-late")

@@ -119,6 +119,8 @@ ROUTES = {
     "reports.import_show": ("import", {"import_batch_id": "report_batch"}, {"import_batch_id": "other_report_batch"}),
     "reports.import_apply": ("apply", {"import_batch_id": "report_batch"}, {"import_batch_id": "other_report_batch"}),
     "dashboard.index": ("period_view", {}, None),
+    "dashboard.bulletin": ("period_view", {"period_id": "period"}, None),
+    "dashboard.bulletin_xlsx": ("period_view", {"period_id": "period"}, None),
     "admin.users": ("admin", {}, None),
     "admin.user_create": ("admin", {}, None),
     "admin.user_edit": ("admin", {"user_id": "target_user"}, None),

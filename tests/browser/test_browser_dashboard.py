@@ -23,3 +23,17 @@ def test_leader_lands_on_the_dashboard_switches_stage_and_opens_a_late_milestone
     page.wait_for_load_state()
     assert "基础及应用信息资源数据库" in page.locator("h1").inner_text()
     assert LATE in page.locator(f"#{page.url.split('#')[1]}").inner_text()
+
+
+def test_leader_prints_the_bulletin(page_as, live_server, output_folder):
+    page = page_as(*LEADER)
+    page.locator("#headline").get_by_role("link", name="督查通报").click()  # one click from landing
+    page.wait_for_load_state()
+    headline = page.locator("#bulletin-headline").inner_text()
+    assert headline.startswith("截至2026年11月底，纳入跟踪的") and "序时进度" in headline
+    page.emulate_media(media="print")
+    assert not page.locator(".navbar").is_visible()  # the print stylesheet leaves only the 通报
+    pdf = output_folder / "bulletin.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=False)
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+    page.screenshot(path=str(output_folder / "bulletin.png"), full_page=True)

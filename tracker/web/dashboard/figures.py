@@ -118,10 +118,11 @@ def scope_condition(plan: Plan, phase: Phase | None) -> ColumnElement[bool]:
 
 
 def build(session: Session, plan: Plan, phases: list[Phase], phase: Phase | None,
-          today: dt.date | None = None) -> Dashboard:
+          today: dt.date | None = None, when=None) -> Dashboard:
+    """`when`: the reporting period the figures are for (default: the plan's open or latest one)."""
     today = today or progress.today()
     scope = scope_condition(plan, phase)
-    when = progress.as_of(session, plan.id, today)
+    when = when or progress.as_of(session, plan.id, today)
 
     rows: dict[int | None, DepartmentRow] = {}
 

@@ -96,3 +96,30 @@ def _cumulative(board) -> tuple[list, list]:
         total += amount or 0
         completed_line.append(total if first <= month <= last else None)
     return planned_line, completed_line
+
+
+@bp.get("/periods/<int:period_id>/bulletin")
+@requires("period.view", ReportingPeriod, "period_id")
+def bulletin(reporting_period: ReportingPeriod):
+    """The period's 督查通报, on A4."""
+    from tracker.web.dashboard import bulletin as B
+
+    return render_template("dashboard/bulletin.html", bulletin=B.build(db.session, reporting_period),
+                           period=reporting_period)
+
+
+@bp.get("/periods/<int:period_id>/bulletin.xlsx")
+@requires("period.view", ReportingPeriod, "period_id")
+def bulletin_xlsx(reporting_period: ReportingPeriod):
+    import io
+
+    from flask import send_file
+
+    from tracker.web.dashboard import bulletin as B
+
+    buffer = io.BytesIO()
+    B.write_xlsx(B.build(db.session, reporting_period), buffer)
+    buffer.seek(0)
+    name = f"{reporting_period.plan.code}-{reporting_period.name}督查通报.xlsx"
+    return send_file(buffer, as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
