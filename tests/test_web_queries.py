@@ -71,3 +71,19 @@ def test_plan_stage_and_project_pages_do_not_grow_with_projects(session, login):
         print(small, counts)
         assert counts[0] == counts[1], small
     assert _queries_for(client, f"/plans/{big_plan.id}") <= 15
+
+
+def test_plan_and_stage_pages_stay_small_whatever_the_plan_size(session, login):
+    plan, phase, _project = build_plan(session, 500)
+    client = login(make_user(session, Role.OFFICE, password=PASSWORD))
+    page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    # 500 projects over 5 sections: 10 shown under each, the rest one link away.
+    assert page.count('class="project"') == 50
+    assert page.count("另有 90 个项目") == 5
+    section_link = page[page.index("另有 90 个项目") - 200:page.index("另有 90 个项目")]
+    listing = client.get(section_link[section_link.rindex('href="') + 6:section_link.rindex('"')].replace("&amp;", "&"))
+    assert "共 100 个项目" in listing.get_data(as_text=True)  # that node's projects, all of them
+    stage = client.get(f"/phases/{phase.id}").get_data(as_text=True)
+    assert "本阶段项目（500 个）" in stage and stage.count('id="milestone-') == 50
+    assert "本阶段内的里程碑（1000 个，逾期的在前）" in stage
+    assert len(stage) < 300_000 and len(page) < 300_000

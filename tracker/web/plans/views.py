@@ -1,22 +1,25 @@
 """Plans, their stages and goals, programme sections and indicators."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker import progress
 from tracker.auth.permissions import requires, visible_plans
 from tracker.extensions import db
 from tracker.models import Indicator, IndicatorValue, Milestone, Phase, PhaseGoal, Plan, PlanSection, Project
-from tracker.models.project import project_phases
+from tracker.models.project import goal_projects, project_phases
 from tracker.web.editing import Crud, next_ordinal
 from tracker.web.forms import choices
 from tracker.web.plans.forms import GoalForm, IndicatorForm, IndicatorValueForm, PhaseForm, PlanForm, SectionForm
 from tracker.web.projects.queries import milestone_rows
 
 bp = Blueprint("plans", __name__)
+
+PER_SECTION = 10  # projects listed under a node of the tree (or a goal); the rest behind a link
+PER_PAGE = 50
 
 
 @bp.get("/plans")
@@ -30,15 +33,21 @@ def index():
 @bp.get("/plans/<int:plan_id>")
 @requires("plan.view", Plan, "plan_id")
 def show(plan: Plan):
+    """The plan: stages, the programme tree with up to PER_SECTION projects under each node (and a link
+    to the rest), indicators. Bounded whatever the plan's size."""
     session = db.session
     phases = session.scalars(select(Phase).where(Phase.plan_id == plan.id).order_by(Phase.ordinal)).all()
     sections = session.scalars(
         select(PlanSection).where(PlanSection.plan_id == plan.id).order_by(PlanSection.ordinal)
     ).all()
+    place = func.row_number().over(partition_by=Project.section_id, order_by=Project.id).label("place")
+    shown = select(Project.id, place).where(Project.plan_id == plan.id).subquery()
     projects = session.scalars(
-        select(Project).where(Project.plan_id == plan.id).options(joinedload(Project.lead_department))
-        .order_by(Project.id)
+        select(Project).join(shown, shown.c.id == Project.id).where(shown.c.place <= PER_SECTION)
+        .options(joinedload(Project.lead_department)).order_by(Project.id)
     ).all()
+    counts = dict(session.execute(select(Project.section_id, func.count()).where(Project.plan_id == plan.id)
+                                  .group_by(Project.section_id)).all())
     indicators = session.scalars(
         select(Indicator).where(Indicator.plan_id == plan.id).options(selectinload(Indicator.values))
         .order_by(Indicator.ordinal, Indicator.id)
@@ -57,42 +66,69 @@ def show(plan: Plan):
         phases=phases,
         children=children,
         projects_in=projects_in,
+        more_in={key: n - len(projects_in.get(key, [])) for key, n in counts.items()},
         indicators=indicators,
         plan_completion=progress.plan_completion(session, [plan.id]).get(plan.id, progress.NO_PROJECTS),
         phase_completion=progress.phase_completion(session, [p.id for p in phases]),
         section_completion=progress.section_completion(session, plan.id),
-        project_completion=progress.project_completion(session, Project.plan_id == plan.id),
+        project_completion=progress.project_completion(session, Project.id.in_([p.id for p in projects])),
     )
 
 
 @bp.get("/phases/<int:phase_id>")
 @requires("plan.view", Phase, "phase_id")
 def phase(phase: Phase):
+    """A stage: its goals (with a few of their projects), its projects and milestones, paged."""
     session = db.session
-    goals = session.scalars(
-        select(PhaseGoal).where(PhaseGoal.phase_id == phase.id)
-        .options(selectinload(PhaseGoal.projects)).order_by(PhaseGoal.ordinal)
-    ).all()
+    goals = session.scalars(select(PhaseGoal).where(PhaseGoal.phase_id == phase.id).order_by(PhaseGoal.ordinal)).all()
+    goal_counts = dict(session.execute(select(goal_projects.c.goal_id, func.count())
+                                       .where(goal_projects.c.goal_id.in_([g.id for g in goals] or [-1]))
+                                       .group_by(goal_projects.c.goal_id)).all())
+    place = func.row_number().over(partition_by=goal_projects.c.goal_id, order_by=goal_projects.c.project_id)
+    sample = select(goal_projects.c.goal_id, goal_projects.c.project_id, place.label("place")) \
+        .where(goal_projects.c.goal_id.in_([g.id for g in goals] or [-1])).subquery()
+    goal_samples: dict[int, list[Project]] = {}
+    for goal_id, project in session.execute(select(sample.c.goal_id, Project).join(Project, Project.id == sample.c.project_id)
+                                            .where(sample.c.place <= PER_SECTION).order_by(Project.id)):
+        goal_samples.setdefault(goal_id, []).append(project)
     in_phase = select(project_phases.c.project_id).where(project_phases.c.phase_id == phase.id)
+    page, milestone_page = _page("page"), _page("milestones_page")
+    total = session.scalar(select(func.count()).select_from(in_phase.subquery()))
     projects = session.scalars(
         select(Project).where(Project.id.in_(in_phase)).options(joinedload(Project.lead_department))
-        .order_by(Project.id)
+        .order_by(Project.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()
     window = [Milestone.project_id.in_(in_phase), Milestone.planned_on.is_not(None)]
     if phase.planned_start_on:
         window.append(Milestone.planned_on >= phase.planned_start_on)
     if phase.planned_end_on:
         window.append(Milestone.planned_on <= phase.planned_end_on)
+    milestone_total = session.scalar(select(func.count(Milestone.id)).where(*window))
+    shown_ids = [p.id for p in projects] + [p.id for ps in goal_samples.values() for p in ps]
     return render_template(
         "plans/phase.html",
         phase=phase,
         plan=phase.plan,
         goals=goals,
+        goal_samples=goal_samples,
+        goal_counts=goal_counts,
         projects=projects,
-        milestones=milestone_rows(session, *window),
+        page=page, pages=_pages(total), total=total,
+        milestones=milestone_rows(session, *window, order_overdue_first=True, limit=PER_PAGE,
+                                  offset=(milestone_page - 1) * PER_PAGE),
+        milestone_page=milestone_page, milestone_pages=_pages(milestone_total), milestone_total=milestone_total,
         completion=progress.phase_completion(session, [phase.id]).get(phase.id, progress.NO_PROJECTS),
-        project_completion=progress.project_completion(session, Project.id.in_(in_phase)),
+        project_completion=progress.project_completion(session, Project.id.in_(shown_ids)),
     )
+
+
+def _page(name: str) -> int:
+    value = request.args.get(name, "")
+    return max(int(value), 1) if value.isdigit() and len(value) < 7 else 1
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PER_PAGE))
 
 
 def _plan_url(plan: Plan | None) -> str:

@@ -57,6 +57,8 @@ class ProjectFilter:
     status: ProjectStatus | None = None
     stage: ProjectStage | None = None
     phase_id: int | None = None
+    section_id: int | None = None  # the projects directly under one node of the tree
+    no_section: bool = False  # the projects under no node
     overdue: bool = False
 
     def conditions(self) -> list[ColumnElement[bool]]:
@@ -76,6 +78,10 @@ class ProjectFilter:
             conditions.append(
                 Project.id.in_(select(project_phases.c.project_id).where(project_phases.c.phase_id == self.phase_id))
             )
+        if self.section_id:
+            conditions.append(Project.section_id == self.section_id)
+        if self.no_section:
+            conditions.append(Project.section_id.is_(None))
         if self.overdue:
             conditions.append(exists().where(and_(Milestone.project_id == Project.id, progress.is_overdue())))
         return conditions

@@ -55,6 +55,8 @@ def index():
         status=_vocab_arg("status", ProjectStatus),
         stage=_vocab_arg("stage", ProjectStage),
         phase_id=_int_arg("phase"),
+        section_id=_int_arg("section"),
+        no_section=request.args.get("section") == "none",
         overdue=request.args.get("overdue") == "1",
     )
     page = max(_int_arg("page") or 1, 1)
