@@ -225,3 +225,17 @@ def test_a_closed_periods_bulletin_is_frozen(session, login, worked):
     session.commit()
     again = client.get(f"/periods/{november.id}/bulletin").get_data(as_text=True)
     assert HEADLINE in again and "9,999" not in again and "上线" in _text(again, "bulletin-late")
+
+
+def test_indicators_are_judged_on_the_dashboard(session, login, worked):
+    from tracker.models import Indicator, IndicatorValue
+    from tracker.vocab import TargetDirection
+
+    session.add(Indicator(plan=worked["plan"], name="宽带用户", unit="万户", target_value=Decimal(30), target_year=2026,
+                          target_direction=TargetDirection.ABOVE,
+                          values=[IndicatorValue(year=2025, value=Decimal(20)), IndicatorValue(year=2026, value=Decimal(31))]))
+    session.commit()
+    html = login(worked["leader"]).get(f"/dashboard?plan={worked['plan'].id}").get_data(as_text=True)
+    row = _text(html, "indicator-table")
+    assert "宽带用户 超过30万户 2026 已达成 （2026年 31） 2025年 20万户；2026年 31万户" in row
+    assert 'aria-label="宽带用户"' in html  # its chart, with the target line

@@ -24,9 +24,9 @@ def test_plan_workbook_layout(session, wenzhou):
     assert ws["A1"].value == "'数字温州'建设规划纲要 项目进度表"
     assert ws["A2"].value == "单位：万元"
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert "A1:U1" in merged and "M3:P3" in merged  # 投资情况 over 总投资/年度计划/累计完成/完成率
+    assert "A1:U1" in merged and "M3:P3" in merged  # 投资情况 over 总投资/年度计划/累计完成/累计完成÷总投资
     assert ws["M3"].value == "投资情况" and [ws.cell(4, c).value for c in range(13, 17)] == [
-        "总投资", "年度计划投资", "累计完成投资", "完成率"]
+        "总投资", "年度计划投资", "累计完成投资", "累计完成÷总投资"]
     assert ws["A3"].value == "序号" and "A3:A4" in merged
     assert ws.freeze_panes == "D5"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1

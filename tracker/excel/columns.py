@@ -81,7 +81,8 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
        aliases=("年度计划", "本年计划投资", "年计划投资")),
     _c("completed_total", "累计完成投资", Kind.AMOUNT, group="投资情况", width=12,
        aliases=("累计完成", "自开始累计完成投资", "开工至本月底累计完成投资", "开工累计完成投资")),
-    _c("completion_rate", "完成率", Kind.PERCENT, group="投资情况", width=8, aliases=("投资完成率",)),
+    # Says what it is a share of: the cumulative completed investment of the 总投资 (0.368 shown as 36.8%).
+    _c("completion_rate", "累计完成÷总投资", Kind.PERCENT, group="投资情况", width=10, aliases=("完成率", "投资完成率")),
     _c("status", "状态", Kind.PROJECT_STATUS, width=9, aliases=("项目状态", "进展状态", "开工状态")),
     _c("progress_note", "形象进度", Kind.TEXT, width=28,
        aliases=("工程形象进度", "进展情况", "完成情况", "项目进展情况", "目前进展", "建设进度")),

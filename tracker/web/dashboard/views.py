@@ -7,16 +7,19 @@ from decimal import Decimal
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from tracker import progress
 from tracker.auth.permissions import requires, visible_plans
 from tracker.extensions import db
-from tracker.models import Phase, Plan, ReportingPeriod
+from tracker.models import Indicator, Phase, Plan, ReportingPeriod
 from tracker.vocab import PeriodStatus, ProjectStatus
 from tracker.web import charts
 from tracker.web.dashboard import figures
 
 bp = Blueprint("dashboard", __name__)
+
+INDICATORS_SHOWN = 30
 
 # League columns that can be sorted on: URL name → (label, the value sorted by)
 SORTS = {
@@ -71,6 +74,9 @@ def index():
     statuses = [(s, board.by_status.get(s, 0)) for s in ProjectStatus] + (
         [(None, board.by_status[None])] if board.by_status.get(None) else [])
     planned_line, completed_line = _cumulative(board)
+    indicators = session.scalars(select(Indicator).where(Indicator.plan_id == plan.id)
+                                 .options(selectinload(Indicator.values)).order_by(Indicator.ordinal, Indicator.id)
+                                 .limit(INDICATORS_SHOWN)).all()
     return render_template(
         "dashboard/index.html", board=board, plans=plans, phases=phases, league=league, sorts=SORTS, sort=sort,
         descending=descending, statuses=statuses, args={"plan": plan.id, "phase": phase.id if phase else "all"},
@@ -80,7 +86,11 @@ def index():
         money_chart=charts.lines([f"{m}月" for m in range(1, 13)],
                                  [("按序时的计划投资累计", planned_line, True), ("已确认的完成投资累计", completed_line, False)],
                                  title=f"{board.as_of.year}年投资按月累计", unit="万元"),
-        planned_line=planned_line, completed_line=completed_line,
+        planned_line=planned_line, completed_line=completed_line, indicators=indicators,
+        indicator_charts={i.id: charts.bars([(f"{v.year}年", v.value) for v in i.values], title=i.name,
+                                            unit=i.unit or "", width=420,
+                                            reference=("目标", i.target_value) if i.target_value is not None else None)
+                          for i in indicators if i.values},
     )
 
 
