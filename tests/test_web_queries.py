@@ -87,3 +87,17 @@ def test_plan_and_stage_pages_stay_small_whatever_the_plan_size(session, login):
     assert "本阶段项目（500 个）" in stage and stage.count('id="milestone-') == 50
     assert "本阶段内的里程碑（1000 个，逾期的在前）" in stage
     assert len(stage) < 300_000 and len(page) < 300_000
+
+
+def test_department_page_is_bounded(session, login):
+    plan, _phase, _project = build_plan(session, 120)
+    dept = session.get(Project, _project.id).lead_department
+    client = login(make_user(session, Role.OFFICE, password=PASSWORD))
+    page = client.get(f"/departments/{dept.id}").get_data(as_text=True)
+    assert "参与的项目（120 个）" in page and page.count("<tr>") < 120
+    assert "逾期里程碑（120 个，显示最早的 30 个）" in page  # each project's 2026-09-01 milestone is overdue
+    def table(html):
+        return html[html.index('id="department-projects"'):html.index("</table>", html.index('id="department-projects"'))]
+
+    third = table(client.get(f"/departments/{dept.id}?page=3").get_data(as_text=True))
+    assert third.count("<tr>") == 20 + 1 and ">项目119<" in third and ">项目119<" not in table(page)

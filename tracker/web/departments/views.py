@@ -1,21 +1,24 @@
 """Departments: their projects across plans, what is due soon and what is late."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
-from sqlalchemy import select
+from flask import Blueprint, render_template, request, url_for
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, StringField
 
 from tracker import progress
 from tracker.auth.permissions import requires
 from tracker.extensions import db
-from tracker.models import Department, Project
+from tracker.models import Department, Milestone, Plan, Project
 from tracker.vocab import DepartmentKind
 from tracker.web.editing import Crud
 from tracker.web.forms import RecordForm, VocabField, length, required
 from tracker.web.projects.queries import led_by, milestone_rows, takes_part
 
 bp = Blueprint("departments", __name__)
+
+PER_PAGE = 50
+LIST_LIMIT = 30  # milestones listed per list; the count says how many there are
 
 
 class DepartmentForm(RecordForm):
@@ -41,23 +44,37 @@ def index():
 @bp.get("/departments/<int:department_id>")
 @requires("department.view", Department, "department_id")
 def show(department: Department):
+    """A department: its overdue and soon-due milestones (the first LIST_LIMIT, with the count), the plans it
+    leads projects in, and its projects, paged — bounded whatever its size."""
     session = db.session
+    page = _page()
+    ours = takes_part(department.id)
+    total = session.scalar(select(func.count(Project.id)).where(ours))
     projects = session.scalars(
-        select(Project).where(takes_part(department.id))
+        select(Project).where(ours)
         .options(joinedload(Project.plan), joinedload(Project.lead_department)).order_by(Project.plan_id, Project.id)
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()
+    led_plans = session.scalars(select(Plan).where(Plan.id.in_(
+        select(Project.plan_id).where(Project.lead_department_id == department.id))).order_by(Plan.id)).all()
     own = led_by(department.id)
-    led_plans = {p.plan.id: p.plan for p in projects if p.lead_department_id == department.id}
     return render_template(
         "departments/show.html",
         department=department,
-        projects=projects,
-        led_plans=list(led_plans.values()),
-        overdue=milestone_rows(session, own, progress.is_overdue()),
-        due_soon=milestone_rows(session, own, progress.is_due_within()),
+        projects=projects, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
+        led_plans=led_plans,
+        overdue=milestone_rows(session, own, progress.is_overdue(), limit=LIST_LIMIT),
+        overdue_count=session.scalar(select(func.count(Milestone.id)).where(own, progress.is_overdue())),
+        due_soon=milestone_rows(session, own, progress.is_due_within(), limit=LIST_LIMIT),
+        due_soon_count=session.scalar(select(func.count(Milestone.id)).where(own, progress.is_due_within())),
         completion=progress.department_completion(session, [department.id]).get(department.id, progress.NO_PROJECTS),
         project_completion=progress.project_completion(session, Project.id.in_([p.id for p in projects])),
     )
+
+
+def _page() -> int:
+    value = request.args.get("page", "")
+    return max(int(value), 1) if value.isdigit() and len(value) < 7 else 1
 
 
 Crud("department", Department, DepartmentForm, "单位",
