@@ -135,6 +135,7 @@ class ProjectLine:
     money: progress.PeriodMoney
     milestones: list[Milestone] = field(default_factory=list)
     states: dict[int, ReportMilestoneState] = field(default_factory=dict)
+    period_end: dt.date | None = None
 
     @property
     def needs_report(self) -> bool:
@@ -142,8 +143,11 @@ class ProjectLine:
 
     @property
     def reportable_milestones(self) -> list[Milestone]:
-        """Milestones still open, and any the report already speaks of."""
-        return [m for m in self.milestones if m.id in self.states or m.status not in progress.CLOSED_MILESTONE]
+        """Milestones still open and due by the period's end (or undated), and any the report already
+        speaks of: a status "as of the period end" is asked only of what could have moved by then."""
+        ends_on = self.period_end or dt.date.max
+        return [m for m in self.milestones if m.id in self.states or (
+            m.status not in progress.CLOSED_MILESTONE and (m.planned_on is None or m.planned_on <= ends_on))]
 
     @property
     def cumulative_with_this_period(self):
@@ -185,7 +189,8 @@ def submission_projects(session: Session, submission: ReportSubmission, *, for_d
                                  .where(ReportMilestoneState.submission_id == submission.id)):
         states[state.project_id][state.milestone_id] = state
     return [ProjectLine(p, entries.get(p.id), previous_entries.get(p.id),
-                        money.get(p.id, (None, progress.PeriodMoney()))[1], milestones[p.id], states[p.id])
+                        money.get(p.id, (None, progress.PeriodMoney()))[1], milestones[p.id], states[p.id],
+                        period.ends_on)
             for p in projects]
 
 

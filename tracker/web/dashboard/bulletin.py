@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tracker import progress
 from tracker.models import PeriodMilestoneSnapshot, PeriodProjectSnapshot, Phase, ReportingPeriod
+from tracker.models.base import Money
 from tracker.web.dashboard import figures
 
 LATE_LIMIT = 30
@@ -114,20 +115,26 @@ def _frozen(session: Session, period: ReportingPeriod) -> Bulletin:
     budget = None
     money = progress.PeriodMoney()
     projects = 0
-    for snap in session.scalars(select(PeriodProjectSnapshot).where(PeriodProjectSnapshot.period_id == period.id)):
-        row = rows.setdefault(snap.department_id, figures.DepartmentRow(snap.department_id,
-                                                                        snap.department_name or "（未定责任单位）"))
-        row.projects += 1
-        row.by_status[snap.status] = row.by_status.get(snap.status, 0) + 1
-        row.budget = figures._plus(row.budget, snap.total_budget)
-        figures_ = progress.PeriodMoney(snap.year_planned, snap.period_completed, snap.year_completed,
-                                        snap.cumulative_completed, 1)
-        row.money.add(figures_)
-        money.add(figures_)
-        row.report = snap.submission_status
-        by_status[snap.status] += 1
-        budget = figures._plus(budget, snap.total_budget)
-        projects += 1
+    snap = PeriodProjectSnapshot
+    grouped = (select(snap.department_id, snap.department_name, snap.status, snap.submission_status, func.count(),
+                      *(type_coerce(func.sum(c), Money()) for c in (snap.total_budget, snap.year_planned,
+                                                                     snap.period_completed, snap.year_completed,
+                                                                     snap.cumulative_completed)))
+               .where(snap.period_id == period.id)
+               .group_by(snap.department_id, snap.department_name, snap.status, snap.submission_status))
+    for department_id, name, status, report, count, total_budget, planned, this_period, year, cumulative \
+            in session.execute(grouped):
+        row = rows.setdefault(department_id, figures.DepartmentRow(department_id, name or "（未定责任单位）"))
+        row.projects += count
+        row.by_status[status] = row.by_status.get(status, 0) + count
+        row.budget = figures._plus(row.budget, total_budget)
+        sums = progress.PeriodMoney(planned, this_period, year, cumulative, count)
+        row.money.add(sums)
+        money.add(sums)
+        row.report = report
+        by_status[status] += count
+        budget = figures._plus(budget, total_budget)
+        projects += count
     late_query = (select(PeriodMilestoneSnapshot, PeriodProjectSnapshot)
                   .join(PeriodProjectSnapshot, (PeriodProjectSnapshot.period_id == PeriodMilestoneSnapshot.period_id)
                         & (PeriodProjectSnapshot.project_id == PeriodMilestoneSnapshot.project_id))

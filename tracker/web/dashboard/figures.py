@@ -146,7 +146,7 @@ def build(session: Session, plan: Plan, phases: list[Phase], phase: Phase | None
         budget_total = _plus(budget_total, budget)
         projects += count
     money = progress.PeriodMoney()
-    for lead, figures in progress.money_by_project(session, when, scope).values():
+    for lead, figures in progress.money_by_department(session, when, scope).items():
         row_for(lead).money.add(figures)
         money.add(figures)
     overdue = 0
@@ -167,8 +167,7 @@ def build(session: Session, plan: Plan, phases: list[Phase], phase: Phase | None
                                  .where(Department.id.in_([d for d in rows if d is not None] or [-1]))).all())
     for department_id, row in rows.items():
         row.name = names.get(department_id, "（未定责任单位）")
-    completions = progress.project_completion(session, scope)
-    without_milestones = sum(1 for value in completions.values() if value is None)
+    without_milestones = progress.unmeasured_count(session, scope)
 
     return Dashboard(
         plan=plan, phase=phase, as_of=when, schedule=progress.schedule_share(when), by_status=dict(by_status),

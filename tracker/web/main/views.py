@@ -17,6 +17,7 @@ from tracker.web.projects.queries import milestone_rows, takes_part
 bp = Blueprint("main", __name__)
 
 PER_PAGE = 50
+MILESTONES_PER_PAGE = 30  # each row carries its quick-update form: the page stays under 300 kB
 
 
 @bp.get("/")
@@ -51,7 +52,7 @@ def my_work():
     milestone_page, project_page = _page("page"), _page("projects_page")
     milestone_total = session.scalar(select(func.count(Milestone.id)).where(Milestone.project_id.in_(ours)))
     milestones = milestone_rows(session, Milestone.project_id.in_(ours), order_overdue_first=True,
-                                limit=PER_PAGE, offset=(milestone_page - 1) * PER_PAGE)
+                                limit=MILESTONES_PER_PAGE, offset=(milestone_page - 1) * MILESTONES_PER_PAGE)
     project_total = session.scalar(select(func.count()).select_from(ours.subquery()))
     projects = session.scalars(
         select(Project).where(Project.id.in_(ours)).options(joinedload(Project.plan))
@@ -61,7 +62,8 @@ def my_work():
         "main/my_work.html", department=current_user.department, due=due, submission=submission, lines=lines,
         period=submission.period if submission else None, form=_EmptyForm(),
         schedule=progress.schedule_share(submission.period) if submission else None,
-        milestones=milestones, milestone_page=milestone_page, milestone_pages=_pages(milestone_total),
+        milestones=milestones, milestone_page=milestone_page,
+        milestone_pages=max(1, -(-milestone_total // MILESTONES_PER_PAGE)),
         projects=projects, project_page=project_page, project_pages=_pages(project_total),
         completion=progress.project_completion(session, Project.id.in_([p.id for p in projects])),
         overdue_count=session.scalar(select(func.count(Milestone.id)).where(
