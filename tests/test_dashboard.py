@@ -239,3 +239,31 @@ def test_indicators_are_judged_on_the_dashboard(session, login, worked):
     row = _text(html, "indicator-table")
     assert "宽带用户 超过30万户 2026 已达成 （2026年 31） 2025年 20万户；2026年 31万户" in row
     assert 'aria-label="宽带用户"' in html  # its chart, with the target line
+
+
+def test_kept_pages_are_served_until_the_data_changes(session, login, worked, app):
+    from sqlalchemy import select
+
+    from tracker.models import Investment, set_change_context
+    from tracker.vocab import ChangeSource
+    from tracker.web import page_cache
+
+    app.config["PAGE_CACHE"] = True
+    page_cache.clear()
+    try:
+        client = login(worked["leader"])
+        url = f"/dashboard?plan={worked['plan'].id}&phase=all"
+        with counting_queries() as first:
+            before = client.get(url).get_data(as_text=True)
+        with counting_queries() as second:
+            again = client.get(url).get_data(as_text=True)
+        assert again == before and len(second) < len(first) // 2
+        assert "2026年计划投资 600.00" in _text(before, "headline")
+        set_change_context(session, ChangeSource.CLI)  # any recorded change makes the kept page stale
+        investment = session.scalar(select(Investment).where(Investment.project_id == worked["a"].id))
+        investment.planned_amount = Decimal(160)
+        session.commit()
+        assert "2026年计划投资 700.00" in _text(client.get(url).get_data(as_text=True), "headline")
+    finally:
+        app.config["PAGE_CACHE"] = False
+        page_cache.clear()

@@ -125,3 +125,18 @@ def test_section_completion_includes_sub_sections(session):
     assert completion[child.id].percent == 100.0
     assert (completion[other.id].percent, completion[other.id].unmeasured) == (0.0, 1)
     assert (completion[root.id].percent, completion[root.id].projects, completion[root.id].unmeasured) == (50.0, 2, 1)
+
+
+def test_the_overdue_filter_reads_the_index_of_open_milestones(session, is_postgres):
+    """The condition is written out, so the partial index (open milestones by planned date) serves it."""
+    from sqlalchemy import func, text
+
+    statement = select(func.count(Milestone.id)).where(progress.is_overdue(TODAY))
+    compiled = str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    assert "NOT IN ('done', 'cancelled')" in compiled
+    if is_postgres:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = " ".join(row[0] for row in session.execute(text("EXPLAIN " + compiled)))
+    else:
+        plan = " ".join(str(row[-1]) for row in session.execute(text("EXPLAIN QUERY PLAN " + compiled)))
+    assert "ix_milestones_open_planned_on" in plan

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tracker.models import (
@@ -49,9 +49,16 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def is_open() -> ColumnElement[bool]:
+    """SQL condition: the milestone is neither 已完成 nor 已取消 — written out rather than bound, because
+    the partial index of open milestones (ix_milestones_open_planned_on) is used only when a query
+    states its condition literally."""
+    return Milestone.status.not_in([literal_column(f"'{status.value}'") for status in CLOSED_MILESTONE])
+
+
 def is_overdue(on: dt.date | None = None) -> ColumnElement[bool]:
     """SQL condition: the milestone is overdue on `on` (default today)."""
-    return and_(Milestone.planned_on < (on or today()), Milestone.status.not_in(CLOSED_MILESTONE))
+    return and_(Milestone.planned_on < (on or today()), is_open())
 
 
 def is_due_within(days: int = DUE_SOON_DAYS, on: dt.date | None = None) -> ColumnElement[bool]:
@@ -60,7 +67,7 @@ def is_due_within(days: int = DUE_SOON_DAYS, on: dt.date | None = None) -> Colum
     return and_(
         Milestone.planned_on >= start,
         Milestone.planned_on <= start + dt.timedelta(days=days),
-        Milestone.status.not_in(CLOSED_MILESTONE),
+        is_open(),
     )
 
 

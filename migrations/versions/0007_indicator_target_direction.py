@@ -1,4 +1,5 @@
-"""indicators: which side of the target counts as 达成 (以上/超过/以内/近), read from the target's own words
+"""indicators: which side of the target counts as 达成 (以上/超过/以内/近), read from the target's own words;
+an index of open milestones by planned date (the overdue filter)
 
 Revision ID: 0007
 Revises: 0006
@@ -22,7 +23,12 @@ DIRECTION_WORDS = (
 )
 
 
+OPEN = "status NOT IN ('done', 'cancelled')"
+
+
 def upgrade() -> None:
+    op.create_index('ix_milestones_open_planned_on', 'milestones', ['planned_on'],
+                    postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN))
     with op.batch_alter_table('indicators', schema=None) as batch_op:
         batch_op.add_column(sa.Column('target_direction', sa.Enum('at_least', 'above', 'at_most', 'near',
                                                                   name='target_direction', native_enum=False,
@@ -38,6 +44,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_milestones_open_planned_on', table_name='milestones')
     with op.batch_alter_table('indicators', schema=None) as batch_op:
         batch_op.drop_constraint('target_direction', type_='check')
         batch_op.drop_column('target_direction')

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, Versioned, vocab_type
@@ -98,6 +98,10 @@ class Milestone(Versioned, Base):
     __table_args__ = (
         UniqueConstraint("project_id", "ordinal"),
         CheckConstraint("weight > 0", name="weight_positive"),
+        # The overdue filter (planned before today, not done or cancelled) reads only open milestones.
+        Index("ix_milestones_open_planned_on", "planned_on",
+              postgresql_where=text("status NOT IN ('done', 'cancelled')"),
+              sqlite_where=text("status NOT IN ('done', 'cancelled')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

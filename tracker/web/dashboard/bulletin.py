@@ -32,7 +32,7 @@ class LateLine:
 
 
 @dataclass
-class Bulletin:
+class Bulletin(figures.Headline):
     period: ReportingPeriod
     frozen: bool  # from the closed period's snapshot
     projects: int
@@ -43,19 +43,6 @@ class Bulletin:
     overdue: int
     departments: list[figures.DepartmentRow]  # ranked: 完成年度计划% high to low, no figure last
     late: list[LateLine]
-
-    @property
-    def started(self) -> int:
-        return sum(n for status, n in self.by_status.items() if status in progress.STARTED)
-
-    @property
-    def start_rate(self) -> Decimal | None:
-        return progress.start_rate(self.by_status)
-
-    @property
-    def gap(self) -> Decimal | None:
-        share = self.money.plan_share
-        return None if share is None else share - self.schedule
 
     def headline(self) -> str:
         """The opening paragraph, written from the figures."""

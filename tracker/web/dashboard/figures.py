@@ -77,8 +77,30 @@ class LateMilestone:
     note: str | None  # the newest report's 形象进度 / 存在问题 for the project
 
 
+class Headline:
+    """What the 驾驶舱 and the 通报 both say from `by_status`, `money` and `schedule`."""
+
+    by_status: dict
+    money: progress.PeriodMoney
+    schedule: Decimal
+
+    @property
+    def started(self) -> int:
+        return sum(n for status, n in self.by_status.items() if status in progress.STARTED)
+
+    @property
+    def start_rate(self) -> Decimal | None:
+        return progress.start_rate(self.by_status)
+
+    @property
+    def gap(self) -> Decimal | None:
+        """完成年度计划% minus 序时进度, in percentage points (negative: behind)."""
+        share = self.money.plan_share
+        return None if share is None else share - self.schedule
+
+
 @dataclass
-class Dashboard:
+class Dashboard(Headline):
     plan: Plan
     phase: Phase | None
     as_of: object  # a ReportingPeriod or progress.AsOf
@@ -97,16 +119,6 @@ class Dashboard:
     departments: list[DepartmentRow]
     late: list[LateMilestone]
     monthly: list[tuple[int, Decimal | None]]  # month → confirmed 完成投资 that month
-
-    @property
-    def start_rate(self) -> Decimal | None:
-        return progress.start_rate(self.by_status)
-
-    @property
-    def gap(self) -> Decimal | None:
-        """完成年度计划% minus 序时进度, in percentage points (negative: behind)."""
-        share = self.money.plan_share
-        return None if share is None else share - self.schedule
 
 
 def scope_condition(plan: Plan, phase: Phase | None) -> ColumnElement[bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, abort, render_template, request
+from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,7 +15,7 @@ from tracker.auth.permissions import requires, visible_plans
 from tracker.extensions import db
 from tracker.models import Indicator, Phase, Plan, ReportingPeriod
 from tracker.vocab import PeriodStatus, ProjectStatus
-from tracker.web import charts
+from tracker.web import charts, page_cache
 from tracker.web.dashboard import figures
 
 bp = Blueprint("dashboard", __name__)
@@ -45,7 +46,8 @@ def index():
     session = db.session
     plans = session.scalars(select(Plan).where(visible_plans(current_user)).order_by(Plan.id)).all()
     if not plans:
-        return render_template("dashboard/index.html", board=None, plans=[])
+        return render_template("dashboard/index.html",
+                               body=Markup('<h1 class="h3">驾驶舱</h1><p class="text-secondary">还没有可以查看的规划。</p>'))
     plan_id = _int_arg("plan")
     if plan_id is None:  # by default the plan being reported on, else the first
         reporting = set(session.scalars(select(ReportingPeriod.plan_id).where(ReportingPeriod.status == PeriodStatus.OPEN)))
@@ -63,10 +65,16 @@ def index():
             abort(404)
     else:
         phase = figures.current_phase(phases, progress.today())
-    board = figures.build(session, plan, phases, phase)
     sort = request.args.get("sort", "share")
     sort = sort if sort in SORTS else "share"
     descending = request.args.get("dir", "asc") == "desc"
+    body = page_cache.cached(("dashboard", plan.id, phase.id if phase else None, sort, descending),
+                             lambda: _render(session, plans, plan, phases, phase, sort, descending))
+    return render_template("dashboard/index.html", body=body)
+
+
+def _render(session, plans, plan, phases, phase, sort: str, descending: bool) -> str:
+    board = figures.build(session, plan, phases, phase)
     key = SORTS[sort][1]
     known = [r for r in board.departments if key(r) is not None]
     unknown = [r for r in board.departments if key(r) is None]
@@ -78,7 +86,7 @@ def index():
                                  .options(selectinload(Indicator.values)).order_by(Indicator.ordinal, Indicator.id)
                                  .limit(INDICATORS_SHOWN)).all()
     return render_template(
-        "dashboard/index.html", board=board, plans=plans, phases=phases, league=league, sorts=SORTS, sort=sort,
+        "dashboard/_body.html", board=board, plans=plans, phases=phases, league=league, sorts=SORTS, sort=sort,
         descending=descending, statuses=statuses, args={"plan": plan.id, "phase": phase.id if phase else "all"},
         status_chart=charts.bars([(s.label if s else "未填", n) for s, n in statuses], title="项目状态分布", unit=" 个"),
         league_chart=charts.bars([(r.name, r.plan_share) for r in league[:20]], title="各单位完成年度计划%",
@@ -114,8 +122,9 @@ def bulletin(reporting_period: ReportingPeriod):
     """The period's 督查通报, on A4."""
     from tracker.web.dashboard import bulletin as B
 
-    return render_template("dashboard/bulletin.html", bulletin=B.build(db.session, reporting_period),
-                           period=reporting_period)
+    body = page_cache.cached(("bulletin", reporting_period.id), lambda: render_template(
+        "dashboard/_bulletin.html", bulletin=B.build(db.session, reporting_period), period=reporting_period))
+    return render_template("dashboard/bulletin.html", body=body, period=reporting_period)
 
 
 @bp.get("/periods/<int:period_id>/bulletin.xlsx")
