@@ -140,3 +140,25 @@ def test_the_overdue_filter_reads_the_index_of_open_milestones(session, is_postg
     else:
         plan = " ".join(str(row[-1]) for row in session.execute(text("EXPLAIN QUERY PLAN " + compiled)))
     assert "ix_milestones_open_planned_on" in plan
+
+
+def test_plan_rollups_in_one_reading_agree_with_each_rollup(session):
+    plan = make_plan(session)
+    one, two = make_phase(session, plan, 1), make_phase(session, plan, 2)
+    root = PlanSection(plan=plan, title="231工程", ordinal=1)
+    leaf = PlanSection(plan=plan, parent=root, code="1.1", title="基础网络建设", ordinal=1)
+    session.add_all([root, leaf])
+    session.flush()
+    a = make_project(session, plan, section=leaf, total_budget=Decimal(100))
+    a.phases.append(one)
+    make_milestone(session, a, 1, status=M.DONE)
+    make_milestone(session, a, 2)
+    b = make_project(session, plan, section=root, status=ProjectStatus.COMPLETED, total_budget=Decimal(300))
+    b.phases.extend([one, two])
+    make_project(session, plan, section=leaf)  # 无里程碑
+    session.flush()
+    rollups = progress.plan_rollups(session, plan.id)
+    assert rollups["plan"] == progress.plan_completion(session, [plan.id])
+    assert rollups["phase"] == progress.phase_completion(session, [one.id, two.id])
+    assert rollups["section"] == progress.section_completion(session, plan.id)
+    assert rollups["plan"][plan.id].percent == 87.5  # (50×100 + 100×300) / 400, one 无里程碑 left out

@@ -23,7 +23,19 @@ from dataclasses import dataclass
 
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from tracker.models import (
@@ -124,8 +136,13 @@ NO_PROJECTS = Completion(None, "count", 0)
 def group_completion(session: Session, members: Select) -> dict:
     """Completion of groups of projects; `members` selects (key, project_id) pairs."""
     members_sq = members.subquery()
-    key, project_id = members_sq.c[0], members_sq.c[1]
-    projects = project_completion_select(Project.id.in_(select(project_id))).subquery()
+    projects = project_completion_select(Project.id.in_(select(members_sq.c[1]))).subquery()
+    return {row[0]: _completion(row) for row in session.execute(_grouped(projects, members_sq))}
+
+
+def _grouped(projects, members, kind: str | None = None) -> Select:
+    """(key, n, unmeasured, rule, ratio) per group of `members` (key, project_id) over per-project `projects`."""
+    key, project_id = members.c[0], members.c[1]
     measured = projects.c.measured == 1
     n = func.sum(projects.c.measured)
     unmeasured = func.count(projects.c.project_id) - n
@@ -138,15 +155,31 @@ def group_completion(session: Session, members: Select) -> dict:
          / budget_sum),
         else_=func.sum(case((measured, projects.c.completion), else_=None)) / n,
     )
-    query = (
-        select(key, n.label("n"), unmeasured.label("unmeasured"),
-               case((by_budget, "budget"), else_="count").label("rule"), percent.label("ratio"))
-        .join(projects, projects.c.project_id == project_id)
-        .group_by(key)
-    )
-    return {row[0]: Completion(_percent(row.ratio) if row.n else None, row.rule, int(row.n or 0),
-                               int(row.unmeasured or 0))
-            for row in session.execute(query)}
+    columns = [key.label("key"), n.label("n"), unmeasured.label("unmeasured"),
+               case((by_budget, "budget"), else_="count").label("rule"), percent.label("ratio")]
+    if kind is not None:
+        columns.insert(0, literal(kind).label("kind"))
+    return select(*columns).join(projects, projects.c.project_id == project_id).group_by(key)
+
+
+def _completion(row) -> Completion:
+    return Completion(_percent(row.ratio) if row.n else None, row.rule, int(row.n or 0), int(row.unmeasured or 0))
+
+
+def plan_rollups(session: Session, plan_id: int) -> dict[str, dict]:
+    """The plan's, its stages' and its tree's completion (with sub-sections) from one reading of its
+    milestones: {"plan": {plan_id: …}, "phase": {phase_id: …}, "section": {section_id: …}}."""
+    projects = project_completion_select(Project.plan_id == plan_id).cte("project_completion")
+    plan_members = select(Project.plan_id, Project.id).where(Project.plan_id == plan_id).subquery()
+    phase_members = select(project_phases.c.phase_id, project_phases.c.project_id) \
+        .join(Project, Project.id == project_phases.c.project_id).where(Project.plan_id == plan_id).subquery()
+    section_members = _section_members(plan_id).subquery()
+    query = union_all(_grouped(projects, plan_members, "plan"), _grouped(projects, phase_members, "phase"),
+                      _grouped(projects, section_members, "section"))
+    result: dict[str, dict] = {"plan": {}, "phase": {}, "section": {}}
+    for row in session.execute(query):
+        result[row.kind][row.key] = _completion(row)
+    return result
 
 
 def plan_completion(session: Session, plan_ids) -> dict[int, Completion]:
@@ -168,6 +201,11 @@ def department_completion(session: Session, department_ids) -> dict[int, Complet
 
 def section_completion(session: Session, plan_id: int, *where: ColumnElement[bool]) -> dict[int, Completion]:
     """Completion of every section of a plan, counting the projects (matching `where`) of its sub-sections too."""
+    return group_completion(session, _section_members(plan_id, *where))
+
+
+def _section_members(plan_id: int, *where: ColumnElement[bool]) -> Select:
+    """(section id, project id) for every section of the plan and every project in it or below it."""
     ancestry = (
         select(PlanSection.id.label("section_id"), PlanSection.id.label("ancestor_id"))
         .where(PlanSection.plan_id == plan_id)
@@ -177,9 +215,8 @@ def section_completion(session: Session, plan_id: int, *where: ColumnElement[boo
         PlanSection, PlanSection.id == ancestry.c.ancestor_id
     ).where(PlanSection.parent_id.is_not(None))
     ancestry = ancestry.union_all(parent)
-    members = select(ancestry.c.ancestor_id, Project.id).join(ancestry, ancestry.c.section_id == Project.section_id) \
+    return select(ancestry.c.ancestor_id, Project.id).join(ancestry, ancestry.c.section_id == Project.section_id) \
         .where(*where)
-    return group_completion(session, members)
 
 
 def _percent(ratio) -> float:

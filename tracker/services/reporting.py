@@ -9,10 +9,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, literal, select
+from sqlalchemy import delete, func, insert, literal, select, type_coerce
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from tracker import progress
+from tracker.models.base import Money
 from tracker.models import (
     Department,
     Investment,
@@ -33,6 +34,7 @@ from tracker.services.records import EditConflict, MissingVersion, save_record, 
 from tracker.vocab import MilestoneStatus, PeriodStatus, ProjectStatus, ReportKind, SubmissionStatus
 
 FILLABLE = (SubmissionStatus.PENDING, SubmissionStatus.RETURNED)
+MISSING_NAMED = 10  # projects lacking 形象进度 named per department on the 催报 page
 # A project finished or cancelled may be left without 形象进度; every other one is reported on.
 NO_REPORT_NEEDED = (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED)
 
@@ -416,7 +418,8 @@ class DepartmentLine:
     submission: ReportSubmission
     money: progress.PeriodMoney
     days_late: int | None  # past the due date without a report (or reported after it)
-    missing: list[str] = field(default_factory=list)  # projects without 本期形象进度
+    missing: list[str] = field(default_factory=list)  # the first MISSING_NAMED projects without 本期形象进度
+    missing_count: int = 0  # how many there are
 
     @property
     def outstanding(self) -> bool:
@@ -445,31 +448,42 @@ def period_overview(session: Session, period: ReportingPeriod, today: dt.date | 
         select(ReportSubmission).where(ReportSubmission.period_id == period.id)
         .join(Department, Department.id == ReportSubmission.department_id).order_by(Department.name)
         .options(joinedload(ReportSubmission.department))).all()
-    money: dict[int | None, progress.PeriodMoney] = defaultdict(progress.PeriodMoney)
+    money: dict[int | None, progress.PeriodMoney]
     if period.is_open:
-        for department_id, figures in progress.money_by_project(session, period).values():
-            money[department_id].add(figures)
+        money = progress.money_by_department(session, period)
     else:
-        for row in session.scalars(select(PeriodProjectSnapshot).where(PeriodProjectSnapshot.period_id == period.id)):
-            money[row.department_id].add(progress.PeriodMoney(row.year_planned, row.period_completed,
-                                                              row.year_completed, row.cumulative_completed, 1))
+        snap = PeriodProjectSnapshot
+        money = {lead: progress.PeriodMoney(planned, this_period, year, total, n)
+                 for lead, planned, this_period, year, total, n in session.execute(
+                     select(snap.department_id,
+                            *(type_coerce(func.sum(c), Money()) for c in (
+                                snap.year_planned, snap.period_completed, snap.year_completed,
+                                snap.cumulative_completed)), func.count())
+                     .where(snap.period_id == period.id).group_by(snap.department_id))}
+    # Projects still lacking 形象进度: how many per department, and the first few by name (for 催报).
+    lacking = (select(Project.lead_department_id, Project.code, Project.name,
+                      func.row_number().over(partition_by=Project.lead_department_id, order_by=Project.id)
+                      .label("place"))
+               .join(ReportSubmission, (ReportSubmission.department_id == Project.lead_department_id)
+                     & (ReportSubmission.period_id == period.id))
+               .outerjoin(ReportEntry, (ReportEntry.submission_id == ReportSubmission.id)
+                          & (ReportEntry.project_id == Project.id))
+               .where(Project.plan_id == period.plan_id, ReportSubmission.status.in_(FILLABLE),
+                      Project.status.is_(None) | Project.status.not_in(NO_REPORT_NEEDED),
+                      ReportEntry.id.is_(None) | ReportEntry.progress_text.is_(None))).subquery()
     missing: dict[int, list[str]] = defaultdict(list)
-    rows = session.execute(
-        select(Project.lead_department_id, Project.code, Project.name)
-        .join(ReportSubmission, (ReportSubmission.department_id == Project.lead_department_id)
-              & (ReportSubmission.period_id == period.id))
-        .outerjoin(ReportEntry, (ReportEntry.submission_id == ReportSubmission.id)
-                   & (ReportEntry.project_id == Project.id))
-        .where(Project.plan_id == period.plan_id, ReportSubmission.status.in_(FILLABLE),
-               Project.status.is_(None) | Project.status.not_in(NO_REPORT_NEEDED),
-               ReportEntry.id.is_(None) | ReportEntry.progress_text.is_(None))
-        .order_by(Project.id))
-    for row in rows:
-        missing[row.lead_department_id].append(f"{row.code} {row.name}")
+    missing_count: dict[int, int] = {}
+    for lead, code, name, _place in session.execute(select(lacking).where(lacking.c.place <= MISSING_NAMED)
+                                                    .order_by(lacking.c.lead_department_id, lacking.c.place)):
+        missing[lead].append(f"{code} {name}")
+    for lead, count in session.execute(select(lacking.c.lead_department_id, func.count())
+                                       .group_by(lacking.c.lead_department_id)):
+        missing_count[lead] = count
     lines = []
     for submission in submissions:
         lines.append(DepartmentLine(submission, money.get(submission.department_id, progress.PeriodMoney()),
-                                    days_late(period, submission, today), missing.get(submission.department_id, [])))
+                                    days_late(period, submission, today), missing.get(submission.department_id, []),
+                                    missing_count.get(submission.department_id, 0)))
     total = progress.PeriodMoney()  # the 合计 row: the sum of the departments listed
     for line in lines:
         total.add(line.money)
@@ -497,7 +511,7 @@ def reminder_text(overview: PeriodOverview) -> str:
         state = "被退回待重报" if line.submission.status is SubmissionStatus.RETURNED else "未报"
         late = f"，已逾期 {line.days_late} 天" if line.days_late else ""
         contact = f"（联系人：{line.submission.department.contact}）" if line.submission.department.contact else ""
-        todo = f"；缺形象进度的项目 {len(line.missing)} 个" if line.missing else ""
+        todo = f"；缺形象进度的项目 {line.missing_count} 个" if line.missing_count else ""
         lines.append(f"{number}. {line.submission.department.name}{contact}：{state}{late}{todo}")
     return "\n".join(lines)
 

@@ -53,6 +53,7 @@ def show(plan: Plan):
         .order_by(Indicator.ordinal, Indicator.id)
     ).all()
 
+    rollups = progress.plan_rollups(session, plan.id)  # the plan, its stages and its tree: one reading
     children: dict[int | None, list[PlanSection]] = {}
     for section in sections:
         children.setdefault(section.parent_id, []).append(section)
@@ -68,9 +69,9 @@ def show(plan: Plan):
         projects_in=projects_in,
         more_in={key: n - len(projects_in.get(key, [])) for key, n in counts.items()},
         indicators=indicators,
-        plan_completion=progress.plan_completion(session, [plan.id]).get(plan.id, progress.NO_PROJECTS),
-        phase_completion=progress.phase_completion(session, [p.id for p in phases]),
-        section_completion=progress.section_completion(session, plan.id),
+        plan_completion=rollups["plan"].get(plan.id, progress.NO_PROJECTS),
+        phase_completion=rollups["phase"],
+        section_completion=rollups["section"],
         project_completion=progress.project_completion(session, Project.id.in_([p.id for p in projects])),
     )
 
