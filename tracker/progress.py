@@ -166,17 +166,20 @@ def _completion(row) -> Completion:
     return Completion(_percent(row.ratio) if row.n else None, row.rule, int(row.n or 0), int(row.unmeasured or 0))
 
 
-def plan_rollups(session: Session, plan_id: int) -> dict[str, dict]:
+def plan_rollups(session: Session, plan_id: int, *scope: ColumnElement[bool]) -> dict[str, dict]:
     """The plan's, its stages' and its tree's completion (with sub-sections) from one reading of its
-    milestones: {"plan": {plan_id: …}, "phase": {phase_id: …}, "section": {section_id: …}}."""
+    milestones: {"plan": {plan_id: …}, "phase": {phase_id: …}, "section": {section_id: …}}. With a
+    `scope` (a condition on Project, e.g. one stage's projects) the tree counts only those, and
+    "scope" holds their own completion under the key 0."""
     projects = project_completion_select(Project.plan_id == plan_id).cte("project_completion")
     plan_members = select(Project.plan_id, Project.id).where(Project.plan_id == plan_id).subquery()
     phase_members = select(project_phases.c.phase_id, project_phases.c.project_id) \
         .join(Project, Project.id == project_phases.c.project_id).where(Project.plan_id == plan_id).subquery()
-    section_members = _section_members(plan_id).subquery()
+    section_members = _section_members(plan_id, *scope).subquery()
+    scope_members = select(literal(0), Project.id).where(Project.plan_id == plan_id, *scope).subquery()
     query = union_all(_grouped(projects, plan_members, "plan"), _grouped(projects, phase_members, "phase"),
-                      _grouped(projects, section_members, "section"))
-    result: dict[str, dict] = {"plan": {}, "phase": {}, "section": {}}
+                      _grouped(projects, section_members, "section"), _grouped(projects, scope_members, "scope"))
+    result: dict[str, dict] = {"plan": {}, "phase": {}, "section": {}, "scope": {}}
     for row in session.execute(query):
         result[row.kind][row.key] = _completion(row)
     return result
@@ -325,12 +328,6 @@ def money_by_department(session: Session, period: ReportingPeriod, *where) -> di
                    func.count()).group_by(rows.c.lead_department_id)
     return {lead: PeriodMoney(planned, this_period, year, total, n)
             for lead, planned, this_period, year, total, n in session.execute(query)}
-
-
-def unmeasured_count(session: Session, *where) -> int:
-    """How many of the projects matching `where` have no completion (无里程碑)."""
-    projects = project_completion_select(*where).subquery()
-    return session.scalar(select(func.count()).select_from(projects).where(projects.c.measured == 0)) or 0
 
 
 def schedule_share(period: ReportingPeriod) -> Decimal:

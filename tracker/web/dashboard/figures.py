@@ -179,22 +179,22 @@ def build(session: Session, plan: Plan, phases: list[Phase], phase: Phase | None
                                  .where(Department.id.in_([d for d in rows if d is not None] or [-1]))).all())
     for department_id, row in rows.items():
         row.name = names.get(department_id, "（未定责任单位）")
-    without_milestones = progress.unmeasured_count(session, scope)
+    rollups = progress.plan_rollups(session, plan.id, scope)  # one reading of the plan's milestones
+    without_milestones = rollups["scope"].get(0, progress.NO_PROJECTS).unmeasured
 
     return Dashboard(
         plan=plan, phase=phase, as_of=when, schedule=progress.schedule_share(when), by_status=dict(by_status),
         projects=projects, budget=budget_total, money=money, overdue=overdue, unreported=unreported,
         without_lead=rows[None].projects if None in rows else 0, without_milestones=without_milestones,
-        stages=_stage_cards(session, phases), sections=progress.section_completion(session, plan.id, scope),
+        stages=_stage_cards(session, phases, rollups["phase"]), sections=rollups["section"],
         tree=_tree(session, plan),
         departments=[r for d, r in rows.items() if d is not None] + ([rows[None]] if None in rows else []),
         late=_late(session, scope, today), monthly=_monthly(session, plan, when),
     )
 
 
-def _stage_cards(session: Session, phases: list[Phase]) -> list[StageCard]:
+def _stage_cards(session: Session, phases: list[Phase], completion: dict) -> list[StageCard]:
     ids = [p.id for p in phases]
-    completion = progress.phase_completion(session, ids)
     goal_projects_done = (
         select(PhaseGoal.phase_id, PhaseGoal.id,
                func.count(goal_projects.c.project_id).label("projects"),
