@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, literal, select, type_coerce
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from tracker import progress
@@ -182,9 +182,13 @@ def submission_projects(session: Session, submission: ReportSubmission, *, for_d
             row.year_planned, row.period_completed, row.year_completed, row.cumulative_completed, 1))
             for row in session.scalars(select(PeriodProjectSnapshot).where(
                 PeriodProjectSnapshot.period_id == period.id, PeriodProjectSnapshot.project_id.in_(ids)))}
+    wanted = select(Milestone).where(Milestone.project_id.in_(ids))
+    if for_display:  # only what the form asks about: open and due by the period's end, or already reported
+        stated = select(ReportMilestoneState.milestone_id).where(ReportMilestoneState.submission_id == submission.id)
+        wanted = wanted.where(or_(Milestone.id.in_(stated), and_(progress.is_open(), or_(
+            Milestone.planned_on.is_(None), Milestone.planned_on <= period.ends_on))))
     milestones: dict[int, list[Milestone]] = defaultdict(list)
-    for milestone in session.scalars(select(Milestone).where(Milestone.project_id.in_(ids))
-                                     .order_by(Milestone.project_id, Milestone.ordinal)):
+    for milestone in session.scalars(wanted.order_by(Milestone.project_id, Milestone.ordinal)):
         milestones[milestone.project_id].append(milestone)
     states: dict[int, dict[int, ReportMilestoneState]] = defaultdict(dict)
     for state in session.scalars(select(ReportMilestoneState)
