@@ -12,7 +12,7 @@ from tracker.extensions import db
 from tracker.models import Milestone, Project
 from tracker.services import reporting
 from tracker.vocab import Role
-from tracker.web.projects.queries import milestone_rows, takes_part
+from tracker.web.projects.queries import milestone_rows, project_ids_of
 
 bp = Blueprint("main", __name__)
 
@@ -48,7 +48,7 @@ def my_work():
     submission = due[0] if due else None
     lines = reporting.submission_projects(session, submission) if submission else []
 
-    ours = select(Project.id).where(takes_part(department_id))
+    ours = project_ids_of(department_id)
     milestone_page, project_page = _page("page"), _page("projects_page")
     milestone_total = session.scalar(select(func.count(Milestone.id)).where(Milestone.project_id.in_(ours)))
     milestones = milestone_rows(session, Milestone.project_id.in_(ours), order_overdue_first=True,
