@@ -15,7 +15,6 @@ TRACKER_BENCH_DATABASE_URL picks the database (default: a SQLite file in a tempo
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 import resource

@@ -115,6 +115,8 @@ def test_departments_cannot_open_it_and_bad_choices_are_404(session, login, work
     assert login(dept).get("/dashboard").status_code == 403
     client = login(worked["leader"])
     assert client.get("/dashboard?plan=999999").status_code == 404
+    assert client.get("/dashboard?plan=99999999999999999999").status_code == 404  # past any id: not a 500
+    assert client.get("/dashboard?plan=abc").status_code == 404
     assert client.get(f"/dashboard?plan={worked['plan'].id}&phase=999999").status_code == 404
 
 

@@ -101,3 +101,10 @@ def test_department_page_is_bounded(session, login):
 
     third = table(client.get(f"/departments/{dept.id}?page=3").get_data(as_text=True))
     assert third.count("<tr>") == 20 + 1 and ">项目119<" in third and ">项目119<" not in table(page)
+
+
+def test_numbers_in_the_url_past_any_id_are_ignored_not_a_500(session, login):
+    client = login(make_user(session, Role.OFFICE, password=PASSWORD))
+    for url in ("/projects?plan=99999999999999999999&page=99999999999999999999", "/my?page=-3",
+                "/projects?department=1e9&phase=99999999999"):
+        assert client.get(url).status_code == 200, url

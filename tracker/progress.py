@@ -296,7 +296,7 @@ class PeriodMoney:
 
     def add(self, other: "PeriodMoney") -> None:
         for name in ("year_planned", "period_completed", "year_completed", "cumulative_completed"):
-            setattr(self, name, _plus(getattr(self, name), getattr(other, name)))
+            setattr(self, name, plus(getattr(self, name), getattr(other, name)))
         self.projects += other.projects
 
     @property
@@ -341,7 +341,8 @@ def share(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
     return (part * 100 / whole).quantize(Decimal("0.1"))
 
 
-def _plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+def plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    """a + b where a missing figure adds nothing, and two missing figures stay missing."""
     if a is None:
         return b
     return a if b is None else a + b

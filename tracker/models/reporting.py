@@ -29,6 +29,11 @@ from tracker.vocab import (
 )
 
 
+def period_name(kind: ReportKind, year: int, number: int) -> str:
+    """2026年11月, or 2026年第3季度."""
+    return f"{year}年第{number}季度" if kind is ReportKind.QUARTER else f"{year}年{number}月"
+
+
 class ReportingPeriod(Versioned, Base):
     __tablename__ = "reporting_periods"
     __audited__ = True
@@ -60,9 +65,7 @@ class ReportingPeriod(Versioned, Base):
 
     @property
     def name(self) -> str:
-        if self.kind is ReportKind.QUARTER:
-            return f"{self.year}年第{self.number}季度"
-        return f"{self.year}年{self.number}月"
+        return period_name(self.kind, self.year, self.number)
 
     @property
     def is_open(self) -> bool:

@@ -296,6 +296,13 @@ def preview_workbook(session: Session, data: bytes, *, user: User | None, plan_c
                    seen_versions=matcher.seen, from_tracker=meta is not None)
 
 
+def closest_projects(name: str, projects) -> str:
+    """"；最接近的是 “…”（code）…" for a project name nobody has: what the clerk probably meant."""
+    pool = {p.name: p for p in projects}
+    close = difflib.get_close_matches(name, list(pool), n=3, cutoff=0.5)
+    return ("；最接近的是 " + "、".join(f"“{n}”（{pool[n].code}）" for n in close)) if close else ""
+
+
 def _row_order(sheets: list[SheetData]):
     position = {s.name: i for i, s in enumerate(sheets)}
     return lambda r: (position.get(r.sheet, 0), r.row)
@@ -443,11 +450,8 @@ class _Matcher:
     def _closest(self, name: str | None, lead: Department | None) -> str:
         if not name:
             return ""
-        pool = {p.name: p for p in self.projects_by_id.values() if lead is None or p.lead_department_id == lead.id}
-        close = difflib.get_close_matches(name, list(pool), n=3, cutoff=0.5)
-        if not close:
-            return ""
-        return "；最接近的是 " + "、".join(f"“{n}”（{pool[n].code}）" for n in close)
+        return closest_projects(name, [p for p in self.projects_by_id.values()
+                                       if lead is None or p.lead_department_id == lead.id])
 
     def _not_ours(self, project: Project | None) -> bool:
         return self.department is not None and project is not None and \

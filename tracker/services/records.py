@@ -89,16 +89,18 @@ def save_record(session: Session, obj: Any) -> None:
         raise ServiceError("保存失败：数据不符合规则（重复、缺少必填项或数值超出范围）") from None
 
 
-def update_record(session: Session, obj: Any, values: dict[str, Any], expected_version: int | None) -> None:
-    """Apply `values` to `obj` if it is still at `expected_version`; flushes, never commits.
-
-    An edit without a version is refused, never applied: failing open would let a stale page
-    overwrite a newer save.
-    """
+def check_version(obj: Any, expected_version: int | None) -> None:
+    """The record is still at the version the edit was made on. An edit without a version is
+    refused, never applied: failing open would let a stale page overwrite a newer save."""
     if expected_version is None:
         raise MissingVersion()
     if obj.version != expected_version:
         raise EditConflict()
+
+
+def update_record(session: Session, obj: Any, values: dict[str, Any], expected_version: int | None) -> None:
+    """Apply `values` to `obj` if it is still at `expected_version`; flushes, never commits."""
+    check_version(obj, expected_version)
     for name, value in values.items():
         if getattr(obj, name) != value:
             setattr(obj, name, value)

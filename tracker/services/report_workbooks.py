@@ -41,6 +41,7 @@ from tracker.parse import format_date
 from tracker.services import ServiceError, bulk
 from tracker.services import reporting
 from tracker.services.departments import DepartmentNames, name_key
+from tracker.services.import_preview import closest_projects
 from tracker.services.imports import ImportRefused
 from tracker.vocab import ChangeSource, ImportOutcome, ImportStatus, Role, SubmissionStatus
 
@@ -76,9 +77,7 @@ def report_books(session: Session, period: ReportingPeriod, department_ids: list
         entry = current.get(project.id)
         figures = money.get(project.id, (None, progress.PeriodMoney()))[1]
         submission = submissions[project.lead_department_id]
-        cumulative = figures.cumulative_completed
-        if entry is not None and entry.completed_amount is not None and submission.status is not SubmissionStatus.CONFIRMED:
-            cumulative = (cumulative or Decimal(0)) + entry.completed_amount
+        cumulative = reporting.cumulative_with(figures, entry, submission.status)
         lines[project.lead_department_id].append(ReportLine(
             project.id, project.name, _window(project), project.total_budget, figures.year_planned,
             past[project.id], (entry.progress_text, entry.completed_amount) if entry else (None, None),
@@ -339,11 +338,7 @@ class _ReportMatcher:
         return project
 
     def _closest(self, name: str, department: Department) -> str:
-        import difflib
-
-        pool = {p.name: p for p in self.projects.values() if p.lead_department_id == department.id}
-        close = difflib.get_close_matches(name, list(pool), n=3, cutoff=0.5)
-        return ("；最接近的是 " + "、".join(f"“{n}”（{pool[n].code}）" for n in close)) if close else ""
+        return closest_projects(name, [p for p in self.projects.values() if p.lead_department_id == department.id])
 
     def _values(self, row, entry: ReportEntry | None, result) -> dict:
         """This period's values as the row gives them; in a workbook tracker did not write, a blank

@@ -29,8 +29,9 @@ from tracker.models import (
     User,
     utcnow,
 )
+from tracker.models.reporting import period_name
 from tracker.services import ServiceError
-from tracker.services.records import EditConflict, MissingVersion, save_record, update_record
+from tracker.services.records import check_version, save_record, update_record
 from tracker.vocab import MilestoneStatus, PeriodStatus, ProjectStatus, ReportKind, SubmissionStatus
 
 FILLABLE = (SubmissionStatus.PENDING, SubmissionStatus.RETURNED)
@@ -66,7 +67,8 @@ def next_period(session: Session, plan: Plan, today: dt.date | None = None) -> t
 
 
 def period_label(kind: ReportKind, year: int, number: int) -> str:
-    return f"{year}年第{number}季度 {kind.label}" if kind is ReportKind.QUARTER else f"{year}年{number}月 {kind.label}"
+    """2026年11月 月报, 2026年第3季度 季报 — for a period that may not exist yet."""
+    return f"{period_name(kind, year, number)} {kind.label}"
 
 
 def open_period(session: Session, plan: Plan, kind: ReportKind, year: int, number: int,
@@ -153,11 +155,15 @@ class ProjectLine:
 
     @property
     def cumulative_with_this_period(self):
-        """自开始累计 including this period's figure while it is not yet confirmed (then it is counted)."""
-        confirmed = self.entry is not None and self.entry.submission.status is SubmissionStatus.CONFIRMED
-        if confirmed or self.entry is None or self.entry.completed_amount is None:
-            return self.money.cumulative_completed
-        return (self.money.cumulative_completed or Decimal(0)) + self.entry.completed_amount
+        return cumulative_with(self.money, self.entry, self.entry.submission.status if self.entry else None)
+
+
+def cumulative_with(money: progress.PeriodMoney, entry: ReportEntry | None, status: SubmissionStatus | None):
+    """自开始累计 as a department sees it while reporting: this period's figure is added while it is not
+    yet confirmed (once confirmed, the money rule already counts it)."""
+    if entry is None or entry.completed_amount is None or status is SubmissionStatus.CONFIRMED:
+        return money.cumulative_completed
+    return progress.plus(money.cumulative_completed, entry.completed_amount)
 
 
 def submission_projects(session: Session, submission: ReportSubmission, *, for_display: bool = True) -> list[ProjectLine]:
@@ -214,7 +220,7 @@ def save_submission(session: Session, submission: ReportSubmission, entries: dic
                     milestones: dict[int, MilestoneInput], user: User | None, expected_version: int | None,
                     *, submit: bool = False, now: dt.datetime | None = None) -> None:
     """Save the department's figures as a draft, or submit them (未报/退回 → 已报)."""
-    _check_version(submission, expected_version)
+    check_version(submission, expected_version)
     if not submission.period.is_open:
         raise ServiceError("报送期已关闭，不能再填报")
     if submission.status not in FILLABLE:
@@ -269,7 +275,7 @@ def save_submission(session: Session, submission: ReportSubmission, entries: dic
 def return_submission(session: Session, submission: ReportSubmission, user: User | None, reason: str,
                       expected_version: int | None) -> None:
     """已报 → 退回, with the reason the department will see."""
-    _check_version(submission, expected_version)
+    check_version(submission, expected_version)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("请填写退回原因", "reason")
@@ -299,7 +305,7 @@ def confirm_submission(session: Session, submission: ReportSubmission, user: Use
     them (a later change is kept and named); each project's 形象进度 and 存在问题 take the report's;
     the year's 完成投资 becomes the sum of its confirmed periods.
     """
-    _check_version(submission, expected_version)
+    check_version(submission, expected_version)
     if submission.status is not SubmissionStatus.SUBMITTED:
         raise ServiceError(f"只能确认“已报”的报送（当前：{submission.status.label}）")
     if not submission.period.is_open:
@@ -363,7 +369,7 @@ def close_period(session: Session, period: ReportingPeriod, user: User | None, e
     """Freeze the period: every project's and milestone's state and figures are copied, as they are now."""
     if not period.is_open:
         raise ServiceError("报送期已关闭")
-    _check_version(period, expected_version)
+    check_version(period, expected_version)
     today = today or progress.today()
     period.status = PeriodStatus.CLOSED
     period.closed_at = utcnow()
@@ -379,7 +385,8 @@ def close_period(session: Session, period: ReportingPeriod, user: User | None, e
         .where(ReportSubmission.period_id == period.id))}
     statuses = dict(session.execute(select(ReportSubmission.department_id, ReportSubmission.status)
                                     .where(ReportSubmission.period_id == period.id)).all())
-    names = dict(session.execute(select(Department.id, Department.name)).all())
+    names = dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(
+        select(Project.lead_department_id).where(Project.plan_id == period.plan_id)))).all())
     rows = []
     for project in session.execute(select(Project.id, Project.code, Project.name, Project.lead_department_id,
                                           Project.status, Project.total_budget)
@@ -407,12 +414,6 @@ def close_period(session: Session, period: ReportingPeriod, user: User | None, e
         .where(Project.plan_id == period.plan_id)))
     session.flush()
 
-
-def _check_version(record, expected_version: int | None) -> None:
-    if expected_version is None:
-        raise MissingVersion()
-    if record.version != expected_version:
-        raise EditConflict()
 
 
 # -- The office's view of a period -----------------------------------------------------------------

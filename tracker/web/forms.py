@@ -1,7 +1,6 @@
 """Form fields that read values as people type them (through tracker.parse) and the record form base."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -13,6 +12,7 @@ from tracker.extensions import db
 from tracker.models import Department
 from tracker.parse import DATE_ENDS, DateValue, ParseError, date_for, format_date, parse_amount, parse_date_value, parse_number
 from tracker.vocab import Vocab
+from tracker.web.arguments import number
 
 REQUIRED = "此项必填"
 
@@ -194,7 +194,7 @@ class RecordForm(ChineseForm):
         return True
 
     def expected_version(self) -> int | None:
-        return int(self.version.data) if re.fullmatch(r"[0-9]{1,9}", self.version.data or "") else None
+        return number(self.version.data)
 
     def display(self, name: str, value) -> str:
         """A stored value as the form shows it (for the conflict table)."""

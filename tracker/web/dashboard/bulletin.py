@@ -114,13 +114,13 @@ def _frozen(session: Session, period: ReportingPeriod) -> Bulletin:
         row = rows.setdefault(department_id, figures.DepartmentRow(department_id, name or "（未定责任单位）"))
         row.projects += count
         row.by_status[status] = row.by_status.get(status, 0) + count
-        row.budget = figures._plus(row.budget, total_budget)
+        row.budget = progress.plus(row.budget, total_budget)
         sums = progress.PeriodMoney(planned, this_period, year, cumulative, count)
         row.money.add(sums)
         money.add(sums)
         row.report = report
         by_status[status] += count
-        budget = figures._plus(budget, total_budget)
+        budget = progress.plus(budget, total_budget)
         projects += count
     late_query = (select(PeriodMilestoneSnapshot, PeriodProjectSnapshot)
                   .join(PeriodProjectSnapshot, (PeriodProjectSnapshot.period_id == PeriodMilestoneSnapshot.period_id)

@@ -120,6 +120,19 @@ class Dashboard(Headline):
     late: list[LateMilestone]
     monthly: list[tuple[int, Decimal | None]]  # month → confirmed 完成投资 that month
 
+    def cumulative_lines(self) -> tuple[list, list]:
+        """The year's plan spread evenly over the months (序时), and the confirmed 完成投资 added up month by
+        month — from the first month with a confirmed report to the last."""
+        planned = self.money.year_planned
+        planned_line = [None if planned is None else (planned * m / 12).quantize(Decimal("0.01")) for m in range(1, 13)]
+        reported = [m for m, amount in self.monthly if amount is not None]
+        first, last = (min(reported), max(reported)) if reported else (13, 0)
+        total, completed_line = Decimal(0), []
+        for month, amount in self.monthly:
+            total += amount or 0
+            completed_line.append(total if first <= month <= last else None)
+        return planned_line, completed_line
+
 
 def scope_condition(plan: Plan, phase: Phase | None) -> ColumnElement[bool]:
     condition = Project.plan_id == plan.id
@@ -153,9 +166,9 @@ def build(session: Session, plan: Plan, phases: list[Phase], phase: Phase | None
         row.projects += count
         row.by_status[status] = row.by_status.get(status, 0) + count
         budget = Decimal(budget).quantize(Decimal("0.01")) if budget is not None else None
-        row.budget = _plus(row.budget, budget)
+        row.budget = progress.plus(row.budget, budget)
         by_status[status] += count
-        budget_total = _plus(budget_total, budget)
+        budget_total = progress.plus(budget_total, budget)
         projects += count
     money = progress.PeriodMoney()
     for lead, figures in progress.money_by_department(session, when, scope).items():
@@ -258,8 +271,3 @@ def _monthly(session: Session, plan: Plan, when) -> list[tuple[int, Decimal | No
         amounts[ends_on.month] = Decimal(amount).quantize(Decimal("0.01")) if amount is not None else Decimal(0)
     return [(month, amounts.get(month)) for month in range(1, 13)]
 
-
-def _plus(a, b):
-    if a is None:
-        return b
-    return a if b is None else a + b

@@ -2,7 +2,6 @@
 of the year's money is spent — one page, the choice of plan, stage and sorting kept in the URL."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup
@@ -16,6 +15,8 @@ from tracker.extensions import db
 from tracker.models import Indicator, Phase, Plan, ReportingPeriod
 from tracker.vocab import PeriodStatus, ProjectStatus
 from tracker.web import charts, page_cache
+from tracker.web.arguments import int_arg
+from tracker.web.downloads import download
 from tracker.web.dashboard import figures
 
 bp = Blueprint("dashboard", __name__)
@@ -35,11 +36,6 @@ SORTS = {
 }
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 @bp.get("/dashboard")
 @requires("dashboard.view")
 def index():
@@ -48,7 +44,9 @@ def index():
     if not plans:
         return render_template("dashboard/index.html",
                                body=Markup('<h1 class="h3">驾驶舱</h1><p class="text-secondary">还没有可以查看的规划。</p>'))
-    plan_id = _int_arg("plan")
+    plan_id = int_arg("plan")
+    if plan_id is None and request.args.get("plan"):
+        abort(404)  # a plan asked for that cannot exist (not a number, or past any id)
     if plan_id is None:  # by default the plan being reported on, else the first
         reporting = set(session.scalars(select(ReportingPeriod.plan_id).where(ReportingPeriod.status == PeriodStatus.OPEN)))
         plan_id = next((p.id for p in plans if p.id in reporting), plans[0].id)
@@ -81,7 +79,7 @@ def _render(session, plans, plan, phases, phase, sort: str, descending: bool) ->
     league = sorted(known, key=key, reverse=descending) + unknown  # rows with no figure last, either way
     statuses = [(s, board.by_status.get(s, 0)) for s in ProjectStatus] + (
         [(None, board.by_status[None])] if board.by_status.get(None) else [])
-    planned_line, completed_line = _cumulative(board)
+    planned_line, completed_line = board.cumulative_lines()
     indicators = session.scalars(select(Indicator).where(Indicator.plan_id == plan.id)
                                  .options(selectinload(Indicator.values)).order_by(Indicator.ordinal, Indicator.id)
                                  .limit(INDICATORS_SHOWN)).all()
@@ -102,20 +100,6 @@ def _render(session, plans, plan, phases, phase, sort: str, descending: bool) ->
     )
 
 
-def _cumulative(board) -> tuple[list, list]:
-    """The year's plan spread evenly over the months (序时), and the confirmed 完成投资 added up month by
-    month — from the first month with a confirmed report to the last."""
-    planned = board.money.year_planned
-    planned_line = [None if planned is None else (planned * m / 12).quantize(Decimal("0.01")) for m in range(1, 13)]
-    reported = [m for m, amount in board.monthly if amount is not None]
-    first, last = (min(reported), max(reported)) if reported else (13, 0)
-    total, completed_line = Decimal(0), []
-    for month, amount in board.monthly:
-        total += amount or 0
-        completed_line.append(total if first <= month <= last else None)
-    return planned_line, completed_line
-
-
 @bp.get("/periods/<int:period_id>/bulletin")
 @requires("period.view", ReportingPeriod, "period_id")
 def bulletin(reporting_period: ReportingPeriod):
@@ -132,13 +116,8 @@ def bulletin(reporting_period: ReportingPeriod):
 def bulletin_xlsx(reporting_period: ReportingPeriod):
     import io
 
-    from flask import send_file
-
     from tracker.web.dashboard import bulletin as B
 
     buffer = io.BytesIO()
     B.write_xlsx(B.build(db.session, reporting_period), buffer)
-    buffer.seek(0)
-    name = f"{reporting_period.plan.code}-{reporting_period.name}督查通报.xlsx"
-    return send_file(buffer, as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(buffer, f"{reporting_period.plan.code}-{reporting_period.name}督查通报.xlsx")

@@ -1,7 +1,7 @@
 """Departments: their projects across plans, what is due soon and what is late."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, StringField
@@ -11,6 +11,7 @@ from tracker.auth.permissions import requires
 from tracker.extensions import db
 from tracker.models import Department, Milestone, Plan, Project
 from tracker.vocab import DepartmentKind
+from tracker.web.arguments import page_arg, page_count
 from tracker.web.editing import Crud
 from tracker.web.forms import RecordForm, VocabField, length, required
 from tracker.web.projects.queries import led_by, milestone_rows, takes_part
@@ -47,7 +48,7 @@ def show(department: Department):
     """A department: its overdue and soon-due milestones (the first LIST_LIMIT, with the count), the plans it
     leads projects in, and its projects, paged — bounded whatever its size."""
     session = db.session
-    page = _page()
+    page = page_arg()
     ours = takes_part(department.id)
     total = session.scalar(select(func.count(Project.id)).where(ours))
     projects = session.scalars(
@@ -61,7 +62,7 @@ def show(department: Department):
     return render_template(
         "departments/show.html",
         department=department,
-        projects=projects, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
+        projects=projects, total=total, page=page, pages=page_count(total, PER_PAGE),
         led_plans=led_plans,
         overdue=milestone_rows(session, own, progress.is_overdue(), limit=LIST_LIMIT),
         overdue_count=session.scalar(select(func.count(Milestone.id)).where(own, progress.is_overdue())),
@@ -70,11 +71,6 @@ def show(department: Department):
         completion=progress.department_completion(session, [department.id]).get(department.id, progress.NO_PROJECTS),
         project_completion=progress.project_completion(session, Project.id.in_([p.id for p in projects])),
     )
-
-
-def _page() -> int:
-    value = request.args.get("page", "")
-    return max(int(value), 1) if value.isdigit() and len(value) < 7 else 1
 
 
 Crud("department", Department, DepartmentForm, "单位",

@@ -14,13 +14,14 @@ from tracker.extensions import db
 from tracker.models import Department, ImportBatch, Plan
 from tracker.services import ServiceError
 from tracker.vocab import ChangeSource, ImportOutcome, ImportStatus, Role
+from tracker.web.arguments import int_arg, page_arg
+from tracker.web.downloads import download
 from tracker.web.forms import ChineseForm, choices
 
 bp = Blueprint("imports", __name__)
 
 # Workbook reading and writing (openpyxl, calamine) is imported inside the views that use it, so
 # that starting the app — each gunicorn worker, each `flask` command — does not pay for it.
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OUTCOME_LABELS = {o.value: o.label for o in ImportOutcome}
 
 
@@ -41,15 +42,14 @@ def export(plan: Plan):
     department = None
     if current_user.role is Role.DEPARTMENT:
         department = current_user.department  # a department always gets its own workbook
-    elif request.args.get("department", "").isdigit():
-        department = db.session.get(Department, int(request.args["department"])) or abort(404)
+    elif int_arg("department") is not None:
+        department = db.session.get(Department, int_arg("department")) or abort(404)
     scope = ExportScope(plan, department)
     buffer = io.BytesIO()
     export_workbook(db.session, scope, buffer)
-    buffer.seek(0)
     from datetime import date
 
-    return send_file(buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=scope.file_name(date.today()))
+    return download(buffer, scope.file_name(date.today()))
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])
@@ -120,7 +120,7 @@ def show(import_batch: ImportBatch):
         rows = [r for r in preview.rows if r.applied]
     else:
         rows = [r for r in preview.rows if r.outcome not in ("unchanged", "skipped")]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     pages = max(1, (len(rows) + PAGE_ROWS - 1) // PAGE_ROWS)
     shown = rows[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
     return render_template("imports/show.html", batch=import_batch, preview=preview, rows=shown, problem=problem,
@@ -171,7 +171,7 @@ def rejected(import_batch: ImportBatch):
         abort(404)
     data = rejected_rows_workbook(import_batch.content, rows)
     name = import_batch.filename.rsplit(".", 1)[0] + "-待修正.xlsx"
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=name)
+    return download(data, name)
 
 
 @bp.get("/imports/<int:import_batch_id>/file")

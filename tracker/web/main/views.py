@@ -1,7 +1,7 @@
 """Home: a department user's own work; everyone else starts at the plans."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
@@ -12,6 +12,7 @@ from tracker.extensions import db
 from tracker.models import Milestone, Project
 from tracker.services import reporting
 from tracker.vocab import Role
+from tracker.web.arguments import page_arg, page_count
 from tracker.web.projects.queries import milestone_rows, project_ids_of
 
 bp = Blueprint("main", __name__)
@@ -30,11 +31,6 @@ def index():
     return redirect(url_for("plans.index"))
 
 
-def _page(name: str) -> int:
-    value = request.args.get(name, "")
-    return max(int(value), 1) if value.isdigit() and len(value) < 7 else 1
-
-
 @bp.get("/my")
 @requires("account")
 def my_work():
@@ -49,7 +45,7 @@ def my_work():
     lines = reporting.submission_projects(session, submission) if submission else []
 
     ours = project_ids_of(department_id)
-    milestone_page, project_page = _page("page"), _page("projects_page")
+    milestone_page, project_page = page_arg("page"), page_arg("projects_page")
     milestone_total = session.scalar(select(func.count(Milestone.id)).where(Milestone.project_id.in_(ours)))
     milestones = milestone_rows(session, Milestone.project_id.in_(ours), order_overdue_first=True,
                                 limit=MILESTONES_PER_PAGE, offset=(milestone_page - 1) * MILESTONES_PER_PAGE)
@@ -63,8 +59,8 @@ def my_work():
         period=submission.period if submission else None, form=_EmptyForm(),
         schedule=progress.schedule_share(submission.period) if submission else None,
         milestones=milestones, milestone_page=milestone_page,
-        milestone_pages=max(1, -(-milestone_total // MILESTONES_PER_PAGE)),
-        projects=projects, project_page=project_page, project_pages=_pages(project_total),
+        milestone_pages=page_count(milestone_total, MILESTONES_PER_PAGE),
+        projects=projects, project_page=project_page, project_pages=page_count(project_total, PER_PAGE),
         completion=progress.project_completion(session, Project.id.in_([p.id for p in projects])),
         overdue_count=session.scalar(select(func.count(Milestone.id)).where(
             Milestone.project_id.in_(ours), progress.is_overdue())),
@@ -75,6 +71,3 @@ class _EmptyForm:
     raw: dict = {}
     errors: dict = {}
 
-
-def _pages(total: int) -> int:
-    return max(1, -(-total // PER_PAGE))

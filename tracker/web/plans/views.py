@@ -1,7 +1,7 @@
 """Plans, their stages and goals, programme sections and indicators."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -11,6 +11,7 @@ from tracker.auth.permissions import requires, visible_plans
 from tracker.extensions import db
 from tracker.models import Indicator, IndicatorValue, Milestone, Phase, PhaseGoal, Plan, PlanSection, Project
 from tracker.models.project import goal_projects, project_phases
+from tracker.web.arguments import page_arg, page_count
 from tracker.web.editing import Crud, next_ordinal
 from tracker.web.forms import choices
 from tracker.web.plans.forms import GoalForm, IndicatorForm, IndicatorValueForm, PhaseForm, PlanForm, SectionForm
@@ -93,7 +94,7 @@ def phase(phase: Phase):
                                             .where(sample.c.place <= PER_SECTION).order_by(Project.id)):
         goal_samples.setdefault(goal_id, []).append(project)
     in_phase = select(project_phases.c.project_id).where(project_phases.c.phase_id == phase.id)
-    page, milestone_page = _page("page"), _page("milestones_page")
+    page, milestone_page = page_arg("page"), page_arg("milestones_page")
     total = session.scalar(select(func.count()).select_from(in_phase.subquery()))
     projects = session.scalars(
         select(Project).where(Project.id.in_(in_phase)).options(joinedload(Project.lead_department))
@@ -114,22 +115,13 @@ def phase(phase: Phase):
         goal_samples=goal_samples,
         goal_counts=goal_counts,
         projects=projects,
-        page=page, pages=_pages(total), total=total,
+        page=page, pages=page_count(total, PER_PAGE), total=total,
         milestones=milestone_rows(session, *window, order_overdue_first=True, limit=PER_PAGE,
                                   offset=(milestone_page - 1) * PER_PAGE),
-        milestone_page=milestone_page, milestone_pages=_pages(milestone_total), milestone_total=milestone_total,
+        milestone_page=milestone_page, milestone_pages=page_count(milestone_total, PER_PAGE), milestone_total=milestone_total,
         completion=progress.phase_completion(session, [phase.id]).get(phase.id, progress.NO_PROJECTS),
         project_completion=progress.project_completion(session, Project.id.in_(shown_ids)),
     )
-
-
-def _page(name: str) -> int:
-    value = request.args.get(name, "")
-    return max(int(value), 1) if value.isdigit() and len(value) < 7 else 1
-
-
-def _pages(total: int) -> int:
-    return max(1, -(-total // PER_PAGE))
 
 
 def _plan_url(plan: Plan | None) -> str:

@@ -25,16 +25,12 @@ from tracker.web.projects.forms import (
     ProjectProgressForm,
 )
 from tracker.web.projects.queries import ProjectFilter, milestone_rows, search_projects
+from tracker.web.arguments import int_arg, page_arg
 from tracker.web.urls import safe_next_url
 
 bp = Blueprint("projects", __name__)
 
 PER_PAGE = 50
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def _vocab_arg(name: str, vocab):
@@ -50,16 +46,16 @@ def _vocab_arg(name: str, vocab):
 def index():
     filters = ProjectFilter(
         q=request.args.get("q", "").strip(),
-        plan_id=_int_arg("plan"),
-        department_id=_int_arg("department"),
+        plan_id=int_arg("plan"),
+        department_id=int_arg("department"),
         status=_vocab_arg("status", ProjectStatus),
         stage=_vocab_arg("stage", ProjectStage),
-        phase_id=_int_arg("phase"),
-        section_id=_int_arg("section"),
+        phase_id=int_arg("phase"),
+        section_id=int_arg("section"),
         no_section=request.args.get("section") == "none",
         overdue=request.args.get("overdue") == "1",
     )
-    page = max(_int_arg("page") or 1, 1)
+    page = page_arg()
     projects, total = search_projects(db.session, filters, visible_plans(current_user), page, PER_PAGE)
     plans = db.session.scalars(select(Plan).where(visible_plans(current_user)).order_by(Plan.code)).all()
     phases = db.session.scalars(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 from flask_login import current_user
@@ -21,15 +20,12 @@ from tracker.services import ServiceError
 from tracker.services import reporting
 from tracker.services.records import EditConflict, MissingVersion
 from tracker.vocab import ImportOutcome, MilestoneStatus, SubmissionStatus
+from tracker.web.arguments import form_version, number
+from tracker.web.downloads import download
 from tracker.web.forms import ChineseForm
 from tracker.web.history import submission_history
 
 bp = Blueprint("reports", __name__)
-
-
-def _version() -> int | None:
-    value = request.form.get("version", "")
-    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
 
 
 def _run(action, success, back: str):
@@ -110,7 +106,7 @@ def period_due(reporting_period: ReportingPeriod):
         return _refused(422, "操作未完成", f"截止日期：{exc}", back)
     if due_on is None:
         return _refused(422, "操作未完成", "请填写截止日期", back)
-    return _run(lambda: reporting.set_due_date(db.session, reporting_period, due_on, _version()),
+    return _run(lambda: reporting.set_due_date(db.session, reporting_period, due_on, form_version()),
                 f"截止日期已改为 {due_on}", back)
 
 
@@ -118,7 +114,7 @@ def period_due(reporting_period: ReportingPeriod):
 @requires("period.manage", ReportingPeriod, "period_id")
 def period_close(reporting_period: ReportingPeriod):
     back = url_for("reports.period_show", period_id=reporting_period.id)
-    return _run(lambda: reporting.close_period(db.session, reporting_period, current_user, _version()),
+    return _run(lambda: reporting.close_period(db.session, reporting_period, current_user, form_version()),
                 f"{reporting_period} 已关闭，数据已冻结", back)
 
 
@@ -156,7 +152,7 @@ def submission_fill(report_submission: ReportSubmission):
         if not state.errors:
             submit = request.form.get("action") == "submit"
             try:
-                reporting.save_submission(db.session, submission, entries, milestones, current_user, _version(),
+                reporting.save_submission(db.session, submission, entries, milestones, current_user, form_version(),
                                           submit=submit)
                 db.session.commit()
                 flash(f"已提交 {submission.period}，等待信息办确认" if submit else "草稿已保存（尚未提交）", "success")
@@ -206,9 +202,8 @@ def read_form(form, lines: list[reporting.ProjectLine]):
             except ParseError as exc:
                 state.errors[f"ms-actual-{mid}"] = f"实际完成日期：{exc}"
                 continue
-            version = form.get(f"ms-version-{mid}", "")
-            milestones[mid] = reporting.MilestoneInput(status, actual_on,
-                                                       int(version) if version.isdigit() else -1)
+            version = number(form.get(f"ms-version-{mid}"))  # missing: never matches, nothing is overwritten
+            milestones[mid] = reporting.MilestoneInput(status, actual_on, -1 if version is None else version)
     return entries, milestones, state
 
 
@@ -230,7 +225,7 @@ def submission_confirm(report_submission: ReportSubmission):
             text += f"；{len(result.milestones_kept)} 个里程碑在填报后已被修改，保留了修改后的状态（{'、'.join(result.milestones_kept[:5])}）"
         return text
 
-    return _run(lambda: reporting.confirm_submission(db.session, report_submission, current_user, _version()),
+    return _run(lambda: reporting.confirm_submission(db.session, report_submission, current_user, form_version()),
                 said, back)
 
 
@@ -239,14 +234,11 @@ def submission_confirm(report_submission: ReportSubmission):
 def submission_return(report_submission: ReportSubmission):
     back = url_for("reports.submission_show", submission_id=report_submission.id)
     return _run(lambda: reporting.return_submission(db.session, report_submission, current_user,
-                                                    request.form.get("reason", ""), _version()),
+                                                    request.form.get("reason", ""), form_version()),
                 f"已退回 {report_submission.department.name} 的报送", back)
 
 
 # -- Workbooks -------------------------------------------------------------------------------------
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 @bp.get("/submissions/<int:submission_id>/report.xlsx")
 @requires("report.view", ReportSubmission, "submission_id")
@@ -255,7 +247,7 @@ def submission_export(report_submission: ReportSubmission):
 
     buffer = io.BytesIO()
     name = export_department_report(db.session, report_submission, buffer)
-    return _download(buffer, name)
+    return download(buffer, name)
 
 
 @bp.get("/periods/<int:period_id>/reports.zip")
@@ -265,7 +257,7 @@ def period_export(reporting_period: ReportingPeriod):
 
     buffer = io.BytesIO()
     export_period_reports(db.session, reporting_period, buffer)
-    return _download(buffer, _period_file(reporting_period, "各单位.zip"))
+    return download(buffer, _period_file(reporting_period, "各单位.zip"))
 
 
 @bp.get("/periods/<int:period_id>/summary.xlsx")
@@ -275,17 +267,11 @@ def period_summary(reporting_period: ReportingPeriod):
 
     buffer = io.BytesIO()
     export_summary(db.session, reporting_period, buffer)
-    return _download(buffer, _period_file(reporting_period, "汇总表.xlsx"))
+    return download(buffer, _period_file(reporting_period, "汇总表.xlsx"))
 
 
 def _period_file(period: ReportingPeriod, what: str) -> str:
     return f"{period.plan.code}-{period.name}{period.kind.label}-{what}"
-
-
-def _download(buffer: io.BytesIO, name: str):
-    buffer.seek(0)
-    mimetype = "application/zip" if name.endswith(".zip") else XLSX_MIME
-    return send_file(buffer, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 class ReportUploadForm(ChineseForm):
