@@ -100,3 +100,66 @@ def test_export_uses_a_fixed_number_of_queries(session, wenzhou):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) <= 12
+
+
+def test_a_large_export_is_written_by_a_niced_process_of_its_own_with_the_same_cells(database_url, tmp_path):
+    """What the web asks of tracker.excel.export_job for a plan past EXPORT_OWN_PROCESS_PROJECTS: the same
+    workbook as written in the worker (its own database, committed: the job has its own connection)."""
+    import os
+    import subprocess
+    import sys
+
+    from openpyxl import load_workbook
+    from sqlalchemy.orm import Session
+
+    from tests.conftest import scratch_database
+    from tracker import migrate
+    from tracker.excel.export import ExportScope, export_workbook
+    from tracker.extensions import make_engine
+    from tracker.models import Plan, set_change_context
+    from tracker.services.seeding import seed
+    from tracker.vocab import ChangeSource
+
+    with scratch_database(database_url, tmp_path, "export_job") as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        with Session(engine) as session:
+            set_change_context(session, ChangeSource.CLI)
+            seed(session, ["szwz"], demo=True)
+            session.commit()
+            plan = session.scalar(select(Plan).where(Plan.code == "szwz"))
+            in_worker = io.BytesIO()
+            export_workbook(session, ExportScope(plan), in_worker)
+        engine.dispose()
+        output = tmp_path / "job.xlsx"
+        subprocess.run([sys.executable, "-m", "tracker.excel.export_job", str(plan.id), str(output)],
+                       env={**os.environ, "TRACKER_DATABASE_URL": url}, check=True, timeout=120)
+        missing = subprocess.run([sys.executable, "-m", "tracker.excel.export_job", "999999", str(output) + "x"],
+                                 env={**os.environ, "TRACKER_DATABASE_URL": url}, capture_output=True, timeout=120)
+        assert missing.returncode == 2 and "不存在" in missing.stderr.decode()
+
+    def cells(data):
+        book = load_workbook(data)
+        return {ws.title: [[v for v in row] for row in ws.iter_rows(values_only=True) if row[0] != "exported_at"]
+                for ws in book.worksheets}
+
+    from_job, from_worker = cells(output), cells(in_worker)
+    assert from_job == from_worker and sum(len(rows) for rows in from_job.values()) > 100
+
+
+def test_the_web_hands_a_plan_past_the_limit_to_the_export_process(app, session, login, wenzhou, monkeypatch):
+    from tests.conftest import PASSWORD
+    from tests.factories import make_user
+    from tracker.vocab import Role
+    from tracker.web import downloads
+
+    asked = []
+    monkeypatch.setattr(downloads, "workbook_from_own_process",
+                        lambda plan_id, department_id: asked.append((plan_id, department_id)) or b"PK-from-the-job")
+    client = login(make_user(session, Role.OFFICE, password=PASSWORD))
+    monkeypatch.setitem(app.config, "EXPORT_OWN_PROCESS_PROJECTS", 5)
+    response = client.get(f"/plans/{wenzhou.id}/export.xlsx")
+    assert response.status_code == 200 and response.data == b"PK-from-the-job" and asked == [(wenzhou.id, None)]
+    monkeypatch.setitem(app.config, "EXPORT_OWN_PROCESS_PROJECTS", 2000)  # a city's plan: in the worker
+    response = client.get(f"/plans/{wenzhou.id}/export.xlsx")
+    assert response.data[:2] == b"PK" and response.data != b"PK-from-the-job" and len(asked) == 1

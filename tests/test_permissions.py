@@ -9,8 +9,8 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from tests.world import build_world
-from tracker.models import Base
-from tracker.vocab import Role
+from tracker.models import Base, SecurityLogEntry
+from tracker.vocab import Role, SecurityEvent
 
 ANON, DEPT_OTHER = "anonymous", "department→other"
 ROLES = [ANON, Role.ADMIN, Role.OFFICE, Role.LEADER, Role.DEPARTMENT, DEPT_OTHER]
@@ -35,6 +35,7 @@ EXPECT = {
     "import": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 403, Role.DEPARTMENT: 200,
                DEPT_OTHER: 403},
 }
+EXPECT["public"] = {role: 200 for role in ROLES}
 EXPECT["period_view"] = {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 200, Role.DEPARTMENT: 403}
 EXPECT["report_view"] = EXPECT["view"]
 EXPECT["report_fill"] = EXPECT["progress"]
@@ -48,6 +49,8 @@ WRITE_KIND = {"apply": "import", "admin_post": "admin", "manage_post": "edit", "
 ROUTES = {
     "main.index": ("home", {}, None),
     "main.my_work": ("account", {}, None),
+    "main.healthz": ("public", {}, None),
+    "auth.reauthenticate": ("account", {}, None),
     "auth.login": ("login", {}, None),
     "auth.logout": ("post_only", {}, None),
     "auth.password": ("account", {}, None),
@@ -122,6 +125,7 @@ ROUTES = {
     "dashboard.bulletin": ("period_view", {"period_id": "period"}, None),
     "dashboard.bulletin_xlsx": ("period_view", {"period_id": "period"}, None),
     "admin.users": ("admin", {}, None),
+    "admin.security": ("admin", {}, None),
     "admin.user_create": ("admin", {}, None),
     "admin.user_edit": ("admin", {"user_id": "target_user"}, None),
     "admin.user_delete": ("admin", {"user_id": "target_user"}, None),
@@ -148,7 +152,7 @@ def _url(app, world, endpoint, args):
 
 def _snapshot(session):
     return {t.name: session.execute(select(func.count()).select_from(t)).scalar() for t in Base.metadata.sorted_tables
-            if t.name != "login_throttles"}
+            if t.name not in ("login_throttles", "security_events")}  # the log of these very refusals
 
 
 @pytest.mark.parametrize("role", ROLES, ids=str)
@@ -198,6 +202,10 @@ def test_refused_writes_change_nothing(app, session, login, role):
     assert refused >= (5 if role == DEPT_OTHER else 10)
     session.expire_all()
     assert _snapshot(session) == before
+    if role != ANON:  # every 403 is in the security log, with the refused request
+        logged = session.scalars(select(SecurityLogEntry.detail).where(
+            SecurityLogEntry.event == SecurityEvent.FORBIDDEN, SecurityLogEntry.user_id == world.users[user_role].id)).all()
+        assert len(logged) >= 5 and all(d.startswith("POST /") for d in logged)
     assert (world.milestone.name, world.project.name, world.plan.name, world.other_milestone.status) == names
 
 

@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    _security_log_to_stderr(app)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -38,6 +39,20 @@ def create_app(config: dict | None = None) -> Flask:
 
         register_blueprints(app)
     return app
+
+
+def _security_log_to_stderr(app: Flask) -> None:
+    """The security log's JSON lines (logger "tracker.security") go to stderr — gunicorn's error log,
+    or wherever the service manager collects it; tests read them through pytest's log capture."""
+    import logging
+    import sys
+
+    logger = logging.getLogger("tracker.security")
+    logger.setLevel(logging.INFO)
+    if not app.testing and not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
 
 
 def _serves_pages() -> bool:

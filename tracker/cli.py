@@ -146,6 +146,11 @@ def create_user_command(username, role, department, display_name, password_stdin
         db.session, username=username, role=role, password=password, display_name=display_name,
         department=department,
     )
+    from tracker.services import security_log
+    from tracker.vocab import SecurityEvent
+
+    security_log.record(db.session, SecurityEvent.USER_CREATED, username=user.username,
+                        detail=f"角色：{user.role.label}（命令行）")
     click.echo(f"已创建用户 {user.username}（{user.role.label}）")
 
 

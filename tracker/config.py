@@ -24,6 +24,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DATABASE_URL": env.get("TRACKER_DATABASE_URL")
         or "sqlite:///" + str(Path(instance_path) / "tracker.db"),
         "SECRET_KEY": env.get("TRACKER_SECRET_KEY"),
+        # The system's name in every page's header and title, per city (e.g. 温州市信息化规划项目跟踪).
+        "SITE_NAME": env.get("TRACKER_SITE_NAME") or "信息化规划项目跟踪",
         "SQL_ECHO": env.get("TRACKER_SQL_ECHO", "") == "1",
         "PROXY_FIX": env.get("TRACKER_PROXY_FIX", "") == "1",  # trust one proxy's X-Forwarded-For/-Proto
         # Cookies: HttpOnly and SameSite=Lax always; Secure is added per response when the request
@@ -38,6 +40,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         # An import touching more records than this is applied after the request answers (background).
+        # A workbook of more projects than this is written by a niced process of its own (web.downloads).
+        "EXPORT_OWN_PROCESS_PROJECTS": int(env.get("TRACKER_EXPORT_OWN_PROCESS_PROJECTS", "2000")),
         "IMPORT_INLINE_LIMIT": int(env.get("TRACKER_IMPORT_INLINE_LIMIT", "3000")),
         "WTF_I18N_ENABLED": False,  # use WTForms' bundled translations (Meta.locales), no Babel
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open all morning still submits; the token is per session

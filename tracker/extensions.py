@@ -16,7 +16,9 @@ def make_engine(url: str, *, echo: bool = False, foreign_keys: bool = True) -> E
     that SAVEPOINTs work (the pysqlite recipe in SQLAlchemy's SQLite dialect docs).
     """
     if not url.startswith("sqlite"):
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        # Pre-ping: a connection that died with the server is replaced, so the app recovers by
+        # itself; a server that does not answer fails a request in 5 s instead of hanging it.
+        return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
     engine = create_engine(url, echo=echo, connect_args={"timeout": 15})
 

@@ -165,3 +165,23 @@ class Verdict(Vocab):
     MET = "met", "已达成"
     NOT_MET = "not_met", "未达成"
     NO_DATA = "no_data", "无数据"
+
+
+class SecurityEvent(Vocab):
+    """What the security log records (tracker.services.security_log)."""
+
+    LOGIN = "login", "登录"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOCKOUT = "lockout", "登录被暂停"
+    LOGOUT = "logout", "退出"
+    FORBIDDEN = "forbidden", "拒绝访问（403）"
+    PASSWORD_CHANGED = "password_changed", "修改本人密码"
+    PASSWORD_RESET = "password_reset", "管理员重设密码"
+    ROLE_CHANGED = "role_changed", "角色变更"
+    USER_CREATED = "user_created", "创建用户"
+    USER_DEACTIVATED = "user_deactivated", "停用用户"
+    USER_REACTIVATED = "user_reactivated", "启用用户"
+    USER_UNLOCKED = "user_unlocked", "解除登录限制"
+    REAUTHENTICATED = "reauthenticated", "再次验证密码"
+    REAUTH_FAILED = "reauth_failed", "再次验证失败"
+    IMPORT_APPLIED = "import_applied", "导入生效"

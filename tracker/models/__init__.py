@@ -15,6 +15,7 @@ from tracker.models.reporting import (
     ReportMilestoneState,
     ReportSubmission,
 )
+from tracker.models.security_event import SecurityLogEntry
 from tracker.models.user import User
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "ReportingPeriod",
     "ReportMilestoneState",
     "ReportSubmission",
+    "SecurityLogEntry",
     "User",
     "set_change_context",
     "utcnow",

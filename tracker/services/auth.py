@@ -29,7 +29,9 @@ def _dummy_hash() -> str:
 
 
 class LoginRefused(ServiceError):
-    pass
+    """`locked`: this failure started a pause (the security log's 登录被暂停)."""
+
+    locked = False
 
 
 def _account_key(username: str) -> str:
@@ -69,20 +71,23 @@ def authenticate(session: Session, username: str, password: str, address: str,
         session.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
         return user
 
+    refused = LoginRefused(GENERIC_FAILURE)
     for key, limit in zip(keys, (ACCOUNT_LIMIT, ADDRESS_LIMIT)):
-        _count_failure(session, key, limit, now)
-    raise LoginRefused(GENERIC_FAILURE)
+        refused.locked |= _count_failure(session, key, limit, now)
+    raise refused
 
 
-def _count_failure(session: Session, key: str, limit: int, now: dt.datetime) -> None:
+def _count_failure(session: Session, key: str, limit: int, now: dt.datetime) -> bool:
+    """Count one failure for `key`; True if it starts a pause."""
     throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update())
     if throttle is None:
         try:
             with session.begin_nested():
                 session.add(LoginThrottle(key=key, failures=1, window_started_at=now))
-            return
+            return False
         except IntegrityError:  # another worker counted the first failure at the same moment
             throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
+    locked = False
     if now - throttle.window_started_at > WINDOW and not (throttle.locked_until and throttle.locked_until > now):
         throttle.failures, throttle.window_started_at, throttle.locked_until = 1, now, None
     else:
@@ -92,7 +97,9 @@ def _count_failure(session: Session, key: str, limit: int, now: dt.datetime) -> 
         pause = pause_after(throttle.failures, limit)
         if pause is not None:
             throttle.locked_until = now + pause
+            locked = True
     session.flush()
+    return locked
 
 
 def locked_accounts(session: Session, now: dt.datetime | None = None) -> dict[str, list[str]]:
@@ -114,13 +121,14 @@ def unlock_user(session: Session, user: User) -> int:
 
 
 def change_password(session: Session, user: User, current: str, new: str, confirm: str) -> None:
-    from tracker.services.users import MIN_PASSWORD_LENGTH
+    from tracker.services.users import password_problem
 
     if not user.check_password(current):
         raise ServiceError("当前密码不正确", "current_password")
     if new != confirm:
         raise ServiceError("两次输入的新密码不一致", "confirm_password")
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"密码至少 {MIN_PASSWORD_LENGTH} 位", "new_password")
+    problem = password_problem(new, user.username, user.display_name)
+    if problem:
+        raise ServiceError(problem, "new_password")
     user.set_password(new)  # rotates the session token: every other session of this user ends
     session.flush()

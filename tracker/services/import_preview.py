@@ -284,7 +284,8 @@ def preview_workbook(session: Session, data: bytes, *, user: User | None, plan_c
     if not any(s.kind for s in sheets):
         raise ImportRefused("没有找到可以识别的表头（如“项目编号”“项目名称”“责任单位”“里程碑”）：" +
                             "；".join(s.line() for s in sheets))
-    matcher = _Matcher(session, plan, user, department, meta, today or dt.date.today())
+    matcher = _Matcher(session, plan, user, department, meta, today or dt.date.today(),
+                       [s for s in sheets if s.kind])
     order = {PROJECTS: 0, MILESTONES: 1, INVESTMENTS: 2}  # projects first: milestones may belong to new ones
     for sheet in sorted((s for s in sheets if s.kind), key=lambda s: order[s.kind]):
         matcher.read(sheet)
@@ -294,6 +295,11 @@ def preview_workbook(session: Session, data: bytes, *, user: User | None, plan_c
                    notes=notes, sheets=[s.line() for s in sheets],
                    columns={s.name: [c.text() for c in s.columns] for s in sheets if s.kind},
                    seen_versions=matcher.seen, from_tracker=meta is not None)
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def closest_projects(name: str, projects) -> str:
@@ -325,7 +331,7 @@ class _Matcher:
     """Holds what every sheet needs (plan, user, lookups) and turns typed rows into RowResults."""
 
     def __init__(self, session: Session, plan: Plan, user: User | None, department: Department | None,
-                 meta: Meta | None, today: dt.date) -> None:
+                 meta: Meta | None, today: dt.date, sheets: list[SheetData]) -> None:
         self.session, self.plan, self.user, self.department, self.meta = session, plan, user, department, meta
         self.today = today
         self.from_tracker = meta is not None
@@ -333,8 +339,16 @@ class _Matcher:
         self.seen: dict[str, int] = {}
         self.departments = DepartmentNames(session, plan.region)
         self.department_names = {d.id: d.name for d in self.departments.by_name.values()}
-        projects = session.scalars(select(Project).where(Project.plan_id == plan.id)
-                                   .options(selectinload(Project.cooperators))).all()
+        # Every project of the plan by code and name, lightly (the hints for unknown names); in full only
+        # the projects the workbook can mean: a department's 50 projects in a plan of 10,000 cost 50.
+        self.light_projects = session.execute(
+            select(Project.id, Project.code, Project.name, Project.version, Project.lead_department_id)
+            .where(Project.plan_id == plan.id)).all()
+        wanted = self._projects_meant(session, sheets)
+        self.partial = len(wanted) < len(self.light_projects) // 2
+        projects = session.scalars(select(Project).where(
+            Project.plan_id == plan.id, *([Project.id.in_(wanted)] if self.partial else []))
+            .options(selectinload(Project.cooperators))).all()
         self.projects_by_id = {p.id: p for p in projects}
         self.projects_by_code = {p.code: p for p in projects}
         self.projects_by_name: dict[str, list[Project]] = defaultdict(list)
@@ -348,6 +362,44 @@ class _Matcher:
         self.allowed_cache: dict[tuple, frozenset[str]] = {}
         self.milestones_by_id: dict[int, Any] | None = None
         self.investments: dict[tuple[int, int], Any] | None = None
+
+    def _projects_meant(self, session: Session, sheets: list[SheetData]) -> set[int]:
+        """Ids of the projects any row can be matched to, by the keys _find_project and
+        _still_as_exported use. A row still as exported names its record; any other row (and one whose
+        record has moved since, which will be read cell by cell) is typed here and named by its code
+        and name."""
+        by_code = {p.code: p.id for p in self.light_projects}
+        by_name: dict[str, list[int]] = defaultdict(list)
+        for p in self.light_projects:
+            by_name[name_key(p.name)].append(p.id)
+        versions = {p.id: p.version for p in self.light_projects}
+        exported_milestones = {row.as_exported[1]: row for sheet in sheets for row in sheet.rows
+                               if not row.skip and row.as_exported and row.as_exported[0] != "project"}
+        milestone_facts = {}
+        for chunk in _chunks(list(exported_milestones), 5000):
+            milestone_facts.update({m.id: m for m in session.execute(
+                select(Milestone.id, Milestone.project_id, Milestone.version).where(Milestone.id.in_(chunk)))})
+        wanted: set[int] = set()
+        for sheet in sheets:
+            for row in sheet.rows:
+                if row.skip:
+                    continue
+                if row.as_exported:
+                    entity, record_id, version = row.as_exported
+                    fact = milestone_facts.get(record_id) if entity != "project" else None
+                    wanted.add(record_id if entity == "project" else fact.project_id if fact else -1)
+                    current = versions.get(record_id) if entity == "project" else fact.version if fact else None
+                    if current == version:
+                        continue
+                row.ensure_cells()
+                for code_key, name_key_ in (("code", "name"), ("project_code", "project_name")):
+                    code, name = row.value(code_key), row.value(name_key_)
+                    if code is not None and str(code).strip() in by_code:
+                        wanted.add(by_code[str(code).strip()])
+                    if name:
+                        wanted.update(by_name.get(name_key(name), ()))
+        wanted.discard(-1)
+        return wanted
 
     def read(self, sheet: SheetData) -> None:
         reader = {PROJECTS: self._project_row, MILESTONES: self._milestone_row, INVESTMENTS: self._investment_row}
@@ -450,7 +502,7 @@ class _Matcher:
     def _closest(self, name: str | None, lead: Department | None) -> str:
         if not name:
             return ""
-        return closest_projects(name, [p for p in self.projects_by_id.values()
+        return closest_projects(name, [p for p in self.light_projects
                                        if lead is None or p.lead_department_id == lead.id])
 
     def _not_ours(self, project: Project | None) -> bool:
@@ -631,7 +683,8 @@ class _Matcher:
             self.investments = {(i.project_id, i.year): i for i in self.session.execute(
                 select(Investment.id, Investment.version, Investment.project_id, Investment.year,
                        Investment.planned_amount, Investment.completed_amount)
-                .join(Project).where(Project.plan_id == self.plan.id))}
+                .join(Project).where(Project.plan_id == self.plan.id,
+                                     *([Project.id.in_(list(self.projects_by_id))] if self.partial else [])))}
         return self.investments
 
     def _year_amounts(self, sheet: SheetData, row: Row, result: RowResult, project: Project | None,
@@ -709,7 +762,8 @@ class _Matcher:
                 select(Milestone.id, Milestone.project_id, Milestone.ordinal, Milestone.name, Milestone.planned_on,
                        Milestone.planned_precision, Milestone.actual_on, Milestone.actual_precision, Milestone.status,
                        Milestone.note, Milestone.version)
-                .join(Project).where(Project.plan_id == self.plan.id)
+                .join(Project).where(Project.plan_id == self.plan.id,
+                                     *([Project.id.in_(list(self.projects_by_id))] if self.partial else []))
             ):
                 self.milestones[m.project_id][m.ordinal] = m
         return self.milestones

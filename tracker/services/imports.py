@@ -17,13 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.models import Department, ImportBatch, Investment, Milestone, Plan, Project, User, set_change_context, utcnow
-from tracker.services import ServiceError, bulk
+from tracker.services import ServiceError, bulk, security_log
 from tracker.services.import_preview import (  # noqa: F401 — the preview's names, for this module's callers
     FIELDS, MODELS, OUTCOME_LABELS, OUTCOMES, PROBLEM_LIMIT, ImportRefused, Operation, Preview, RowResult,
     StalePreview, preview_workbook, value_from_preview)
 from tracker.services.progress_updates import update_milestone_progress
 from tracker.services.records import EditConflict, update_record
-from tracker.vocab import ChangeSource, ImportStatus
+from tracker.vocab import ChangeSource, ImportStatus, SecurityEvent
 
 # -- Batches: keep, show, apply ------------------------------------------------------------------
 
@@ -105,6 +105,8 @@ def commit_import(session: Session, batch: ImportBatch, user: User | None, *, va
     batch.applied_rows = "valid" if preview.blocked else "all"
     batch.applied_count = applied
     batch.preview = preview.to_json()  # now with what was applied and the new records' ids
+    security_log.record(session, SecurityEvent.IMPORT_APPLIED, user=user,
+                        detail=f"导入 #{batch.id}（{batch.filename}）：写入 {applied} 处")
     session.flush()
     return applied
 

@@ -39,11 +39,11 @@ from tracker.models import (
 )
 from tracker.parse import format_date
 from tracker.services import ServiceError, bulk
-from tracker.services import reporting
+from tracker.services import reporting, security_log
 from tracker.services.departments import DepartmentNames, name_key
 from tracker.services.import_preview import closest_projects
 from tracker.services.imports import ImportRefused
-from tracker.vocab import ChangeSource, ImportOutcome, ImportStatus, Role, SubmissionStatus
+from tracker.vocab import ChangeSource, ImportOutcome, ImportStatus, Role, SecurityEvent, SubmissionStatus
 
 XLSX_NAME = "{plan}-{period}-{department}.xlsx"
 
@@ -478,5 +478,7 @@ def commit_report_import(session: Session, batch: ImportBatch, user: User | None
     batch.applied_at = utcnow()
     batch.applied_rows = "valid" if valid_only else "all"
     batch.applied_count = applied
+    security_log.record(session, SecurityEvent.IMPORT_APPLIED, user=user,
+                        detail=f"报表导入 #{batch.id}（{batch.filename}）：写入 {applied} 个项目")
     session.flush()
     return applied

@@ -11,8 +11,24 @@ from tracker.services import ServiceError
 from tracker.services.departments import find_department
 from tracker.vocab import Role
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0–4: 3 is "safely unguessable" (about 10^8 guesses and more)
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
+
+
+def password_problem(password: str, *hints: str | None) -> str | None:
+    """Why `password` may not be used (None: it may), the one rule for every place a password is set.
+
+    zxcvbn knows the common-password lists, keyboard walks, dates and repeats; `hints` (user name,
+    display name) count as known words too.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 位"
+    from zxcvbn import zxcvbn  # its word lists take a moment to load: only when a password is set
+
+    if zxcvbn(password, user_inputs=[h for h in hints if h])["score"] < MIN_PASSWORD_SCORE:
+        return "这个密码太常见或太容易猜到（如 password、12345678、键盘连续键、用户名加数字），请换一个更长、不常见的"
+    return None
 
 
 def create_user(
@@ -38,8 +54,9 @@ def create_user(
             raise ServiceError(f"未知单位“{department}”", "department_id")
     if role_member is Role.DEPARTMENT and dept is None:
         raise ServiceError("部门用户必须指定所属单位（--department）", "department_id")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"密码至少 {MIN_PASSWORD_LENGTH} 位", "password")
+    problem = password_problem(password, username, display_name)
+    if problem:
+        raise ServiceError(problem, "password")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ServiceError(f"用户名“{username}”已存在", "username")
     user = User(username=username, display_name=display_name or username, role=role_member, department=dept)

@@ -1,10 +1,12 @@
 """The web UI: blueprints, the per-request rules (access declared, change source, headers), errors."""
 from __future__ import annotations
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from tracker.extensions import db, login_manager
 from tracker.models import set_change_context
@@ -20,6 +22,17 @@ ERROR_TITLES = {
     400: "请求无效", 403: "没有权限", 404: "页面不存在", 405: "不支持的操作", 409: "数据已被他人修改",
     413: "文件太大", 500: "服务器内部错误",
 }
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number past what an id column holds (2**31 - 1) matches no page,
+    so /projects/99999999999 is a 404 rather than an out-of-range error from PostgreSQL."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+RETRY_AFTER_SECONDS = 30
 
 
 class SecureCookiesOverHttps:
@@ -46,6 +59,20 @@ class SecureCookiesOverHttps:
         return self.wsgi_app(environ, secure_start_response)
 
 
+def _log_refusal() -> None:
+    """A 403 in the security log, in a transaction of its own (the request's was rolled back)."""
+    from tracker.services import security_log
+    from tracker.vocab import SecurityEvent
+
+    try:
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+        security_log.record(db.session, SecurityEvent.FORBIDDEN, user=user, address=request.remote_addr,
+                            detail=f"{request.method} {request.full_path.rstrip('?')}"[:500])
+        db.session.commit()
+    except Exception:  # noqa: BLE001 — the refusal page must still be shown
+        db.session.rollback()
+
+
 def register_blueprints(app: Flask) -> None:
     from tracker.auth.views import bp as auth_bp
     from tracker.web import template_helpers
@@ -58,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web.projects.views import bp as projects_bp
     from tracker.web.reports.views import bp as reports_bp
 
+    app.url_map.converters["int"] = RecordIdConverter  # before any rule is added
     for bp in (main_bp, auth_bp, dashboard_bp, plans_bp, projects_bp, departments_bp, imports_bp, reports_bp,
                admin_bp):
         app.register_blueprint(bp)
@@ -90,12 +118,36 @@ def register_blueprints(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(error: Exception):
+        # The page renders from the template alone: no user, no menu, nothing read from the
+        # database. The pool's pre-ping replaces dead connections, so service resumes by itself.
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 — the connection is gone; the session is removed after the request
+            pass
+        app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
+                         str(error).splitlines()[0] if str(error) else type(error).__name__)
+        if request.path == "/healthz":
+            response = app.make_response(({"status": "unavailable"}, 503))
+        else:
+            # Straight from Jinja: render_template's context processors would load the user again.
+            page = app.jinja_env.get_template("errors/unavailable.html").render(config=app.config, url_for=url_for)
+            response = app.make_response((page, 503))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         db.session.rollback()
         code = error.code or 500
+        if code == 403:
+            _log_refusal()
         message = "表单已过期或缺少安全令牌，请刷新页面后重试。" if isinstance(error, CSRFError) else None
         return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, "出错了"),
                                message=message), code

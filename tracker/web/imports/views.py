@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import SelectField
 
 from tracker.auth.permissions import requires, visible_plans
 from tracker.extensions import db
-from tracker.models import Department, ImportBatch, Plan
+from tracker.models import Department, ImportBatch, Plan, Project
 from tracker.services import ServiceError
 from tracker.vocab import ChangeSource, ImportOutcome, ImportStatus, Role
 from tracker.web.arguments import int_arg, page_arg
+from tracker.web import downloads
 from tracker.web.downloads import download
 from tracker.web.forms import ChineseForm, choices
 
@@ -45,11 +47,15 @@ def export(plan: Plan):
     elif int_arg("department") is not None:
         department = db.session.get(Department, int_arg("department")) or abort(404)
     scope = ExportScope(plan, department)
-    buffer = io.BytesIO()
-    export_workbook(db.session, scope, buffer)
-    from datetime import date
-
-    return download(buffer, scope.file_name(date.today()))
+    projects = db.session.scalar(select(func.count(Project.id)).where(
+        Project.plan_id == plan.id, *([Project.lead_department_id == department.id] if department else [])))
+    if projects > current_app.config["EXPORT_OWN_PROCESS_PROJECTS"]:
+        workbook = downloads.workbook_from_own_process(plan.id, department.id if department else None)
+    else:
+        buffer = io.BytesIO()
+        export_workbook(db.session, scope, buffer)
+        workbook = buffer.getvalue()
+    return downloads.download(workbook, scope.file_name(date.today()))
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])

@@ -1,13 +1,13 @@
 """Home: a department user's own work; everyone else starts at the plans."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import joinedload
 
 from tracker import progress
-from tracker.auth.permissions import requires
+from tracker.auth.permissions import public, requires
 from tracker.extensions import db
 from tracker.models import Milestone, Project
 from tracker.services import reporting
@@ -19,6 +19,15 @@ bp = Blueprint("main", __name__)
 
 PER_PAGE = 50
 MILESTONES_PER_PAGE = 30  # each row carries its quick-update form: the page stays under 300 kB
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    """For the reverse proxy and monitoring: 200 when the database answers (an outage is the 503 page's
+    handler, with Retry-After)."""
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok")
 
 
 @bp.get("/")
