@@ -6,6 +6,7 @@ Two processes per core keep both cores busy while a request waits on PostgreSQL;
 give 16 requests in flight on 2 cores, well inside PostgreSQL's 100 connections (SQLAlchemy's pool
 holds 5 + 10 per process).
 """
+
 import multiprocessing
 import os
 

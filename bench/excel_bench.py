@@ -18,6 +18,7 @@ stays flat), then measures, each step in its own process so peak memory is its o
             reading the same file (median of three in one process; the first run is printed too)
 TRACKER_BENCH_DATABASE_URL picks the database (default: a SQLite file in a temporary folder).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,23 +58,61 @@ def build(url: str) -> None:
     with app.app_context():
         session = db.session
         now = utcnow()
-        session.execute(insert(Department), [{"name": f"单位{i}", "short_name": f"单{i}", "kind": "city",
-                                              "active": True, "version": 1, "updated_at": now} for i in range(50)])
+        session.execute(
+            insert(Department),
+            [
+                {
+                    "name": f"单位{i}",
+                    "short_name": f"单{i}",
+                    "kind": "city",
+                    "active": True,
+                    "version": 1,
+                    "updated_at": now,
+                }
+                for i in range(50)
+            ],
+        )
         for code, n_projects in (("big", 10_000), ("small", 1_000)):
-            plan_id = session.execute(insert(Plan).values(code=code, name=f"基准规划{code}", version=1,
-                                                          updated_at=now).returning(Plan.id)).scalar()
-            session.execute(insert(Project), [
-                {"plan_id": plan_id, "code": f"{i // 100 + 1}.{i % 100 + 1}", "name": f"项目{i}",
-                 "lead_department_id": i % 50 + 1, "status": "in_progress", "total_budget": 100 + i,
-                 "version": 1, "updated_at": now} for i in range(n_projects)])
-            ids = session.scalars(Project.__table__.select().with_only_columns(Project.id)
-                                  .where(Project.plan_id == plan_id).order_by(Project.id)).all()
+            plan_id = session.execute(
+                insert(Plan).values(code=code, name=f"基准规划{code}", version=1, updated_at=now).returning(Plan.id)
+            ).scalar()
+            session.execute(
+                insert(Project),
+                [
+                    {
+                        "plan_id": plan_id,
+                        "code": f"{i // 100 + 1}.{i % 100 + 1}",
+                        "name": f"项目{i}",
+                        "lead_department_id": i % 50 + 1,
+                        "status": "in_progress",
+                        "total_budget": 100 + i,
+                        "version": 1,
+                        "updated_at": now,
+                    }
+                    for i in range(n_projects)
+                ],
+            )
+            ids = session.scalars(
+                Project.__table__.select()
+                .with_only_columns(Project.id)
+                .where(Project.plan_id == plan_id)
+                .order_by(Project.id)
+            ).all()
             rows = []
             for project_id in ids:
                 for ordinal in range(1, 11):
-                    rows.append({"project_id": project_id, "ordinal": ordinal, "name": f"里程碑{ordinal}",
-                                 "planned_on": dt.date(2026, 1, 1) + dt.timedelta(days=ordinal * 30),
-                                 "status": "not_started", "weight": 1, "version": 1, "updated_at": now})
+                    rows.append(
+                        {
+                            "project_id": project_id,
+                            "ordinal": ordinal,
+                            "name": f"里程碑{ordinal}",
+                            "planned_on": dt.date(2026, 1, 1) + dt.timedelta(days=ordinal * 30),
+                            "status": "not_started",
+                            "weight": 1,
+                            "version": 1,
+                            "updated_at": now,
+                        }
+                    )
                 if len(rows) >= 20_000:
                     session.execute(insert(Milestone), rows)
                     rows = []
@@ -118,8 +157,8 @@ def step_floor_write(source: str, out: str) -> dict:
 def step_import(url: str, path: str) -> dict:
     """Three previews in one process: the first pays for SQLAlchemy's one-time set-up (mappers, statement
     compilation) as a fresh gunicorn worker would; the median of the three is the steady state."""
-    from tracker.services.imports import preview_workbook
     from tracker.extensions import db
+    from tracker.services.imports import preview_workbook
 
     app = _app(url)
     data = Path(path).read_bytes()
@@ -164,9 +203,11 @@ def make_import_file(source: str, out: str) -> int:
     return changed
 
 
-FLOOR_READ = ("import sys, python_calamine\n"
-              "book = python_calamine.CalamineWorkbook.from_path(sys.argv[1])\n"
-              "cells = sum(len(row) for name in book.sheet_names for row in book.get_sheet_by_name(name).iter_rows())\n")
+FLOOR_READ = (
+    "import sys, python_calamine\n"
+    "book = python_calamine.CalamineWorkbook.from_path(sys.argv[1])\n"
+    "cells = sum(len(row) for name in book.sheet_names for row in book.get_sheet_by_name(name).iter_rows())\n"
+)
 
 
 def cli_figures(url: str, path: str, *, dry_run: bool, plan: str | None = None) -> tuple[dict, dict]:
@@ -183,14 +224,21 @@ def cli_figures(url: str, path: str, *, dry_run: bool, plan: str | None = None) 
 
 def _child_peak(command: list[str], env: dict | None = None) -> dict:
     """Run in a fresh wrapper so RUSAGE_CHILDREN is this command's own peak."""
-    wrapper = ("import json, os, resource, subprocess, sys, time\n"
-               "s = time.perf_counter()\n"
-               "r = subprocess.run(json.loads(sys.argv[1]), capture_output=True, text=True)\n"
-               "t = time.perf_counter() - s\n"
-               "print(json.dumps({'seconds': t, 'rc': r.returncode, 'out': r.stdout[-1500:], 'err': r.stderr[-1500:],"
-               " 'peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n")
-    result = subprocess.run([sys.executable, "-c", wrapper, json.dumps(command)], capture_output=True, text=True,
-                            env={**os.environ, **(env or {})}, check=True)
+    wrapper = (
+        "import json, os, resource, subprocess, sys, time\n"
+        "s = time.perf_counter()\n"
+        "r = subprocess.run(json.loads(sys.argv[1]), capture_output=True, text=True)\n"
+        "t = time.perf_counter() - s\n"
+        "print(json.dumps({'seconds': t, 'rc': r.returncode, 'out': r.stdout[-1500:], 'err': r.stderr[-1500:],"
+        " 'peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", wrapper, json.dumps(command)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -212,8 +260,13 @@ def empty_plan(url: str, code: str) -> None:
 
 
 def _run(*args) -> dict:
-    result = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -225,39 +278,57 @@ def main() -> None:
     print(f"database: {url.split('@')[-1]}  (built in {time.perf_counter() - started:.1f} s)")
     print(f"{'step':<44}{'tracker':>10}{'floor':>10}{'ratio':>8}{'peak MB':>10}{'floor MB':>10}")
     figures = {}
-    for code, label in (("small", "1,000 projects / 10,000 milestones"), ("big", "10,000 projects / 100,000 milestones")):
+    for code, label in (
+        ("small", "1,000 projects / 10,000 milestones"),
+        ("big", "10,000 projects / 100,000 milestones"),
+    ):
         out = str(folder / f"{code}.xlsx")
         ours = _run("export", url, code, out)
         floor = _run("floor-write", out, str(folder / f"{code}-floor.xlsx"))
         figures[code] = ours
-        print(f"{'export ' + label:<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
-              f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}")
+        print(
+            f"{'export ' + label:<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
+            f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}"
+        )
     changed = _run("make-import", str(folder / "small.xlsx"), str(folder / "import.xlsx"))["changed"]
     ours = _run("import", url, str(folder / "import.xlsx"))
     floor = _run("floor-read", str(folder / "import.xlsx"))
-    print(f"{'import preview, 10,000 milestone rows':<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
-          f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}")
-    print(f"{'  (first run in a fresh process)':<44}{ours['first']:>9.2f}s{floor['first']:>9.2f}s"
-          f"{ours['first'] / floor['first']:>8.2f}")
+    print(
+        f"{'import preview, 10,000 milestone rows':<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
+        f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}"
+    )
+    print(
+        f"{'  (first run in a fresh process)':<44}{ours['first']:>9.2f}s{floor['first']:>9.2f}s"
+        f"{ours['first'] / floor['first']:>8.2f}"
+    )
     print(f"  rows changed in the file: {changed}; preview found: {ours['counts']}")
-    print(f"export peak memory, 10x the rows: {figures['small']['peak_mb']:.0f} MB → {figures['big']['peak_mb']:.0f} MB")
-    for label, path in (("dry run, 10,000 rows, 10% changed", folder / "import.xlsx"),
-                        ("dry run, 10,000 projects / 100,000 milest.", folder / "big.xlsx")):
+    print(
+        f"export peak memory, 10x the rows: {figures['small']['peak_mb']:.0f} MB → {figures['big']['peak_mb']:.0f} MB"
+    )
+    for label, path in (
+        ("dry run, 10,000 rows, 10% changed", folder / "import.xlsx"),
+        ("dry run, 10,000 projects / 100,000 milest.", folder / "big.xlsx"),
+    ):
         ours, floor = cli_figures(url, str(path), dry_run=True)
         _check(ours)
-        print(f"{'process: ' + label:<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
-              f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}")
+        print(
+            f"{'process: ' + label:<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
+            f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}"
+        )
     _run("empty-plan", url, "big")
     ours, floor = cli_figures(url, str(folder / "big.xlsx"), dry_run=False)
     _check(ours)
-    print(f"{'process: apply 10,000 + 100,000 new rows':<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
-          f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}")
+    print(
+        f"{'process: apply 10,000 + 100,000 new rows':<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
+        f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}"
+    )
     print("  " + ours["out"].strip().splitlines()[0])
 
 
 def _check(figures: dict) -> None:
     if figures["rc"] not in (0,):
         raise SystemExit(f"import-xlsx failed ({figures['rc']}): {figures['out']} {figures['err']}")
+
 
 if __name__ == "__main__":
     if len(sys.argv) == 1:

@@ -18,6 +18,7 @@ all: the capacity of the machine).
 Aims: p95 of every page ≤ 300 ms and ≤ 4× the floor's p95 as people work; 0 errors; 0 lost updates;
 the long export slows no other page past the aims.
 """
+
 from __future__ import annotations
 
 import html.parser
@@ -96,19 +97,23 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
-    def request(self, method: str, path: str, body: dict | None = None,
-                files: dict[str, tuple[str, bytes]] | None = None) -> tuple[int, bytes, dict]:
+    def request(
+        self, method: str, path: str, body: dict | None = None, files: dict[str, tuple[str, bytes]] | None = None
+    ) -> tuple[int, bytes, dict]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         data: bytes | None = None
         if files is not None:
             boundary = uuid.uuid4().hex
             parts = io.BytesIO()
             for name, value in (body or {}).items():
-                parts.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-                            .encode())
+                parts.write(
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+                )
             for name, (filename, content) in files.items():
-                parts.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode())
+                parts.write(
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                    f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+                )
                 parts.write(content + b"\r\n")
             parts.write(f"--{boundary}--\r\n".encode())
             data = parts.getvalue()
@@ -127,8 +132,7 @@ class Browser:
                 self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
                 # The server closed a kept-alive connection while the person was reading: a browser
                 # opens a new one and sends the request again, so does this.
-                idle_closed = isinstance(exc, (http.client.RemoteDisconnected, BrokenPipeError,
-                                               ConnectionResetError))
+                idle_closed = isinstance(exc, (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError))
                 if attempt == 2 or not idle_closed:
                     raise
         for header, value in response.getheaders():
@@ -178,19 +182,28 @@ def people(ids: dict, raced: list[int]):
         return lambda b, t, n: timed(t, label, lambda: b.request("GET", path))
 
     def search(b, t, n):
-        timed(t, "项目搜索", lambda: b.request("GET", f"/projects?plan={plan}&q={urllib.parse.quote(f'基准项目{n % 97:03d}')}"))
+        timed(
+            t,
+            "项目搜索",
+            lambda: b.request("GET", f"/projects?plan={plan}&q={urllib.parse.quote(f'基准项目{n % 97:03d}')}"),
+        )
 
     def export_department(b, t, n):
-        status, workbook, _ = timed(t, "导出单位工作簿",
-                                    lambda: b.request("GET", f"/plans/{plan}/export.xlsx?department={dept}"))
+        status, workbook, _ = timed(
+            t, "导出单位工作簿", lambda: b.request("GET", f"/plans/{plan}/export.xlsx?department={dept}")
+        )
         if status != 200:
             return
         _s, page, _ = b.request("GET", "/imports/new")
         token = form_fields(page, "/imports/new").get("csrf_token", "")
 
         def upload():
-            status, body, headers = b.request("POST", "/imports/new", {"csrf_token": token, "plan": ""},
-                                              files={"file": ("本单位工作簿.xlsx", workbook)})
+            status, body, headers = b.request(
+                "POST",
+                "/imports/new",
+                {"csrf_token": token, "plan": ""},
+                files={"file": ("本单位工作簿.xlsx", workbook)},
+            )
             if status == 302:  # the preview page it leads to is part of the wait
                 return b.request("GET", urllib.parse.urlsplit(headers["Location"]).path)
             return status, body, headers
@@ -208,16 +221,20 @@ def people(ids: dict, raced: list[int]):
             return
         fields = form_fields(page, path)
         fields["note"] = f"压测 {n} {uuid.uuid4().hex[:8]}"
-        status, _, _ = timed(t, "快速更新(保存)", lambda: b.request("POST", path, fields),
-                             ok=lambda s: s in (302, 409))
+        status, _, _ = timed(t, "快速更新(保存)", lambda: b.request("POST", path, fields), ok=lambda s: s in (302, 409))
         with t.lock:
             t.accepted += status == 302
             t.conflicts += status == 409
 
     return {
-        "leader": [get("驾驶舱", f"/dashboard?plan={plan}"), get("通报", f"/periods/{november}/bulletin"),
-                   get("驾驶舱(整个规划)", f"/dashboard?plan={plan}&phase=all"), get("规划页", f"/plans/{plan}"),
-                   get("阶段页", f"/phases/{phase}"), get("单位页", f"/departments/{dept}")],
+        "leader": [
+            get("驾驶舱", f"/dashboard?plan={plan}"),
+            get("通报", f"/periods/{november}/bulletin"),
+            get("驾驶舱(整个规划)", f"/dashboard?plan={plan}&phase=all"),
+            get("规划页", f"/plans/{plan}"),
+            get("阶段页", f"/phases/{phase}"),
+            get("单位页", f"/departments/{dept}"),
+        ],
         "office": [search, get("报送期页", f"/periods/{november}"), export_department],
         "exporter": [whole_plan_export],
         "dept": [get("我的工作", "/my"), quick_update],
@@ -225,14 +242,35 @@ def people(ids: dict, raced: list[int]):
 
 
 # Twenty people: 7 leaders, 5 office staff and one more exporting the whole plan, 7 departments.
-KINDS = ("leader", "office", "dept", "leader", "dept", "office", "dept", "leader", "exporter", "dept",
-         "leader", "office", "dept", "leader", "dept", "office", "dept", "leader", "office", "leader")
+KINDS = (
+    "leader",
+    "office",
+    "dept",
+    "leader",
+    "dept",
+    "office",
+    "dept",
+    "leader",
+    "exporter",
+    "dept",
+    "leader",
+    "office",
+    "dept",
+    "leader",
+    "dept",
+    "office",
+    "dept",
+    "leader",
+    "office",
+    "leader",
+)
 if os.environ.get("LOAD_EXPORTER", "1") == "0":  # the same run without the long export, to see what it costs
     KINDS = tuple("leader" if kind == "exporter" else kind for kind in KINDS)
 
 
-def run(port: int, ids: dict, raced: list[int], think: tuple[float, float], seconds: int,
-        on_start) -> tuple[Tally, list, float]:
+def run(
+    port: int, ids: dict, raced: list[int], think: tuple[float, float], seconds: int, on_start
+) -> tuple[Tally, list, float]:
     rounds = people(ids, raced)
     tally = Tally()
     floor: list[float] = []
@@ -294,22 +332,30 @@ def report(name: str, tally: Tally, floor: list[float], elapsed: float, lost: tu
     total = sum(len(v) for v in tally.timings.values())
     floor.sort()
     floor_p95 = quantile(floor, 0.95)
-    print(f"\n{name}: {USERS} people for {SECONDS} s — {total} requests, {total / elapsed:.1f} req/s, "
-          f"{sum(tally.errors.values())} errors {dict(tally.error_statuses) or ''}")
-    print(f"floor: /healthz under the same load  p50 {statistics.median(floor) * 1000:.0f} ms  p95 {floor_p95:.0f} ms  "
-          f"p99 {quantile(floor, 0.99):.0f} ms  ({len(floor)} probes)")
+    print(
+        f"\n{name}: {USERS} people for {SECONDS} s — {total} requests, {total / elapsed:.1f} req/s, "
+        f"{sum(tally.errors.values())} errors {dict(tally.error_statuses) or ''}"
+    )
+    print(
+        f"floor: /healthz under the same load  p50 {statistics.median(floor) * 1000:.0f} ms  p95 {floor_p95:.0f} ms  "
+        f"p99 {quantile(floor, 0.99):.0f} ms  ({len(floor)} probes)"
+    )
     print(f"{'page':<24}{'requests':>9}{'p50':>8}{'p95':>8}{'p99':>8}{'×floor p95':>11}{'errors':>7}")
     for label, values in sorted(tally.timings.items()):
         if label == "/healthz":
             continue
         values.sort()
         p95 = quantile(values, 0.95)
-        print(f"{label:<24}{len(values):>9}{statistics.median(values) * 1000:>6.0f}ms{p95:>6.0f}ms"
-              f"{quantile(values, 0.99):>6.0f}ms{p95 / max(floor_p95, 0.001):>10.1f}×{tally.errors[label]:>7}")
+        print(
+            f"{label:<24}{len(values):>9}{statistics.median(values) * 1000:>6.0f}ms{p95:>6.0f}ms"
+            f"{quantile(values, 0.99):>6.0f}ms{p95 / max(floor_p95, 0.001):>10.1f}×{tally.errors[label]:>7}"
+        )
     bumps, history = lost
-    print(f"quick updates: {tally.accepted} accepted, {tally.conflicts} refused as stale (409); "
-          f"version bumps {bumps}, history rows {history}: "
-          f"{'0 lost' if tally.accepted == bumps == history else 'MISMATCH — updates lost or unrecorded'}")
+    print(
+        f"quick updates: {tally.accepted} accepted, {tally.conflicts} refused as stale (409); "
+        f"version bumps {bumps}, history rows {history}: "
+        f"{'0 lost' if tally.accepted == bumps == history else 'MISMATCH — updates lost or unrecorded'}"
+    )
 
 
 def main() -> None:
@@ -327,14 +373,26 @@ def main() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_ENV": "production",
-           "TRACKER_SECRET_KEY": "load-bench-secret-key-0123456789abcdef", "TRACKER_BIND": f"127.0.0.1:{port}"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=open("/tmp/load_bench_gunicorn.log", "w"))
+    env = {
+        **os.environ,
+        "TRACKER_DATABASE_URL": url,
+        "TRACKER_ENV": "production",
+        "TRACKER_SECRET_KEY": "load-bench-secret-key-0123456789abcdef",
+        "TRACKER_BIND": f"127.0.0.1:{port}",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "wsgi:app"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open("/tmp/load_bench_gunicorn.log", "w"),
+    )
     settings: dict = {}  # what gunicorn.conf.py chose, for the heading
     exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), settings)
-    print(f"gunicorn: {settings['workers']} workers × {settings['threads']} threads ({settings['worker_class']}), "
-          f"PostgreSQL on loopback, {os.cpu_count()} cores")
+    print(
+        f"gunicorn: {settings['workers']} workers × {settings['threads']} threads ({settings['worker_class']}), "
+        f"PostgreSQL on loopback, {os.cpu_count()} cores"
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -345,10 +403,21 @@ def main() -> None:
                 time.sleep(0.2)
         for name in RUNS:
             before: list = []
-            tally, floor, elapsed = run(port, ids, raced, THINK[name], SECONDS,
-                                        on_start=lambda: before.extend(_versions(app, raced)))
-            report({"people": "as people work (1–3 s between clicks)", "flat": "flat out (no time between clicks)"}
-                   [name], tally, floor, elapsed, _lost(app, raced, before))
+            tally, floor, elapsed = run(
+                port,
+                ids,
+                raced,
+                THINK[name],
+                SECONDS,
+                on_start=lambda before=before: before.extend(_versions(app, raced)),
+            )
+            report(
+                {"people": "as people work (1–3 s between clicks)", "flat": "flat out (no time between clicks)"}[name],
+                tally,
+                floor,
+                elapsed,
+                _lost(app, raced, before),
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -369,13 +438,22 @@ def _prepare(app, ids) -> list[int]:
         set_change_context(db.session, ChangeSource.CLI)
         for number in range(USERS):
             kind = KINDS[number % len(KINDS)]
-            user = User(username=f"load-{kind}-{number}", display_name=f"压测{number}", role=roles[kind],
-                        department_id=ids["department"] if kind == "dept" else None)
+            user = User(
+                username=f"load-{kind}-{number}",
+                display_name=f"压测{number}",
+                role=roles[kind],
+                department_id=ids["department"] if kind == "dept" else None,
+            )
             user.set_password("bench-password-1")
             db.session.add(user)
         db.session.commit()
-        raced = db.session.scalars(select(Milestone.id).join(Project).where(
-            Project.lead_department_id == ids["department"]).order_by(Milestone.id).limit(RACED_MILESTONES)).all()
+        raced = db.session.scalars(
+            select(Milestone.id)
+            .join(Project)
+            .where(Project.lead_department_id == ids["department"])
+            .order_by(Milestone.id)
+            .limit(RACED_MILESTONES)
+        ).all()
         db.engine.dispose()
     return list(raced)
 
@@ -388,8 +466,11 @@ def _versions(app, raced) -> tuple[int, int]:
 
     with app.app_context():
         versions = db.session.scalar(select(func.sum(Milestone.version)).where(Milestone.id.in_(raced)))
-        notes = db.session.scalar(select(func.count(ChangeRecord.id)).where(
-            ChangeRecord.entity == "milestones", ChangeRecord.entity_id.in_(raced), ChangeRecord.field == "note"))
+        notes = db.session.scalar(
+            select(func.count(ChangeRecord.id)).where(
+                ChangeRecord.entity == "milestones", ChangeRecord.entity_id.in_(raced), ChangeRecord.field == "note"
+            )
+        )
         db.session.remove()
     return versions, notes
 

@@ -8,6 +8,7 @@ TRACKER_BENCH_PG_URL names the server (default postgresql+psycopg://postgres@127
 the bench creates and drops its own database, tracker_pages_bench. Aim: every page ≤ 300 kB, and a
 query count that does not grow with the data.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,51 +44,128 @@ def build(url: str):
 
     from tracker import create_app, migrate
     from tracker.extensions import db
-    from tracker.models import (Department, Investment, Milestone, Phase, Plan, PlanSection, Project, ReportEntry,
-                                ReportSubmission, User, set_change_context, utcnow)
+    from tracker.models import (
+        Department,
+        Investment,
+        Milestone,
+        Phase,
+        Plan,
+        PlanSection,
+        Project,
+        ReportEntry,
+        ReportSubmission,
+        User,
+        set_change_context,
+        utcnow,
+    )
     from tracker.models.project import project_phases
     from tracker.services import reporting
     from tracker.vocab import ChangeSource, ReportKind, Role, SubmissionStatus
 
     migrate.upgrade(url)
-    app = create_app({"TESTING": True, "TRACKER_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,
-                      "WTF_CSRF_ENABLED": False, "PAGE_CACHE": False})  # the work itself; kept pages below
+    app = create_app(
+        {
+            "TESTING": True,
+            "TRACKER_ENV": "testing",
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": url,
+            "WTF_CSRF_ENABLED": False,
+            "PAGE_CACHE": False,
+        }
+    )  # the work itself; kept pages below
     with app.app_context():
         session = db.session
         set_change_context(session, ChangeSource.CLI)
         now = utcnow()
-        session.execute(insert(Department), [{"name": f"基准单位{i:03d}", "kind": "city", "active": True, "version": 1,
-                                              "updated_at": now} for i in range(DEPARTMENTS)])
+        session.execute(
+            insert(Department),
+            [
+                {"name": f"基准单位{i:03d}", "kind": "city", "active": True, "version": 1, "updated_at": now}
+                for i in range(DEPARTMENTS)
+            ],
+        )
         dept_ids = session.scalars(select(Department.id).order_by(Department.id)).all()
-        plan_id = session.execute(insert(Plan).values(code="big", name="基准大规划", version=1, updated_at=now,
-                                                      report_cadence="month").returning(Plan.id)).scalar()
-        phase_ids = [session.execute(insert(Phase).values(
-            plan_id=plan_id, ordinal=n, name=f"第{n}阶段：基准", planned_start_on=dt.date(2024 + n, 1, 1),
-            planned_end_on=dt.date(2024 + n, 12, 31), version=1, updated_at=now).returning(Phase.id)).scalar()
-            for n in (1, 2, 3)]
-        root = session.execute(insert(PlanSection).values(plan_id=plan_id, title="基准工程", ordinal=1, version=1,
-                                                          updated_at=now).returning(PlanSection.id)).scalar()
-        section_ids = [session.execute(insert(PlanSection).values(
-            plan_id=plan_id, parent_id=root, code=f"{n}", title=f"分项{n}", ordinal=n, version=1,
-            updated_at=now).returning(PlanSection.id)).scalar() for n in range(1, 21)]
+        plan_id = session.execute(
+            insert(Plan)
+            .values(code="big", name="基准大规划", version=1, updated_at=now, report_cadence="month")
+            .returning(Plan.id)
+        ).scalar()
+        phase_ids = [
+            session.execute(
+                insert(Phase)
+                .values(
+                    plan_id=plan_id,
+                    ordinal=n,
+                    name=f"第{n}阶段：基准",
+                    planned_start_on=dt.date(2024 + n, 1, 1),
+                    planned_end_on=dt.date(2024 + n, 12, 31),
+                    version=1,
+                    updated_at=now,
+                )
+                .returning(Phase.id)
+            ).scalar()
+            for n in (1, 2, 3)
+        ]
+        root = session.execute(
+            insert(PlanSection)
+            .values(plan_id=plan_id, title="基准工程", ordinal=1, version=1, updated_at=now)
+            .returning(PlanSection.id)
+        ).scalar()
+        section_ids = [
+            session.execute(
+                insert(PlanSection)
+                .values(
+                    plan_id=plan_id, parent_id=root, code=f"{n}", title=f"分项{n}", ordinal=n, version=1, updated_at=now
+                )
+                .returning(PlanSection.id)
+            ).scalar()
+            for n in range(1, 21)
+        ]
         statuses = ("not_started", "in_progress", "in_progress", "completed", "suspended")
-        session.execute(insert(Project), [
-            {"plan_id": plan_id, "code": f"{i // 500 + 1}.{i % 500 + 1}", "name": f"基准项目{i:05d}",
-             "lead_department_id": dept_ids[i % DEPARTMENTS], "section_id": section_ids[i % 20],
-             "status": statuses[i % 5], "total_budget": 100 + i % 900, "version": 1, "updated_at": now}
-            for i in range(PROJECTS)])
+        session.execute(
+            insert(Project),
+            [
+                {
+                    "plan_id": plan_id,
+                    "code": f"{i // 500 + 1}.{i % 500 + 1}",
+                    "name": f"基准项目{i:05d}",
+                    "lead_department_id": dept_ids[i % DEPARTMENTS],
+                    "section_id": section_ids[i % 20],
+                    "status": statuses[i % 5],
+                    "total_budget": 100 + i % 900,
+                    "version": 1,
+                    "updated_at": now,
+                }
+                for i in range(PROJECTS)
+            ],
+        )
         project_ids = session.scalars(select(Project.id).where(Project.plan_id == plan_id).order_by(Project.id)).all()
-        session.execute(insert(project_phases), [{"project_id": pid, "phase_id": phase_ids[n % 3]}
-                                                 for n, pid in enumerate(project_ids)])
-        session.execute(insert(Investment), [{"project_id": pid, "year": 2026, "planned_amount": 60, "version": 1,
-                                              "updated_at": now} for pid in project_ids])
+        session.execute(
+            insert(project_phases),
+            [{"project_id": pid, "phase_id": phase_ids[n % 3]} for n, pid in enumerate(project_ids)],
+        )
+        session.execute(
+            insert(Investment),
+            [
+                {"project_id": pid, "year": 2026, "planned_amount": 60, "version": 1, "updated_at": now}
+                for pid in project_ids
+            ],
+        )
         rows = []
         for n, pid in enumerate(project_ids):
             for ordinal in range(1, MILESTONES_EACH + 1):
-                rows.append({"project_id": pid, "ordinal": ordinal, "name": f"里程碑{ordinal}",
-                             "planned_on": dt.date(2026, 1, 1) + dt.timedelta(days=(n + ordinal * 37) % 700),
-                             "status": "done" if ordinal <= 3 else "in_progress", "weight": 1, "version": 1,
-                             "updated_at": now})
+                rows.append(
+                    {
+                        "project_id": pid,
+                        "ordinal": ordinal,
+                        "name": f"里程碑{ordinal}",
+                        "planned_on": dt.date(2026, 1, 1) + dt.timedelta(days=(n + ordinal * 37) % 700),
+                        "status": "done" if ordinal <= 3 else "in_progress",
+                        "weight": 1,
+                        "version": 1,
+                        "updated_at": now,
+                    }
+                )
             if len(rows) >= 20_000:
                 session.execute(insert(Milestone), rows)
                 rows = []
@@ -96,25 +174,46 @@ def build(url: str):
         plan = session.get(Plan, plan_id)
         october = reporting.open_period(session, plan, ReportKind.MONTH, 2026, 10)
         subs = {s.department_id: s.id for s in october.submissions}
-        leads = dict(session.execute(select(Project.id, Project.lead_department_id)
-                                     .where(Project.plan_id == plan_id)).all())
-        session.execute(insert(ReportEntry), [{"submission_id": subs[leads[pid]], "project_id": pid,
-                                               "progress_text": "十月进展", "completed_amount": 5} for pid in project_ids])
-        session.execute(update(ReportSubmission).where(ReportSubmission.period_id == october.id)
-                        .values(status=SubmissionStatus.CONFIRMED.value, version=ReportSubmission.version + 1))
+        leads = dict(
+            session.execute(select(Project.id, Project.lead_department_id).where(Project.plan_id == plan_id)).all()
+        )
+        session.execute(
+            insert(ReportEntry),
+            [
+                {
+                    "submission_id": subs[leads[pid]],
+                    "project_id": pid,
+                    "progress_text": "十月进展",
+                    "completed_amount": 5,
+                }
+                for pid in project_ids
+            ],
+        )
+        session.execute(
+            update(ReportSubmission)
+            .where(ReportSubmission.period_id == october.id)
+            .values(status=SubmissionStatus.CONFIRMED.value, version=ReportSubmission.version + 1)
+        )
         session.expire_all()
         reporting.close_period(session, october, None, october.version)
         november = reporting.open_period(session, plan, ReportKind.MONTH, 2026, 11)
-        for username, role, department in (("bench-leader", Role.LEADER, None), ("bench-dept", Role.DEPARTMENT,
-                                                                                  dept_ids[0])):
+        for username, role, department in (
+            ("bench-leader", Role.LEADER, None),
+            ("bench-dept", Role.DEPARTMENT, dept_ids[0]),
+        ):
             user = User(username=username, display_name=username, role=role, department_id=department)
             user.set_password("bench-password-1")
             session.add(user)
         session.commit()
         session.execute(__import__("sqlalchemy").text("ANALYZE"))
         session.commit()
-        return app, {"plan": plan_id, "phase": phase_ids[1], "department": dept_ids[0], "october": october.id,
-                     "november": november.id}
+        return app, {
+            "plan": plan_id,
+            "phase": phase_ids[1],
+            "department": dept_ids[0],
+            "october": october.id,
+            "november": november.id,
+        }
 
 
 def main() -> None:
@@ -129,8 +228,10 @@ def main() -> None:
         print(f"pages_bench: PostgreSQL not reachable ({type(exc).__name__}); skipped")
         return
     app, ids = build(url)
-    print(f"PostgreSQL: {DEPARTMENTS} departments, {PROJECTS:,} projects, {PROJECTS * MILESTONES_EACH:,} milestones "
-          f"(built in {time.perf_counter() - started:.0f} s)")
+    print(
+        f"PostgreSQL: {DEPARTMENTS} departments, {PROJECTS:,} projects, {PROJECTS * MILESTONES_EACH:,} milestones "
+        f"(built in {time.perf_counter() - started:.0f} s)"
+    )
     with app.app_context():
         engine = db.engine
         rounds = []
@@ -166,7 +267,7 @@ def main() -> None:
         client.get(path)  # warm: SQLAlchemy compiles each statement once per process (and keeps the page)
         statements: list[int] = []
 
-        def count(*_args):
+        def count(*_args, statements=statements):
             statements.append(1)
 
         times = []
@@ -179,8 +280,10 @@ def main() -> None:
             event.remove(engine, "before_cursor_execute", count)
             assert response.status_code == 200, (path, response.status_code)
         median = statistics.median(times)
-        print(f"{label:<44}{median * 1000:>8.0f}ms{len(statements):>9}{len(response.data) / 1024:>8.0f}kB"
-              f"{median / floor:>9.0f}×")
+        print(
+            f"{label:<44}{median * 1000:>8.0f}ms{len(statements):>9}{len(response.data) / 1024:>8.0f}kB"
+            f"{median / floor:>9.0f}×"
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ figure beside a floor measured in the same run.
 
 TRACKER_BENCH_DATABASE_URL picks the database (default: a SQLite file in a temporary folder).
 """
+
 from __future__ import annotations
 
 import io
@@ -41,38 +42,95 @@ def build(url: str):
 
     from tracker import create_app, migrate
     from tracker.extensions import db
-    from tracker.models import (Department, Investment, Plan, Project, ReportEntry, ReportSubmission, User,
-                                set_change_context, utcnow)
+    from tracker.models import (
+        Department,
+        Investment,
+        Plan,
+        Project,
+        ReportEntry,
+        ReportSubmission,
+        User,
+        set_change_context,
+        utcnow,
+    )
     from tracker.services import reporting
     from tracker.vocab import ChangeSource, ReportKind, Role, SubmissionStatus
 
     migrate.upgrade(url)
-    app = create_app({"TESTING": True, "TRACKER_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,
-                      "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "TRACKER_ENV": "testing",
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": url,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     with app.app_context():
         session = db.session
         set_change_context(session, ChangeSource.CLI)
         now = utcnow()
-        session.execute(insert(Department), [{"name": f"基准单位{i:03d}", "kind": "city", "active": True, "version": 1,
-                                              "updated_at": now} for i in range(DEPARTMENTS)])
-        plan_id = session.execute(insert(Plan).values(code="bench", name="基准规划", version=1, updated_at=now,
-                                                      report_cadence="month").returning(Plan.id)).scalar()
+        session.execute(
+            insert(Department),
+            [
+                {"name": f"基准单位{i:03d}", "kind": "city", "active": True, "version": 1, "updated_at": now}
+                for i in range(DEPARTMENTS)
+            ],
+        )
+        plan_id = session.execute(
+            insert(Plan)
+            .values(code="bench", name="基准规划", version=1, updated_at=now, report_cadence="month")
+            .returning(Plan.id)
+        ).scalar()
         dept_ids = session.scalars(select(Department.id).order_by(Department.id)).all()
-        session.execute(insert(Project), [
-            {"plan_id": plan_id, "code": f"{d + 1}.{p + 1}", "name": f"基准项目{d:03d}-{p:02d}",
-             "lead_department_id": dept_ids[d], "status": "in_progress", "total_budget": 100 + p, "version": 1,
-             "updated_at": now} for d in range(DEPARTMENTS) for p in range(PROJECTS_EACH)])
+        session.execute(
+            insert(Project),
+            [
+                {
+                    "plan_id": plan_id,
+                    "code": f"{d + 1}.{p + 1}",
+                    "name": f"基准项目{d:03d}-{p:02d}",
+                    "lead_department_id": dept_ids[d],
+                    "status": "in_progress",
+                    "total_budget": 100 + p,
+                    "version": 1,
+                    "updated_at": now,
+                }
+                for d in range(DEPARTMENTS)
+                for p in range(PROJECTS_EACH)
+            ],
+        )
         project_ids = session.scalars(select(Project.id).where(Project.plan_id == plan_id)).all()
-        session.execute(insert(Investment), [{"project_id": pid, "year": 2026, "planned_amount": 60, "version": 1,
-                                              "updated_at": now} for pid in project_ids])
+        session.execute(
+            insert(Investment),
+            [
+                {"project_id": pid, "year": 2026, "planned_amount": 60, "version": 1, "updated_at": now}
+                for pid in project_ids
+            ],
+        )
         plan = session.get(Plan, plan_id)
         october = reporting.open_period(session, plan, ReportKind.MONTH, 2026, 10)
         subs = {s.department_id: s.id for s in october.submissions}
-        leads = dict(session.execute(select(Project.id, Project.lead_department_id).where(Project.plan_id == plan_id)).all())
-        session.execute(insert(ReportEntry), [{"submission_id": subs[leads[pid]], "project_id": pid,
-                                               "progress_text": "十月进展", "completed_amount": 5} for pid in project_ids])
-        session.execute(update(ReportSubmission).where(ReportSubmission.period_id == october.id)
-                        .values(status=SubmissionStatus.CONFIRMED.value, version=ReportSubmission.version + 1))
+        leads = dict(
+            session.execute(select(Project.id, Project.lead_department_id).where(Project.plan_id == plan_id)).all()
+        )
+        session.execute(
+            insert(ReportEntry),
+            [
+                {
+                    "submission_id": subs[leads[pid]],
+                    "project_id": pid,
+                    "progress_text": "十月进展",
+                    "completed_amount": 5,
+                }
+                for pid in project_ids
+            ],
+        )
+        session.execute(
+            update(ReportSubmission)
+            .where(ReportSubmission.period_id == october.id)
+            .values(status=SubmissionStatus.CONFIRMED.value, version=ReportSubmission.version + 1)
+        )
         session.expire_all()
         reporting.close_period(session, october, None, october.version)
         november = reporting.open_period(session, plan, ReportKind.MONTH, 2026, 11)
@@ -97,8 +155,10 @@ def main() -> None:
     url = os.environ.get("TRACKER_BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
     started = time.perf_counter()
     app, period_id, office_id = build(url)
-    print(f"database: {url.split('@')[-1]}  ({DEPARTMENTS} departments × {PROJECTS_EACH} projects, built in "
-          f"{time.perf_counter() - started:.1f} s)")
+    print(
+        f"database: {url.split('@')[-1]}  ({DEPARTMENTS} departments × {PROJECTS_EACH} projects, built in "
+        f"{time.perf_counter() - started:.1f} s)"
+    )
 
     import python_calamine
     from openpyxl import Workbook
@@ -119,7 +179,10 @@ def main() -> None:
             return out.getvalue()
 
         ours, archive = timed(export_zip)
-        files = {name: zipfile.ZipFile(io.BytesIO(archive)).read(name) for name in zipfile.ZipFile(io.BytesIO(archive)).namelist()}
+        files = {
+            name: zipfile.ZipFile(io.BytesIO(archive)).read(name)
+            for name in zipfile.ZipFile(io.BytesIO(archive)).namelist()
+        }
         values = {}
         for name, data in files.items():
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -141,7 +204,9 @@ def main() -> None:
 
         floor, _ = timed(floor_zip)
         print(f"{'step':<52}{'tracker':>10}{'floor':>10}{'ratio':>8}")
-        print(f"{'export: 200 departments’ 月报 (zip, 10,000 rows)':<52}{ours:>9.2f}s{floor:>9.2f}s{ours / floor:>8.2f}")
+        print(
+            f"{'export: 200 departments’ 月报 (zip, 10,000 rows)':<52}{ours:>9.2f}s{floor:>9.2f}s{ours / floor:>8.2f}"
+        )
 
         summary, _ = timed(lambda: W.export_summary(session, period, io.BytesIO()))
         print(f"{'export: 汇总表 by department':<52}{summary:>9.2f}s{'':>10}")
@@ -168,31 +233,37 @@ def main() -> None:
             return sum(len(r) for s in book.sheet_names for r in book.get_sheet_by_name(s).iter_rows())
 
         floor, _ = timed(floor_read)
-        print(f"{'preview: returned workbook, 200 sheets, 10,000 rows':<52}{ours:>9.2f}s{floor:>9.2f}s{ours / floor:>8.2f}")
+        print(
+            f"{'preview: returned workbook, 200 sheets, 10,000 rows':<52}{ours:>9.2f}s{floor:>9.2f}s{ours / floor:>8.2f}"
+        )
         print(f"  preview found: {result.counts}")
 
         started = time.perf_counter()
         batch, _ = W.stage_report_import(session, data, "returned.xlsx", period, office)
         applied = W.commit_report_import(session, batch, office)
         session.commit()
-        print(f"{'stage + apply: 10,000 entries, 200 submissions':<52}{time.perf_counter() - started:>9.2f}s"
-              f"{'':>10}        (applied {applied} rows)")
+        print(
+            f"{'stage + apply: 10,000 entries, 200 submissions':<52}{time.perf_counter() - started:>9.2f}s"
+            f"{'':>10}        (applied {applied} rows)"
+        )
 
     client = app.test_client()
     client.post("/login", data={"username": "bench-office", "password": "bench-password-1"})
     from sqlalchemy import event
 
-    for label, path in (("page: period (200 departments)", f"/periods/{period_id}"),
-                        ("page: one submission (50 projects)", f"/submissions/{_first_submission(app, period_id)}")):
+    for label, path in (
+        ("page: period (200 departments)", f"/periods/{period_id}"),
+        ("page: one submission (50 projects)", f"/submissions/{_first_submission(app, period_id)}"),
+    ):
         statements = []
 
-        def count(*_args):
+        def count(*_args, statements=statements):
             statements.append(1)
 
         with app.app_context():
             engine = db.engine
         event.listen(engine, "before_cursor_execute", count)
-        ours, response = timed(lambda: client.get(path))
+        ours, response = timed(lambda path=path: client.get(path))
         event.remove(engine, "before_cursor_execute", count)
         assert response.status_code == 200, path
         print(f"{label:<52}{ours:>9.2f}s{'':>10}        ({len(statements) // 3} queries)")
@@ -206,8 +277,12 @@ def _first_submission(app, period_id: int) -> int:
     from tracker.models import ReportSubmission
 
     with app.app_context():
-        return db.session.scalar(select(ReportSubmission.id).where(ReportSubmission.period_id == period_id)
-                                 .order_by(ReportSubmission.id).limit(1))
+        return db.session.scalar(
+            select(ReportSubmission.id)
+            .where(ReportSubmission.period_id == period_id)
+            .order_by(ReportSubmission.id)
+            .limit(1)
+        )
 
 
 if __name__ == "__main__":

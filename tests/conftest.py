@@ -3,6 +3,7 @@
 TRACKER_TEST_DATABASE_URL picks the database (PostgreSQL in CI's second lane); by default a
 SQLite file in a temporary folder.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Helpers for the workbook tests: export to bytes, edit cells with openpyxl, re-save through LibreOffice."""
+
 from __future__ import annotations
 
 import io
@@ -54,8 +55,18 @@ def libreoffice_resave(data: bytes, target: str = "xlsx") -> bytes:
         out = Path(folder) / "out"
         profile = Path(folder) / "profile"
         subprocess.run(
-            [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
-             "--outdir", str(out), str(source)],
-            check=True, capture_output=True, timeout=180,
+            [
+                SOFFICE,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(out),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
         )
         return (out / f"book.{target}").read_bytes()

@@ -1,4 +1,5 @@
 """Small builders for test data; each flushes so ids are set, and none commits."""
+
 from __future__ import annotations
 
 import itertools
@@ -47,11 +48,17 @@ def make_milestone(session, project: Project, ordinal: int = 1, **kwargs) -> Mil
     return milestone
 
 
-def make_user(session, role: Role = Role.OFFICE, department: Department | None = None,
-              password: str = "correct horse", **kwargs) -> User:
+def make_user(
+    session, role: Role = Role.OFFICE, department: Department | None = None, password: str = "correct horse", **kwargs
+) -> User:
     n = next(_seq)
-    user = User(username=kwargs.pop("username", f"user{n}"), display_name=kwargs.pop("display_name", f"用户{n}"),
-                role=role, department=department, **kwargs)
+    user = User(
+        username=kwargs.pop("username", f"user{n}"),
+        display_name=kwargs.pop("display_name", f"用户{n}"),
+        role=role,
+        department=department,
+        **kwargs,
+    )
     user.set_password(password)
     session.add(user)
     session.flush()

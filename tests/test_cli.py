@@ -1,4 +1,5 @@
 """The command line: one clear line and a non-zero exit on bad input, never a traceback."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -78,8 +79,9 @@ def test_create_user_unknown_department(runner, session):
 
 
 def test_create_user_department_role_needs_department(runner, session):
-    result = runner.invoke(args=["create-user", "x3", "--role", "department", "--password-stdin"],
-                           input="long-enough-1\n")
+    result = runner.invoke(
+        args=["create-user", "x3", "--role", "department", "--password-stdin"], input="long-enough-1\n"
+    )
     assert result.exit_code == 1
     assert "部门用户必须指定所属单位" in result.output
 
@@ -98,8 +100,14 @@ def _flask(tmp_path, *args, database_url="sqlite:///:memory:"):
     import sys
 
     env = {**os.environ, "TRACKER_ENV": "development", "TRACKER_DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-X", "importtime", "-m", "flask", "--app", "tracker", *args], env=env,
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "flask", "--app", "tracker", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_commands_that_serve_no_pages_load_no_web_layer_and_no_models(tmp_path):
@@ -108,8 +116,11 @@ def test_commands_that_serve_no_pages_load_no_web_layer_and_no_models(tmp_path):
     helped = _flask(tmp_path, "--help")
     assert helped.returncode == 0 and "import-xlsx" in helped.stdout and "seed" in helped.stdout
     loaded = {line.rsplit("|", 1)[-1].strip() for line in helped.stderr.splitlines() if "|" in line}
-    assert not {m for m in loaded if m.startswith(("tracker.models", "tracker.web", "tracker.services.",
-                                                   "tracker.excel", "openpyxl"))}
+    assert not {
+        m
+        for m in loaded
+        if m.startswith(("tracker.models", "tracker.web", "tracker.services.", "tracker.excel", "openpyxl"))
+    }
     routes = _flask(tmp_path, "routes")
     assert routes.returncode == 0 and "/periods/<int:period_id>" in routes.stdout
 
@@ -121,8 +132,15 @@ def test_import_into_a_database_not_yet_migrated_is_one_clear_line(tmp_path):
     book.active.append(["项目名称", "责任单位"])
     book.active.append(["智能交通", "交通局"])
     book.save(tmp_path / "x.xlsx")
-    result = _flask(tmp_path, "import-xlsx", str(tmp_path / "x.xlsx"), "--dry-run", "--plan", "szwz",
-                    database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    result = _flask(
+        tmp_path,
+        "import-xlsx",
+        str(tmp_path / "x.xlsx"),
+        "--dry-run",
+        "--plan",
+        "szwz",
+        database_url=f"sqlite:///{tmp_path / 'empty.db'}",
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "flask --app tracker db upgrade" in result.stderr

@@ -1,4 +1,5 @@
 """Start-up settings: a production app never runs with no secret key."""
+
 from __future__ import annotations
 
 import os
@@ -22,18 +23,29 @@ def test_production_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
 def test_wsgi_without_key_prints_one_line_not_a_traceback(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "TRACKER_SECRET_KEY"}
     env.update(TRACKER_ENV="production", TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
-    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=PROJECT_ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     assert "TRACKER_SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_wsgi_with_key_builds_the_app(tmp_path):
-    env = {**os.environ, "TRACKER_ENV": "production", "TRACKER_SECRET_KEY": "k" * 64,
-           "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
-    result = subprocess.run([sys.executable, "-c", "import wsgi; print(wsgi.app.name)"], cwd=PROJECT_ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "TRACKER_ENV": "production",
+        "TRACKER_SECRET_KEY": "k" * 64,
+        "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi; print(wsgi.app.name)"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "tracker"
 

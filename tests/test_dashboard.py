@@ -1,4 +1,5 @@
 """驾驶舱: the figures a leader reads, checked against an example worked by hand."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,12 +29,33 @@ def worked(session, monkeypatch):
     plan = make_plan(session, name="手算规划")
     one, two = make_phase(session, plan, 1, name="第一阶段：起步"), make_phase(session, plan, 2, name="第二阶段：深化")
     x, y = make_department(session, "甲局"), make_department(session, "乙局")
-    a = make_project(session, plan, code="A", name="甲项目A", lead_department=x, status=ProjectStatus.IN_PROGRESS,
-                     total_budget=Decimal(100))
-    b = make_project(session, plan, code="B", name="甲项目B", lead_department=x, status=ProjectStatus.COMPLETED,
-                     total_budget=Decimal(50))
-    c = make_project(session, plan, code="C", name="乙项目C", lead_department=y, status=ProjectStatus.NOT_STARTED,
-                     total_budget=Decimal(30))
+    a = make_project(
+        session,
+        plan,
+        code="A",
+        name="甲项目A",
+        lead_department=x,
+        status=ProjectStatus.IN_PROGRESS,
+        total_budget=Decimal(100),
+    )
+    b = make_project(
+        session,
+        plan,
+        code="B",
+        name="甲项目B",
+        lead_department=x,
+        status=ProjectStatus.COMPLETED,
+        total_budget=Decimal(50),
+    )
+    c = make_project(
+        session,
+        plan,
+        code="C",
+        name="乙项目C",
+        lead_department=y,
+        status=ProjectStatus.NOT_STARTED,
+        total_budget=Decimal(30),
+    )
     d = make_project(session, plan, code="D", name="无主项目D", status=ProjectStatus.CANCELLED)
     e = make_project(session, plan, code="E", name="乙项目E", lead_department=y, total_budget=Decimal(999))
     for project in (a, b, c, d):
@@ -42,15 +64,21 @@ def worked(session, monkeypatch):
     make_milestone(session, a, 1, name="需求", status=MilestoneStatus.DONE, planned_on=dt.date(2026, 3, 1))
     make_milestone(session, a, 2, name="上线", planned_on=dt.date(2026, 10, 1))
     make_milestone(session, e, 1, name="E的逾期", planned_on=dt.date(2026, 1, 1))
-    session.add_all([Investment(project=a, year=2026, planned_amount=Decimal(60)),
-                     Investment(project=b, year=2026, completed_amount=Decimal(20)),
-                     Investment(project=c, year=2026, planned_amount=Decimal(40)),
-                     Investment(project=e, year=2026, planned_amount=Decimal(500))])
+    session.add_all(
+        [
+            Investment(project=a, year=2026, planned_amount=Decimal(60)),
+            Investment(project=b, year=2026, completed_amount=Decimal(20)),
+            Investment(project=c, year=2026, planned_amount=Decimal(40)),
+            Investment(project=e, year=2026, planned_amount=Decimal(500)),
+        ]
+    )
     office = make_user(session, Role.OFFICE, password=PASSWORD, username="o-dash")
     leader = make_user(session, Role.LEADER, password=PASSWORD, username="l-dash")
     october = R.open_period(session, plan, ReportKind.MONTH, 2026, 10)
-    for dept, values in ((x, {a.id: R.EntryInput("A 完成招标", Decimal(30)), b.id: R.EntryInput("B 运维")}),
-                         (y, {c.id: R.EntryInput("C 前期", Decimal(10)), e.id: R.EntryInput("E 调研")})):
+    for dept, values in (
+        (x, {a.id: R.EntryInput("A 完成招标", Decimal(30)), b.id: R.EntryInput("B 运维")}),
+        (y, {c.id: R.EntryInput("C 前期", Decimal(10)), e.id: R.EntryInput("E 调研")}),
+    ):
         sub = next(s for s in october.submissions if s.department_id == dept.id)
         R.save_submission(session, sub, values, {}, office, sub.version, submit=True)
         R.confirm_submission(session, sub, office, sub.version, today=TODAY)
@@ -62,7 +90,7 @@ def worked(session, monkeypatch):
 
 def _text(html: str, section: str) -> str:
     start = html.index(f'id="{section}"')
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start:start + 20000]))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : start + 20000]))
 
 
 def test_headline_league_and_late_list_match_the_hand_worked_figures(session, login, worked):
@@ -83,7 +111,7 @@ def test_headline_league_and_late_list_match_the_hand_worked_figures(session, lo
     assert "66.7% 按总投资加权 · 2 个项目 · 2 个无里程碑，不计入" in stages
     league = _text(html, "league-table")
     # By default the department furthest behind comes first: 乙局 (25%), then 甲局 (83.3%).
-    y_row, x_row = league[league.index("乙局"):league.index("甲局")], league[league.index("甲局"):]
+    y_row, x_row = league[league.index("乙局") : league.index("甲局")], league[league.index("甲局") :]
     assert "1 30.00 40.00 10.00 25.0% 慢于序时进度 66.7 个百分点 0.0% 0 未报" in y_row
     assert "2 150.00 60.00 50.00 83.3% 慢于序时进度 8.4 个百分点 100.0% 1 未报" in x_row
     assert "999" not in league  # E is in stage 2 only
@@ -91,10 +119,16 @@ def test_headline_league_and_late_list_match_the_hand_worked_figures(session, lo
     assert "上线 A 甲项目A 甲局 2026-10-01 56 未开始 A 完成招标" in late
     assert "E的逾期" not in late
     # Sorting is kept in the URL.
-    ascending = _text(client.get(f"/dashboard?plan={worked['plan'].id}&phase={worked['one'].id}&sort=share")
-                      .get_data(as_text=True), "league-table")
-    descending = _text(client.get(f"/dashboard?plan={worked['plan'].id}&phase={worked['one'].id}&sort=share&dir=desc")
-                       .get_data(as_text=True), "league-table")
+    ascending = _text(
+        client.get(f"/dashboard?plan={worked['plan'].id}&phase={worked['one'].id}&sort=share").get_data(as_text=True),
+        "league-table",
+    )
+    descending = _text(
+        client.get(f"/dashboard?plan={worked['plan'].id}&phase={worked['one'].id}&sort=share&dir=desc").get_data(
+            as_text=True
+        ),
+        "league-table",
+    )
     assert ascending.index("乙局") < ascending.index("甲局") and descending.index("甲局") < descending.index("乙局")
 
 
@@ -128,8 +162,13 @@ def test_dashboard_queries_do_not_grow_with_the_plan(session, login, monkeypatch
         phase = make_phase(session, plan)
         departments = [make_department(session) for _ in range(max(2, n // 10))]
         for i in range(n):
-            project = make_project(session, plan, lead_department=departments[i % len(departments)],
-                                   status=ProjectStatus.IN_PROGRESS, total_budget=Decimal(10))
+            project = make_project(
+                session,
+                plan,
+                lead_department=departments[i % len(departments)],
+                status=ProjectStatus.IN_PROGRESS,
+                total_budget=Decimal(10),
+            )
             project.phases.append(phase)
             make_milestone(session, project, 1, planned_on=dt.date(2026, 1, 1))
             session.add(Investment(project=project, year=2026, planned_amount=Decimal(5)))
@@ -152,17 +191,19 @@ def test_dashboard_queries_do_not_grow_with_the_plan(session, login, monkeypatch
 def test_a_league_row_leads_to_the_department_and_its_workbook(session, login, worked):
     client = login(worked["leader"])
     html = client.get(f"/dashboard?plan={worked['plan'].id}").get_data(as_text=True)
-    link = f'/departments/{worked["x"].id}'
+    link = f"/departments/{worked['x'].id}"
     assert f'href="{link}"' in html
     page = client.get(link).get_data(as_text=True)
-    export = f'/plans/{worked["plan"].id}/export.xlsx?department={worked["x"].id}'
+    export = f"/plans/{worked['plan'].id}/export.xlsx?department={worked['x'].id}"
     assert export in page.replace("&amp;", "&") and "导出本单位工作簿" in page
     response = client.get(export)
     assert response.status_code == 200 and response.data[:2] == b"PK"  # a leader may download it
 
 
-HEADLINE = ("截至2026年11月底，纳入跟踪的5个项目已开工2个，开工率50.0%；2026年累计完成投资60万元，占年度计划600万元的"
-            "10.0%，慢于序时进度（91.7%）81.7个百分点；2个里程碑逾期未完成；2个单位慢于序时进度。")
+HEADLINE = (
+    "截至2026年11月底，纳入跟踪的5个项目已开工2个，开工率50.0%；2026年累计完成投资60万元，占年度计划600万元的"
+    "10.0%，慢于序时进度（91.7%）81.7个百分点；2个里程碑逾期未完成；2个单位慢于序时进度。"
+)
 
 
 def _bulletin_xlsx(client, period_id):
@@ -177,11 +218,13 @@ def _bulletin_xlsx(client, period_id):
 
 
 def test_the_bulletin_on_paper_and_in_excel_says_what_the_dashboard_says(session, login, worked):
-    from tracker.models import ReportingPeriod
     from sqlalchemy import select
 
-    november = session.scalar(select(ReportingPeriod).where(ReportingPeriod.plan_id == worked["plan"].id,
-                                                            ReportingPeriod.number == 11))
+    from tracker.models import ReportingPeriod
+
+    november = session.scalar(
+        select(ReportingPeriod).where(ReportingPeriod.plan_id == worked["plan"].id, ReportingPeriod.number == 11)
+    )
     client = login(worked["leader"])
     page = client.get(f"/periods/{november.id}/bulletin").get_data(as_text=True)
     assert HEADLINE in page
@@ -192,7 +235,9 @@ def test_the_bulletin_on_paper_and_in_excel_says_what_the_dashboard_says(session
     assert "合计 5 50.0% 600.00 60.00 10.0% 慢于 81.7 个百分点 2" in league
     # The dashboard for the whole plan shows the same figures.
     head = _text(client.get(f"/dashboard?plan={worked['plan'].id}&phase=all").get_data(as_text=True), "headline")
-    assert "项目数 5" in head and "50.0%" in head and "60.00" in head and "10.0%" in head and "慢于序时进度 81.7" in head
+    assert (
+        "项目数 5" in head and "50.0%" in head and "60.00" in head and "10.0%" in head and "慢于序时进度 81.7" in head
+    )
     rows, late = _bulletin_xlsx(client, november.id)
     assert rows[0][0] == "手算规划2026年11月信息化项目建设督查通报"
     assert rows[1][0].startswith("数据截至：2026年11月30日") and rows[1][-1] == "单位：万元"
@@ -209,8 +254,9 @@ def test_a_closed_periods_bulletin_is_frozen(session, login, worked):
     from tracker.models import Investment, ReportingPeriod, set_change_context
     from tracker.vocab import ChangeSource
 
-    november = session.scalar(select(ReportingPeriod).where(ReportingPeriod.plan_id == worked["plan"].id,
-                                                            ReportingPeriod.number == 11))
+    november = session.scalar(
+        select(ReportingPeriod).where(ReportingPeriod.plan_id == worked["plan"].id, ReportingPeriod.number == 11)
+    )
     R.close_period(session, november, worked["office"], november.version, today=TODAY)
     session.commit()
     client = login(worked["leader"])
@@ -233,9 +279,17 @@ def test_indicators_are_judged_on_the_dashboard(session, login, worked):
     from tracker.models import Indicator, IndicatorValue
     from tracker.vocab import TargetDirection
 
-    session.add(Indicator(plan=worked["plan"], name="宽带用户", unit="万户", target_value=Decimal(30), target_year=2026,
-                          target_direction=TargetDirection.ABOVE,
-                          values=[IndicatorValue(year=2025, value=Decimal(20)), IndicatorValue(year=2026, value=Decimal(31))]))
+    session.add(
+        Indicator(
+            plan=worked["plan"],
+            name="宽带用户",
+            unit="万户",
+            target_value=Decimal(30),
+            target_year=2026,
+            target_direction=TargetDirection.ABOVE,
+            values=[IndicatorValue(year=2025, value=Decimal(20)), IndicatorValue(year=2026, value=Decimal(31))],
+        )
+    )
     session.commit()
     html = login(worked["leader"]).get(f"/dashboard?plan={worked['plan'].id}").get_data(as_text=True)
     row = _text(html, "indicator-table")

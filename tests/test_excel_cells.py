@@ -1,4 +1,5 @@
 """Cell values from every reader, folded once."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,20 +18,37 @@ def test_clean_folds_reader_differences():
     assert cells.clean(" 基础网络 ") == "基础网络"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (360.0, "360.00"), ("360", "360.00"), ("1,234.5", "1234.50"), ("360万", "360.00"), ("2.3亿", "23000.00"),
-    ("３６０", "360.00"), (1234.56, "1234.56"), ("", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (360.0, "360.00"),
+        ("360", "360.00"),
+        ("1,234.5", "1234.50"),
+        ("360万", "360.00"),
+        ("2.3亿", "23000.00"),
+        ("３６０", "360.00"),
+        (1234.56, "1234.56"),
+        ("", None),
+    ],
+)
 def test_amounts(raw, expected):
     value = cells.read_amount(raw)
     assert value == (Decimal(expected) if expected else None)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (dt.datetime(2007, 6, 30), dt.date(2007, 6, 30)), (dt.date(2007, 6, 30), dt.date(2007, 6, 30)),
-    (39263.0, dt.date(2007, 6, 30)), (39263, dt.date(2007, 6, 30)), ("2007年6月", dt.date(2007, 6, 30)),
-    ("2007.6", dt.date(2007, 6, 30)), ("2007-06-30", dt.date(2007, 6, 30)), ("2007/6/30", dt.date(2007, 6, 30)),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (dt.datetime(2007, 6, 30), dt.date(2007, 6, 30)),
+        (dt.date(2007, 6, 30), dt.date(2007, 6, 30)),
+        (39263.0, dt.date(2007, 6, 30)),
+        (39263, dt.date(2007, 6, 30)),
+        ("2007年6月", dt.date(2007, 6, 30)),
+        ("2007.6", dt.date(2007, 6, 30)),
+        ("2007-06-30", dt.date(2007, 6, 30)),
+        ("2007/6/30", dt.date(2007, 6, 30)),
+    ],
+)
 def test_dates_from_any_reader(raw, expected):
     assert cells.read_date(raw).last == expected  # read as a deadline
 

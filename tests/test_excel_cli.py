@@ -1,4 +1,5 @@
 """The command-line twins: export-xlsx and import-xlsx with --dry-run, --user and --report-json."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,15 @@ def test_export_then_dry_run_then_import(runner, session, tmp_path):
     assert applied.exit_code == 0, applied.output
     data = json.loads(report.read_text(encoding="utf-8"))
     change = next(r for r in data["rows"] if r["outcome"] == "changed")
-    assert change["changes"] == [{"field": "status", "label": "状态", "old": "已完工", "new": "暂缓",
-                                  "cell": f"{C.PROJECTS_SHEET}!{get_column_letter(STATUS)}{row}"}]
+    assert change["changes"] == [
+        {
+            "field": "status",
+            "label": "状态",
+            "old": "已完工",
+            "new": "暂缓",
+            "cell": f"{C.PROJECTS_SHEET}!{get_column_letter(STATUS)}{row}",
+        }
+    ]
     project = session.scalar(select(Project).join(Plan).where(Plan.code == "szwz", Project.code == "2.8"))
     assert project.status.label == "暂缓"
     assert session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc())).filename == "szwz.xlsx"

@@ -1,4 +1,5 @@
 """The exported workbook looks the way the office's workbooks always have, and is safe to open."""
+
 from __future__ import annotations
 
 import io
@@ -18,15 +19,25 @@ def _book(data: bytes):
 
 def test_plan_workbook_layout(session, wenzhou):
     book = _book(export_bytes(session, wenzhou))
-    assert book.sheetnames == [C.PROJECTS_SHEET, C.MILESTONES_SHEET, C.INVESTMENTS_SHEET, C.GOALS_SHEET,
-                               C.HELP_SHEET, C.META_SHEET]
+    assert book.sheetnames == [
+        C.PROJECTS_SHEET,
+        C.MILESTONES_SHEET,
+        C.INVESTMENTS_SHEET,
+        C.GOALS_SHEET,
+        C.HELP_SHEET,
+        C.META_SHEET,
+    ]
     ws = book[C.PROJECTS_SHEET]
     assert ws["A1"].value == "'数字温州'建设规划纲要 项目进度表"
     assert ws["A2"].value == "单位：万元"
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert "A1:U1" in merged and "M3:P3" in merged  # 投资情况 over 总投资/年度计划/累计完成/累计完成÷总投资
     assert ws["M3"].value == "投资情况" and [ws.cell(4, c).value for c in range(13, 17)] == [
-        "总投资", "年度计划投资", "累计完成投资", "累计完成÷总投资"]
+        "总投资",
+        "年度计划投资",
+        "累计完成投资",
+        "累计完成÷总投资",
+    ]
     assert ws["A3"].value == "序号" and "A3:A4" in merged
     assert ws.freeze_panes == "D5"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
@@ -61,7 +72,8 @@ def test_department_workbook_is_its_own_projects_with_locked_cells(session, wenz
     status_col = next(i for i, c in enumerate(C.PROJECT_COLUMNS, start=1) if c.key == "status")
     name_col = next(i for i, c in enumerate(C.PROJECT_COLUMNS, start=1) if c.key == "name")
     assert ws.cell(6, status_col).protection.locked is False and ws.cell(6, status_col).fill.fgColor.rgb.endswith(
-        "FFF2CC")
+        "FFF2CC"
+    )
     assert ws.cell(6, name_col).protection.locked is True
     assert any("已完工" in dv.formula1 for dv in ws.data_validations.dataValidation)
     assert book[C.META_SHEET]["B4"].value == "温州市信息化办公室"
@@ -69,7 +81,7 @@ def test_department_workbook_is_its_own_projects_with_locked_cells(session, wenz
 
 def test_text_that_looks_like_a_formula_stays_text(session, wenzhou):
     project = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == "1.1"))
-    project.name = "=HYPERLINK(\"http://evil.example\",\"点我\")"
+    project.name = '=HYPERLINK("http://evil.example","点我")'
     project.remarks = "+86 577 8888"
     project.progress_note = "@SUM(A1:A9)"
     session.commit()
@@ -132,16 +144,26 @@ def test_a_large_export_is_written_by_a_niced_process_of_its_own_with_the_same_c
             export_workbook(session, ExportScope(plan), in_worker)
         engine.dispose()
         output = tmp_path / "job.xlsx"
-        subprocess.run([sys.executable, "-m", "tracker.excel.export_job", str(plan.id), str(output)],
-                       env={**os.environ, "TRACKER_DATABASE_URL": url}, check=True, timeout=120)
-        missing = subprocess.run([sys.executable, "-m", "tracker.excel.export_job", "999999", str(output) + "x"],
-                                 env={**os.environ, "TRACKER_DATABASE_URL": url}, capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "tracker.excel.export_job", str(plan.id), str(output)],
+            env={**os.environ, "TRACKER_DATABASE_URL": url},
+            check=True,
+            timeout=120,
+        )
+        missing = subprocess.run(
+            [sys.executable, "-m", "tracker.excel.export_job", "999999", str(output) + "x"],
+            env={**os.environ, "TRACKER_DATABASE_URL": url},
+            capture_output=True,
+            timeout=120,
+        )
         assert missing.returncode == 2 and "不存在" in missing.stderr.decode()
 
     def cells(data):
         book = load_workbook(data)
-        return {ws.title: [[v for v in row] for row in ws.iter_rows(values_only=True) if row[0] != "exported_at"]
-                for ws in book.worksheets}
+        return {
+            ws.title: [[v for v in row] for row in ws.iter_rows(values_only=True) if row[0] != "exported_at"]
+            for ws in book.worksheets
+        }
 
     from_job, from_worker = cells(output), cells(in_worker)
     assert from_job == from_worker and sum(len(rows) for rows in from_job.values()) > 100
@@ -154,8 +176,11 @@ def test_the_web_hands_a_plan_past_the_limit_to_the_export_process(app, session,
     from tracker.web import downloads
 
     asked = []
-    monkeypatch.setattr(downloads, "workbook_from_own_process",
-                        lambda plan_id, department_id: asked.append((plan_id, department_id)) or b"PK-from-the-job")
+    monkeypatch.setattr(
+        downloads,
+        "workbook_from_own_process",
+        lambda plan_id, department_id: asked.append((plan_id, department_id)) or b"PK-from-the-job",
+    )
     client = login(make_user(session, Role.OFFICE, password=PASSWORD))
     monkeypatch.setitem(app.config, "EXPORT_OWN_PROCESS_PROJECTS", 5)
     response = client.get(f"/plans/{wenzhou.id}/export.xlsx")

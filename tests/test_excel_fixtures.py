@@ -1,5 +1,6 @@
 """Workbooks as people write them (tests/fixtures/workbooks.py): every row ends in exactly one outcome
 with its reason, every column says what it was read as, and what is applied is what was previewed."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,10 +67,12 @@ def test_old_plan_table_reads_every_column_and_commits_new_projects_with_their_m
     assert "E列“建设起止年限”：读作“建设起止年限（计划开始、计划完成）”" in columns
     assert "G列“2027年计划投资”：读作“2027年计划投资”" in columns
     by_row = {r.row: r for r in preview.rows}
-    assert {(c.field, c.new) for c in by_row[7].changes} >= {("content", "扩容流量统计与计费系统"),
-                                                             ("planned_start_on", "2026年"),
-                                                             ("planned_end_on", "2027年"),
-                                                             ("planned_amount", "200.00")}
+    assert {(c.field, c.new) for c in by_row[7].changes} >= {
+        ("content", "扩容流量统计与计费系统"),
+        ("planned_start_on", "2026年"),
+        ("planned_end_on", "2027年"),
+        ("planned_amount", "200.00"),
+    }
     assert [(c.field, c.new) for c in by_row[10].changes] == [("remarks", "与医保同步推进")]  # 社保局 = 温州市社保局
     assert any("新增-1" in h for h in by_row[11].hints)
     assert "cooperators" not in {c.field for c in by_row[11].changes}  # a blank 配合单位 is no change to show
@@ -98,8 +101,10 @@ def test_merged_department_cell_belongs_to_every_row_it_spans(session, wenzhou, 
     second = by_row[8]
     assert second.key == "1.2"
     assert not any(c.field == "lead_department_id" for c in second.changes)  # never cleared by the merge
-    assert {(c.field, c.new) for c in second.changes} == {("progress_note", "选址完成，计费系统招标中"),
-                                                          ("issues", "资金未到位")}
+    assert {(c.field, c.new) for c in second.changes} == {
+        ("progress_note", "选址完成，计费系统招标中"),
+        ("issues", "资金未到位"),
+    }
 
 
 def test_amounts_in_yuan_are_converted_and_said(session, wenzhou, office):
@@ -148,10 +153,16 @@ def test_dates_are_read_with_their_precision_and_words_are_refused(session, wenz
     project = _project(session, wenzhou, "1.1")
     added = {m.name: m for m in session.scalars(select(Milestone).where(Milestone.project_id == project.id))}
     survey, second = added["光缆普查"], added["三网融合二期"]
-    assert (survey.planned_on, survey.planned_precision, survey.ordinal) == (dt.date(2027, 12, 31),
-                                                                            DatePrecision.YEAR, 5)
-    assert (second.planned_on, second.planned_precision, second.ordinal) == (dt.date(2007, 6, 30),
-                                                                            DatePrecision.MONTH, 6)
+    assert (survey.planned_on, survey.planned_precision, survey.ordinal) == (
+        dt.date(2027, 12, 31),
+        DatePrecision.YEAR,
+        5,
+    )
+    assert (second.planned_on, second.planned_precision, second.ordinal) == (
+        dt.date(2007, 6, 30),
+        DatePrecision.MONTH,
+        6,
+    )
 
 
 @pytest.mark.parametrize("target", ["xls", "ods"])
@@ -160,8 +171,9 @@ def test_libreoffice_copies_of_a_clerks_workbook_read_the_same(session, wenzhou,
     resaved = libreoffice_resave(data, target)
     original = preview_workbook(session, data, user=office, plan_code="szwz")
     copy = preview_workbook(session, resaved, user=office, plan_code="szwz")
-    assert [(r.row, r.outcome, [c.field for c in r.changes]) for r in copy.rows] == \
-        [(r.row, r.outcome, [c.field for c in r.changes]) for r in original.rows]
+    assert [(r.row, r.outcome, [c.field for c in r.changes]) for r in copy.rows] == [
+        (r.row, r.outcome, [c.field for c in r.changes]) for r in original.rows
+    ]
 
 
 def test_outcome_labels_cover_every_outcome():
@@ -182,7 +194,8 @@ def test_reshaped_reply_matches_rows_by_their_own_keys(session, wenzhou, office)
         by_outcome.setdefault(r.outcome, []).append(r)
     assert [r.key for r in by_outcome["new"]] == ["1.1 第?项 光缆迁改"]
     assert [(r.key, {c.field for c in r.changes}) for r in by_outcome["changed"]] == [
-        ("1.1 第3项 城市出口带宽扩容至10G", {"status", "actual_on"})]
+        ("1.1 第3项 城市出口带宽扩容至10G", {"status", "actual_on"})
+    ]
     assert "error" not in by_outcome and "conflict" not in by_outcome
     # A deleted row deletes nothing: 1.2's first milestone is simply not in the file.
     assert commit_import(session, batch, office) == 2
@@ -211,8 +224,16 @@ def test_new_projects_and_their_milestones_commit_from_one_file(session, wenzhou
     batch, preview = stage_import(session, data, "新项目.xlsx", office, ChangeSource.WEB, "szwz")
     session.commit()
     outcomes = {(r.sheet, r.row): r.outcome for r in preview.rows}
-    assert outcomes == {("项目", 1): "skipped", ("项目", 2): "new", ("项目", 3): "new", ("节点", 1): "skipped",
-                        ("节点", 2): "new", ("节点", 3): "new", ("节点", 4): "new", ("节点", 5): "error"}
+    assert outcomes == {
+        ("项目", 1): "skipped",
+        ("项目", 2): "new",
+        ("项目", 3): "new",
+        ("节点", 1): "skipped",
+        ("节点", 2): "new",
+        ("节点", 3): "new",
+        ("节点", 4): "new",
+        ("节点", 5): "error",
+    }
     unknown = next(r for r in preview.rows if r.outcome == "error")
     assert unknown.messages[0].startswith("节点!A5：系统中没有项目编号“3.3”")
     assert commit_import(session, batch, office, valid_only=True) == 5
@@ -221,7 +242,8 @@ def test_new_projects_and_their_milestones_commit_from_one_file(session, wenzhou
     brain = _project(session, wenzhou, "3.1")
     assert [(m.ordinal, m.name, m.planned_on, m.planned_precision) for m in brain.milestones] == [
         (1, "可研批复", dt.date(2027, 3, 31), DatePrecision.MONTH),
-        (2, "招标完成", dt.date(2027, 6, 30), DatePrecision.MONTH)]
+        (2, "招标完成", dt.date(2027, 6, 30), DatePrecision.MONTH),
+    ]
     assert [(i.year, i.planned_amount) for i in brain.investments] == [(2027, Decimal("2000.00"))]
     cloud = _project(session, wenzhou, "3.2")
     assert cloud.total_budget == Decimal("1200.00")

@@ -1,4 +1,5 @@
 """A workbook an office typed by hand, in its own layout: what is valid is understood, each bad cell named."""
+
 from __future__ import annotations
 
 import io
@@ -7,8 +8,8 @@ import openpyxl
 from sqlalchemy import select
 
 from tests.factories import make_user
-from tracker.services.imports import preview_workbook
 from tracker.models import Plan
+from tracker.services.imports import preview_workbook
 from tracker.services.seeding import seed
 from tracker.vocab import Role
 

@@ -1,4 +1,5 @@
 """Hostile and broken files: each gets a clear message, none a 500, nothing is written."""
+
 from __future__ import annotations
 
 import io
@@ -15,9 +16,9 @@ from sqlalchemy import func, select
 from tests.excel_helpers import libreoffice_resave
 from tests.factories import make_plan, make_user
 from tracker.excel import reader
-from tracker.services.imports import ImportRefused, preview_workbook
 from tracker.excel.reader import WorkbookError, open_workbook
 from tracker.models import ImportBatch
+from tracker.services.imports import ImportRefused, preview_workbook
 from tracker.vocab import Role
 
 
@@ -95,8 +96,11 @@ def test_too_many_members():
 
 
 def test_sheet_declaring_the_whole_grid_costs_nothing():
-    data = _rewrite(SIMPLE, "xl/worksheets/sheet1.xml",
-                    lambda x: re.sub(rb'<dimension ref="[^"]+" ?/>', b'<dimension ref="A1:XFD1048576"/>', x))
+    data = _rewrite(
+        SIMPLE,
+        "xl/worksheets/sheet1.xml",
+        lambda x: re.sub(rb'<dimension ref="[^"]+" ?/>', b'<dimension ref="A1:XFD1048576"/>', x),
+    )
     assert b"XFD1048576" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     started = time.monotonic()
     book = open_workbook(data)
@@ -104,8 +108,13 @@ def test_sheet_declaring_the_whole_grid_costs_nothing():
     assert book.sheets["Sheet"] == [["项目编号", "项目名称"], ["1.1", "基础网络建设"]]
 
 
-FAR_CELL = _xlsx(lambda ws: (ws.append(["项目编号", "项目名称"]), ws.append(["1.1", "基础网络建设"]),
-                             ws.cell(row=1048576, column=16384, value="x")))
+FAR_CELL = _xlsx(
+    lambda ws: (
+        ws.append(["项目编号", "项目名称"]),
+        ws.append(["1.1", "基础网络建设"]),
+        ws.cell(row=1048576, column=16384, value="x"),
+    )
+)
 
 
 def test_one_cell_at_the_far_corner_is_refused_before_any_grid_is_built(tmp_path):
@@ -114,11 +123,13 @@ def test_one_cell_at_the_far_corner_is_refused_before_any_grid_is_built(tmp_path
     path = tmp_path / "far.xlsx"
     path.write_bytes(FAR_CELL)
     # In a child with 2 GB of address space: if the guard ever regresses, only the child dies.
-    script = ("import resource, sys, pathlib\n"
-              "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
-              "from tracker.excel.reader import open_workbook, WorkbookError\n"
-              "try:\n    open_workbook(pathlib.Path(sys.argv[1]).read_bytes())\n"
-              "except WorkbookError as exc:\n    print(exc)\n")
+    script = (
+        "import resource, sys, pathlib\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from tracker.excel.reader import open_workbook, WorkbookError\n"
+        "try:\n    open_workbook(pathlib.Path(sys.argv[1]).read_bytes())\n"
+        "except WorkbookError as exc:\n    print(exc)\n"
+    )
     started = time.monotonic()
     child = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
     assert child.returncode == 0, child.stderr[-2000:]
@@ -128,8 +139,13 @@ def test_one_cell_at_the_far_corner_is_refused_before_any_grid_is_built(tmp_path
 
 def test_far_cell_written_unusually_is_still_measured():
     """The cheap check trusts only files written the usual way; attributes in another order are measured."""
-    data = _rewrite(SIMPLE, "xl/worksheets/sheet1.xml", lambda x: x.replace(
-        b"</sheetData>", b'<row r="1048576"><c t="n" r="XFD1048576"><v>1</v></c></row></sheetData>'))
+    data = _rewrite(
+        SIMPLE,
+        "xl/worksheets/sheet1.xml",
+        lambda x: x.replace(
+            b"</sheetData>", b'<row r="1048576"><c t="n" r="XFD1048576"><v>1</v></c></row></sheetData>'
+        ),
+    )
     with pytest.raises(WorkbookError, match="XFD1048576"):
         open_workbook(data)
 
@@ -144,36 +160,48 @@ def _ods(rows_xml: str) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
-                         '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
-                         'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                         '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                         '</manifest:manifest>')
-        archive.writestr("content.xml", '<?xml version="1.0"?><office:document-content '
-                         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-                         'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-                         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-                         '<office:body><office:spreadsheet><table:table table:name="表1">' + rows_xml +
-                         '</table:table></office:spreadsheet></office:body></office:document-content>')
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+            'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
+        archive.writestr(
+            "content.xml",
+            '<?xml version="1.0"?><office:document-content '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+            'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+            '<office:body><office:spreadsheet><table:table table:name="表1">'
+            + rows_xml
+            + "</table:table></office:spreadsheet></office:body></office:document-content>",
+        )
     return out.getvalue()
 
 
 def _ods_cell(text: str, repeat: int = 1) -> str:
-    return (f'<table:table-cell table:number-columns-repeated="{repeat}" office:value-type="string">'
-            f'<text:p>{text}</text:p></table:table-cell>')
+    return (
+        f'<table:table-cell table:number-columns-repeated="{repeat}" office:value-type="string">'
+        f"<text:p>{text}</text:p></table:table-cell>"
+    )
 
 
 def test_ods_cells_repeated_to_the_far_corner_are_refused():
-    far_row = ('<table:table-row>' + _ods_cell("项目名称") + '</table:table-row>'
-               '<table:table-row table:number-rows-repeated="1048574"><table:table-cell/></table:table-row>'
-               '<table:table-row><table:table-cell table:number-columns-repeated="16383"/>' + _ods_cell("x") +
-               '</table:table-row>')
+    far_row = (
+        "<table:table-row>" + _ods_cell("项目名称") + "</table:table-row>"
+        '<table:table-row table:number-rows-repeated="1048574"><table:table-cell/></table:table-row>'
+        '<table:table-row><table:table-cell table:number-columns-repeated="16383"/>'
+        + _ods_cell("x")
+        + "</table:table-row>"
+    )
     with pytest.raises(WorkbookError, match="超出可读取的范围"):
         open_workbook(_ods(far_row))
-    repeated = '<table:table-row table:number-rows-repeated="1000000">' + _ods_cell("x", 300) + '</table:table-row>'
+    repeated = '<table:table-row table:number-rows-repeated="1000000">' + _ods_cell("x", 300) + "</table:table-row>"
     with pytest.raises(WorkbookError, match="超出可读取的范围"):
         open_workbook(_ods(repeated))
-    small = '<table:table-row>' + _ods_cell("项目名称") + '</table:table-row>'
+    small = "<table:table-row>" + _ods_cell("项目名称") + "</table:table-row>"
     assert open_workbook(_ods(small)).sheets["表1"] == [["项目名称"]]
 
 
@@ -186,12 +214,18 @@ def test_xml_entity_bomb():
     import openpyxl.xml
 
     assert openpyxl.xml.DEFUSEDXML is True  # openpyxl parses through defusedxml
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-              + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
-                         for n in range(1, 10))
-              + b']>')
-    data = _rewrite(SIMPLE, "xl/sharedStrings.xml",
-                    lambda x: laughs + re.sub(rb"^<\?xml[^>]*\?>", b"", x).replace(b"<t>1.1</t>", b"<t>&lol9;</t>"))
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(
+            b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10) for n in range(1, 10)
+        )
+        + b"]>"
+    )
+    data = _rewrite(
+        SIMPLE,
+        "xl/sharedStrings.xml",
+        lambda x: laughs + re.sub(rb"^<\?xml[^>]*\?>", b"", x).replace(b"<t>1.1</t>", b"<t>&lol9;</t>"),
+    )
     started = time.monotonic()
     try:
         book = open_workbook(data)
@@ -219,7 +253,7 @@ def test_macro_workbook_is_read_as_data_only():
     with zipfile.ZipFile(out, "w") as archive:
         for item in zipfile.ZipFile(io.BytesIO(data)).infolist():
             archive.writestr(item, zipfile.ZipFile(io.BytesIO(data)).read(item.filename))
-        archive.writestr("xl/vbaProject.bin", b"Attribute VB_Name = \"Module1\"\nSub AutoOpen()\nShell \"calc\"\nEnd Sub")
+        archive.writestr("xl/vbaProject.bin", b'Attribute VB_Name = "Module1"\nSub AutoOpen()\nShell "calc"\nEnd Sub')
     book = open_workbook(out.getvalue())
     assert book.kind == "xlsm"
     assert book.notes == ["工作簿含有宏：只读取数据，宏不会运行"]

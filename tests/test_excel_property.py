@@ -4,6 +4,7 @@ applies is exactly what its preview said — or, with errors, nothing at all.
 Edits: cells changed (good and bad values) or blanked, rows inserted (with and without 序号),
 deleted, moved, cells merged down; sometimes the result is re-saved by LibreOffice (CI has it).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -72,8 +73,16 @@ def _apply_edits(data: bytes, edits, draw_value) -> bytes:
         elif kind == "insert":
             at = first + (b % max(count, 1))
             ws.insert_rows(at)
-            values = ["1.1", None, 9 if a else None, draw_value(VALUES["name"]) or "插入的节点", "2027-06-30", None,
-                      "未开始", None]
+            values = [
+                "1.1",
+                None,
+                9 if a else None,
+                draw_value(VALUES["name"]) or "插入的节点",
+                "2027-06-30",
+                None,
+                "未开始",
+                None,
+            ]
             for col, value in enumerate(values, start=1):
                 ws.cell(at, col).value = value
         elif kind == "delete" and count > 1:
@@ -98,8 +107,11 @@ def _snapshot(session, plan) -> dict:
     state = {}
     for model in (Project, Milestone, Investment):
         query = select(model)
-        query = query.where(model.plan_id == plan.id) if model is Project else \
-            query.join(Project).where(Project.plan_id == plan.id)
+        query = (
+            query.where(model.plan_id == plan.id)
+            if model is Project
+            else query.join(Project).where(Project.plan_id == plan.id)
+        )
         for record in session.scalars(query):
             values = {name: getattr(record, name) for name in FIELDS[_entity(model)] if name != "cooperators"}
             state[(_entity(model), record.id)] = values
@@ -124,10 +136,13 @@ def world(session):
     return _World((plan, office, export_bytes(session, plan)))
 
 
-@settings(max_examples=EXAMPLES, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(edits=st.lists(edit, min_size=1, max_size=6), data=st.data(), resave=st.sampled_from(
-    [None] * 9 + ["xlsx"]))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(edits=st.lists(edit, min_size=1, max_size=6), data=st.data(), resave=st.sampled_from([None] * 9 + ["xlsx"]))
 def test_random_edits_apply_exactly_the_preview_or_nothing(session, world, edits, data, resave):
     plan, office, exported = world
     workbook = _apply_edits(exported, edits, lambda strategy: data.draw(strategy))
@@ -139,8 +154,9 @@ def test_random_edits_apply_exactly_the_preview_or_nothing(session, world, edits
         with patch("tracker.excel.sheets._as_exported", return_value=None):
             slow = preview_workbook(session, workbook, user=office)
         batch, preview = stage_import(session, workbook, "随机.xlsx", office, ChangeSource.CLI)
-        assert [(r.sheet, r.row, r.outcome, r.key, [(c.field, c.old, c.new) for c in r.changes]) for r in preview.rows] \
-            == [(r.sheet, r.row, r.outcome, r.key, [(c.field, c.old, c.new) for c in r.changes]) for r in slow.rows]
+        assert [
+            (r.sheet, r.row, r.outcome, r.key, [(c.field, c.old, c.new) for c in r.changes]) for r in preview.rows
+        ] == [(r.sheet, r.row, r.outcome, r.key, [(c.field, c.old, c.new) for c in r.changes]) for r in slow.rows]
         if preview.blocked:
             with pytest.raises(ServiceError):
                 commit_import(session, batch, office, today=TODAY)

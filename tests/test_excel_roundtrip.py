@@ -1,4 +1,5 @@
 """Export → (edit) → import: exactly the changes made, nothing else; conflicts caught; nothing half-applied."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,10 +13,16 @@ from sqlalchemy import select
 from tests.excel_helpers import edit, export_bytes, find_row, libreoffice_resave
 from tests.factories import make_user
 from tracker.excel import columns as C
-from tracker.services.imports import ImportRefused, apply_preview, preview_workbook
 from tracker.models import ChangeRecord, Department, ImportBatch, Milestone, Project
 from tracker.services import ServiceError
-from tracker.services.imports import StalePreview, commit_import, stage_import
+from tracker.services.imports import (
+    ImportRefused,
+    StalePreview,
+    apply_preview,
+    commit_import,
+    preview_workbook,
+    stage_import,
+)
 from tracker.vocab import ChangeSource, ImportStatus, ProjectStatus, Role
 
 PROJECT_COL = {c.key: i for i, c in enumerate(C.PROJECT_COLUMNS, start=1)}
@@ -28,11 +35,12 @@ def letter(n: int) -> str:
     return get_column_letter(n)
 
 
-
-
 def changed(preview):
-    return {(r.sheet, r.key): {c.field: (c.old, c.new) for c in r.changes} for r in preview.rows
-            if r.outcome in ("changed", "new")}
+    return {
+        (r.sheet, r.key): {c.field: (c.old, c.new) for c in r.changes}
+        for r in preview.rows
+        if r.outcome in ("changed", "new")
+    }
 
 
 def test_export_then_import_changes_nothing(session, wenzhou, office):
@@ -47,7 +55,8 @@ def test_libreoffice_resave_changes_nothing(session, wenzhou, office, target):
     resaved = libreoffice_resave(export_bytes(session, wenzhou), target)
     preview = preview_workbook(session, resaved, user=office)
     assert preview.counts["changed"] == preview.counts["new"] == preview.counts["error"] == 0, [
-        r.as_dict() for r in preview.rows if r.outcome not in ("unchanged", "skipped")]
+        r.as_dict() for r in preview.rows if r.outcome not in ("unchanged", "skipped")
+    ]
     assert preview.counts["unchanged"] >= 35
 
 
@@ -55,31 +64,50 @@ def test_edited_cells_are_exactly_the_changes(session, wenzhou, office):
     data = export_bytes(session, wenzhou)
     project_row = find_row(data, C.PROJECTS_SHEET, 2, "1.2")
     milestone_row = find_row(data, C.MILESTONES_SHEET, 4, "城市出口带宽扩容至10G")
-    data = edit(data, {
-        C.PROJECTS_SHEET: {f"{letter(PROJECT_COL['status'])}{project_row}": "已完工",
-                           f"{letter(PROJECT_COL['progress_note'])}{project_row}": "交换中心已运行",
-                           f"{letter(PROJECT_COL['total_budget'])}{project_row}": "0.04亿"},
-        C.MILESTONES_SHEET: {f"{letter(MILESTONE_COL['status'])}{milestone_row}": "完成",
-                             f"{letter(MILESTONE_COL['actual_on'])}{milestone_row}": "2026年11月1日"},
-    })
+    data = edit(
+        data,
+        {
+            C.PROJECTS_SHEET: {
+                f"{letter(PROJECT_COL['status'])}{project_row}": "已完工",
+                f"{letter(PROJECT_COL['progress_note'])}{project_row}": "交换中心已运行",
+                f"{letter(PROJECT_COL['total_budget'])}{project_row}": "0.04亿",
+            },
+            C.MILESTONES_SHEET: {
+                f"{letter(MILESTONE_COL['status'])}{milestone_row}": "完成",
+                f"{letter(MILESTONE_COL['actual_on'])}{milestone_row}": "2026年11月1日",
+            },
+        },
+    )
     preview = preview_workbook(session, data, user=office)
     assert changed(preview) == {
         # 交换中心设备安装: the 形象进度 of the demo's confirmed October report
-        (C.PROJECTS_SHEET, "1.2"): {"status": ("在建", "已完工"), "progress_note": ("交换中心设备安装", "交换中心已运行"),
-                                    "total_budget": ("350.00", "400.00")},
-        (C.MILESTONES_SHEET, "1.1 第3项 城市出口带宽扩容至10G"): {"status": ("进行中", "已完成"),
-                                                            "actual_on": (None, "2026-11-01")},
+        (C.PROJECTS_SHEET, "1.2"): {
+            "status": ("在建", "已完工"),
+            "progress_note": ("交换中心设备安装", "交换中心已运行"),
+            "total_budget": ("350.00", "400.00"),
+        },
+        (C.MILESTONES_SHEET, "1.1 第3项 城市出口带宽扩容至10G"): {
+            "status": ("进行中", "已完成"),
+            "actual_on": (None, "2026-11-01"),
+        },
     }
     batch, _ = stage_import(session, data, "edited.xlsx", office, ChangeSource.WEB)
     assert commit_import(session, batch, office) == 2
     session.commit()
     project = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == "1.2"))
     assert (project.status, project.total_budget, project.progress_note) == (
-        ProjectStatus.COMPLETED, Decimal("400.00"), "交换中心已运行")
+        ProjectStatus.COMPLETED,
+        Decimal("400.00"),
+        "交换中心已运行",
+    )
     records = session.scalars(select(ChangeRecord).where(ChangeRecord.import_batch_id == batch.id)).all()
-    assert {(r.entity, r.field) for r in records} == {("projects", "status"), ("projects", "progress_note"),
-                                                      ("projects", "total_budget"), ("milestones", "status"),
-                                                      ("milestones", "actual_on")}
+    assert {(r.entity, r.field) for r in records} == {
+        ("projects", "status"),
+        ("projects", "progress_note"),
+        ("projects", "total_budget"),
+        ("milestones", "status"),
+        ("milestones", "actual_on"),
+    }
     assert all(r.source is ChangeSource.IMPORT and r.user_id == office.id for r in records)
     assert batch.status is ImportStatus.APPLIED and batch.content == data and len(batch.sha256) == 64
     again = preview_workbook(session, data, user=office)  # the same file again: nothing left to do
@@ -123,14 +151,21 @@ def test_errors_commit_nothing_unless_valid_rows_are_chosen(session, wenzhou, of
     data = export_bytes(session, wenzhou)
     good = find_row(data, C.PROJECTS_SHEET, 2, "1.1")
     bad = find_row(data, C.PROJECTS_SHEET, 2, "1.2")
-    data = edit(data, {C.PROJECTS_SHEET: {
-        f"{letter(PROJECT_COL['issues'])}{good}": "好的修改",
-        f"{letter(PROJECT_COL['planned_end_on'])}{bad}": "2027-02-30",
-    }})
+    data = edit(
+        data,
+        {
+            C.PROJECTS_SHEET: {
+                f"{letter(PROJECT_COL['issues'])}{good}": "好的修改",
+                f"{letter(PROJECT_COL['planned_end_on'])}{bad}": "2027-02-30",
+            }
+        },
+    )
     batch, preview = stage_import(session, data, "e.xlsx", office, ChangeSource.WEB)
     session.commit()
     error = next(r for r in preview.rows if r.outcome == "error")
-    assert error.messages == [f"{C.PROJECTS_SHEET}!{letter(PROJECT_COL['planned_end_on'])}{bad}：日期不存在：“2027-02-30”"]
+    assert error.messages == [
+        f"{C.PROJECTS_SHEET}!{letter(PROJECT_COL['planned_end_on'])}{bad}：日期不存在：“2027-02-30”"
+    ]
     with pytest.raises(ServiceError):
         commit_import(session, batch, office)
     session.rollback()
@@ -168,8 +203,9 @@ def test_new_rows_from_the_office(session, wenzhou, office):
     assert unknown.messages == [f"{C.MILESTONES_SHEET}!A{ws.max_row}：系统中没有项目编号“9.99”"]
     apply_preview(session, preview, valid_only=True)
     session.commit()
-    milestone = session.scalar(select(Milestone).join(Project).where(Project.code == "2.15",
-                                                                      Project.plan_id == wenzhou.id))
+    milestone = session.scalar(
+        select(Milestone).join(Project).where(Project.code == "2.15", Project.plan_id == wenzhou.id)
+    )
     assert (milestone.name, milestone.planned_on, milestone.ordinal) == ("农业信息网改版", dt.date(2027, 3, 31), 1)
 
 
@@ -184,14 +220,21 @@ def test_department_may_change_only_its_editable_cells(session, wenzhou):
     data = export_bytes(session, wenzhou, xxb)
     row = find_row(data, C.PROJECTS_SHEET, 2, "1.1")
     inv_row = find_row(data, C.INVESTMENTS_SHEET, 1, "1.1")
-    data = edit(data, {
-        C.PROJECTS_SHEET: {f"{letter(PROJECT_COL['issues'])}{row}": "光缆施工受阻",
-                           f"{letter(PROJECT_COL['name'])}{row}": "改了名字"},
-        C.INVESTMENTS_SHEET: {f"D{inv_row}": 600},  # 2026 完成
-    })
+    data = edit(
+        data,
+        {
+            C.PROJECTS_SHEET: {
+                f"{letter(PROJECT_COL['issues'])}{row}": "光缆施工受阻",
+                f"{letter(PROJECT_COL['name'])}{row}": "改了名字",
+            },
+            C.INVESTMENTS_SHEET: {f"D{inv_row}": 600},  # 2026 完成
+        },
+    )
     preview = preview_workbook(session, data, user=user)
     error = next(r for r in preview.rows if r.outcome == "error")
-    assert error.messages == [f"{C.PROJECTS_SHEET}!{letter(PROJECT_COL['name'])}{row}：“项目名称”不能由本单位修改（原值：基础网络建设）"]
+    assert error.messages == [
+        f"{C.PROJECTS_SHEET}!{letter(PROJECT_COL['name'])}{row}：“项目名称”不能由本单位修改（原值：基础网络建设）"
+    ]
     investment = next(r for r in preview.rows if r.sheet == C.INVESTMENTS_SHEET and r.outcome == "changed")
     assert [(c.field, c.old, c.new) for c in investment.changes] == [("completed_amount", "520.50", "600.00")]
 

@@ -1,4 +1,5 @@
 """Faults a production server meets: ids nobody issued, a database that goes away and comes back."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,22 @@ from sqlalchemy import make_url, select
 from tests.conftest import PASSWORD
 from tests.factories import make_user
 from tracker.extensions import db, make_engine
-from tracker.models import (Department, ImportBatch, Indicator, IndicatorValue, Investment, Milestone, Phase,
-                            PhaseGoal, Plan, PlanSection, Project, ReportingPeriod, ReportSubmission, User)
+from tracker.models import (
+    Department,
+    ImportBatch,
+    Indicator,
+    IndicatorValue,
+    Investment,
+    Milestone,
+    Phase,
+    PhaseGoal,
+    Plan,
+    PlanSection,
+    Project,
+    ReportingPeriod,
+    ReportSubmission,
+    User,
+)
 from tracker.services.seeding import seed
 from tracker.vocab import Role
 
@@ -22,10 +37,20 @@ HUGE = ("2147483648", "99999999999999999999", "-1", "1e9", "abc", "")
 
 # The record each URL argument names; a new kind of argument must be added here to be fuzzed.
 RECORD_OF_ARGUMENT = {
-    "plan_id": Plan, "phase_id": Phase, "project_id": Project, "milestone_id": Milestone,
-    "investment_id": Investment, "department_id": Department, "import_batch_id": ImportBatch,
-    "period_id": ReportingPeriod, "submission_id": ReportSubmission, "user_id": User, "section_id": PlanSection,
-    "indicator_id": Indicator, "indicator_value_id": IndicatorValue, "goal_id": PhaseGoal,
+    "plan_id": Plan,
+    "phase_id": Phase,
+    "project_id": Project,
+    "milestone_id": Milestone,
+    "investment_id": Investment,
+    "department_id": Department,
+    "import_batch_id": ImportBatch,
+    "period_id": ReportingPeriod,
+    "submission_id": ReportSubmission,
+    "user_id": User,
+    "section_id": PlanSection,
+    "indicator_id": Indicator,
+    "indicator_value_id": IndicatorValue,
+    "goal_id": PhaseGoal,
 }
 
 
@@ -53,8 +78,9 @@ def test_ids_past_any_record_in_a_url_are_404_on_every_route(app, admin_client):
     checked = 0
     for method in ("GET", "POST"):
         for rule in _rules(app, method):
-            int_arguments = [name for name, conv in rule._converters.items() if type(conv).__name__ ==
-                             "RecordIdConverter"]
+            int_arguments = [
+                name for name, conv in rule._converters.items() if type(conv).__name__ == "RecordIdConverter"
+            ]
             if not int_arguments:
                 continue
             for value in ("2147483648", "9223372036854775808", "99999999999999999999", "2147483647"):
@@ -70,8 +96,9 @@ def test_ids_past_any_record_in_a_url_are_404_on_every_route(app, admin_client):
 def test_bad_numbers_in_every_query_parameter_are_ignored_or_refused_never_a_500(app, admin_client, session):
     parameters = _query_parameters()
     assert {"page", "plan", "phase", "department"} <= parameters
-    existing = {name: session.scalar(select(model.id).order_by(model.id).limit(1))
-                for name, model in RECORD_OF_ARGUMENT.items()}
+    existing = {
+        name: session.scalar(select(model.id).order_by(model.id).limit(1)) for name, model in RECORD_OF_ARGUMENT.items()
+    }
     checked = 0
     for rule in _rules(app, "GET"):
         arguments = {name: existing.get(name) for name in rule.arguments}

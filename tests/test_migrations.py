@@ -1,4 +1,5 @@
 """The schema comes only from the migrations, and they match the models."""
+
 from __future__ import annotations
 
 import os
@@ -61,9 +62,7 @@ def test_models_and_migrations_do_not_drift(app, database_url):
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "target_metadata": Base.metadata}
-            )
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "target_metadata": Base.metadata})
             diff = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()
@@ -93,8 +92,10 @@ def test_0002_keeps_existing_rows_and_gives_them_a_version(scratch_url):
 def test_0004_files_existing_history_under_its_project(scratch_url):
     migrate.upgrade(scratch_url, "0003")
     engine = make_engine(scratch_url)
-    insert = text("INSERT INTO change_records (changed_at, source, entity, entity_id, action, field, old_value, "
-                  "new_value) VALUES (CURRENT_TIMESTAMP, 'cli', :entity, :id, :action, :field, :old, :new)")
+    insert = text(
+        "INSERT INTO change_records (changed_at, source, entity, entity_id, action, field, old_value, "
+        "new_value) VALUES (CURRENT_TIMESTAMP, 'cli', :entity, :id, :action, :field, :old, :new)"
+    )
     with engine.begin() as conn:
         for row in (
             {"entity": "projects", "id": 5, "action": "insert", "field": "name", "old": None, "new": "甲"},
@@ -107,5 +108,9 @@ def test_0004_files_existing_history_under_its_project(scratch_url):
     with engine.connect() as conn:
         filed = conn.execute(text("SELECT entity, field, project_id FROM change_records ORDER BY id")).all()
     engine.dispose()
-    assert [tuple(r) for r in filed] == [("projects", "name", 5), ("milestones", "project_id", 5),
-                                         ("milestones", "status", 5), ("investments", "project_id", 6)]
+    assert [tuple(r) for r in filed] == [
+        ("projects", "name", 5),
+        ("milestones", "project_id", 5),
+        ("milestones", "status", 5),
+        ("investments", "project_id", 6),
+    ]

@@ -1,4 +1,5 @@
 """Every change to an audited record is recorded: who, when, from where, old → new."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,9 +15,11 @@ from tracker.vocab import ChangeAction, ChangeSource, MilestoneStatus
 
 
 def records(session, obj, action=None):
-    query = select(ChangeRecord).where(
-        ChangeRecord.entity == obj.__tablename__, ChangeRecord.entity_id == obj.id
-    ).order_by(ChangeRecord.id)
+    query = (
+        select(ChangeRecord)
+        .where(ChangeRecord.entity == obj.__tablename__, ChangeRecord.entity_id == obj.id)
+        .order_by(ChangeRecord.id)
+    )
     if action:
         query = query.where(ChangeRecord.action == action)
     return session.scalars(query).all()
@@ -37,7 +40,7 @@ def test_update_records_who_when_where_and_old_to_new(session):
     user = make_user(session)
     milestone = make_milestone(session, make_project(session), planned_on=dt.date(2026, 6, 30))
     set_change_context(session, ChangeSource.WEB, user)
-    before = dt.datetime.now(dt.timezone.utc)
+    before = dt.datetime.now(dt.UTC)
 
     milestone.status = MilestoneStatus.DONE
     milestone.actual_on = dt.date(2026, 7, 2)
@@ -61,7 +64,9 @@ def test_delete_records_what_was_lost_including_cascaded_children(session):
     session.flush()
 
     deleted = session.scalars(select(ChangeRecord).where(ChangeRecord.action == ChangeAction.DELETE)).all()
-    assert ("projects", project_id, "name", "将删除") in {(r.entity, r.entity_id, r.field, r.old_value) for r in deleted}
+    assert ("projects", project_id, "name", "将删除") in {
+        (r.entity, r.entity_id, r.field, r.old_value) for r in deleted
+    }
     assert ("milestones", milestone_id, "name", "子里程碑") in {
         (r.entity, r.entity_id, r.field, r.old_value) for r in deleted
     }

@@ -1,4 +1,5 @@
 """The database itself holds the rules: exact money, foreign keys, uniques and checks."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,8 +56,15 @@ def test_end_before_start_is_refused(session):
     plan = make_plan(session)
     _violates(
         session,
-        lambda: session.add(Project(plan=plan, code="D1", name="倒序", planned_start_on=dt.date(2026, 5, 1),
-                                    planned_end_on=dt.date(2026, 4, 1))),
+        lambda: session.add(
+            Project(
+                plan=plan,
+                code="D1",
+                name="倒序",
+                planned_start_on=dt.date(2026, 5, 1),
+                planned_end_on=dt.date(2026, 4, 1),
+            )
+        ),
     )
 
 
@@ -74,8 +82,12 @@ def test_project_code_unique_within_plan_only(session):
 
 def test_foreign_keys_are_enforced(session):
     def orphan():
-        session.execute(text("INSERT INTO milestones (project_id, ordinal, name, status, weight, version, updated_at) "
-                             "VALUES (999999, 1, 'x', 'not_started', 1, 1, CURRENT_TIMESTAMP)"))
+        session.execute(
+            text(
+                "INSERT INTO milestones (project_id, ordinal, name, status, weight, version, updated_at) "
+                "VALUES (999999, 1, 'x', 'not_started', 1, 1, CURRENT_TIMESTAMP)"
+            )
+        )
 
     with pytest.raises(IntegrityError):
         with session.begin_nested():
@@ -87,7 +99,9 @@ def test_unknown_status_is_refused_by_the_database(session):
     make_milestone(session, project)
     with pytest.raises(IntegrityError):
         with session.begin_nested():
-            session.execute(text("UPDATE milestones SET status = 'finished' WHERE project_id = :id"), {"id": project.id})
+            session.execute(
+                text("UPDATE milestones SET status = 'finished' WHERE project_id = :id"), {"id": project.id}
+            )
 
 
 def test_department_user_needs_a_department(session):

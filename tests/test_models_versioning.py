@@ -1,4 +1,5 @@
 """A stale edit is detected instead of silently overwriting someone else's change."""
+
 from __future__ import annotations
 
 import pytest

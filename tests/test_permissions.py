@@ -2,6 +2,7 @@
 
 A route missing from ROUTES fails the suite, so no new page escapes this check.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -21,19 +22,29 @@ EXPECT = {
     "account": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 200, Role.DEPARTMENT: 200},
     "view": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 200, Role.DEPARTMENT: 200, DEPT_OTHER: 403},
     "edit": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 403, Role.DEPARTMENT: 403, DEPT_OTHER: 403},
-    "progress": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 403, Role.DEPARTMENT: 200,
-                 DEPT_OTHER: 403},
-    "dept_view": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 200, Role.DEPARTMENT: 200,
-                  DEPT_OTHER: 403},
+    "progress": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 403, Role.DEPARTMENT: 200, DEPT_OTHER: 403},
+    "dept_view": {
+        ANON: 302,
+        Role.ADMIN: 200,
+        Role.OFFICE: 200,
+        Role.LEADER: 200,
+        Role.DEPARTMENT: 200,
+        DEPT_OTHER: 403,
+    },
     "dept_edit": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 403, Role.LEADER: 403, Role.DEPARTMENT: 403},
     "admin": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 403, Role.LEADER: 403, Role.DEPARTMENT: 403},
     "home": {ANON: 302, Role.ADMIN: 302, Role.OFFICE: 302, Role.LEADER: 302, Role.DEPARTMENT: 302},
     "login": {ANON: 200, Role.ADMIN: 302, Role.OFFICE: 302, Role.LEADER: 302, Role.DEPARTMENT: 302},
-    "post_only": {ANON: 405, Role.ADMIN: 405, Role.OFFICE: 405, Role.LEADER: 405, Role.DEPARTMENT: 405,
-                  DEPT_OTHER: 405},
+    "post_only": {
+        ANON: 405,
+        Role.ADMIN: 405,
+        Role.OFFICE: 405,
+        Role.LEADER: 405,
+        Role.DEPARTMENT: 405,
+        DEPT_OTHER: 405,
+    },
     "export": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 200, Role.DEPARTMENT: 200, DEPT_OTHER: 403},
-    "import": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 403, Role.DEPARTMENT: 200,
-               DEPT_OTHER: 403},
+    "import": {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 403, Role.DEPARTMENT: 200, DEPT_OTHER: 403},
 }
 EXPECT["public"] = {role: 200 for role in ROLES}
 EXPECT["period_view"] = {ANON: 302, Role.ADMIN: 200, Role.OFFICE: 200, Role.LEADER: 200, Role.DEPARTMENT: 403}
@@ -88,8 +99,11 @@ ROUTES = {
     "projects.investment_create": ("edit", {"project_id": "project"}, None),
     "projects.investment_edit": ("edit", {"investment_id": "investment"}, None),
     "projects.investment_delete": ("edit", {"investment_id": "investment"}, None),
-    "projects.investment_progress": ("progress", {"investment_id": "investment"},
-                                     {"investment_id": "other_investment"}),
+    "projects.investment_progress": (
+        "progress",
+        {"investment_id": "investment"},
+        {"investment_id": "other_investment"},
+    ),
     "departments.index": ("account", {}, None),
     "departments.show": ("dept_view", {"department_id": "dept"}, {"department_id": "other_dept"}),
     "departments.department_create": ("dept_edit", {}, None),
@@ -110,12 +124,21 @@ ROUTES = {
     "reports.period_close": ("manage_post", {"period_id": "period"}, None),
     "reports.submission_show": ("report_view", {"submission_id": "submission"}, {"submission_id": "other_submission"}),
     "reports.submission_fill": ("report_fill", {"submission_id": "submission"}, {"submission_id": "other_submission"}),
-    "reports.submission_confirm": ("review_post", {"submission_id": "submission"},
-                                   {"submission_id": "other_submission"}),
-    "reports.submission_return": ("review_post", {"submission_id": "submission"},
-                                  {"submission_id": "other_submission"}),
-    "reports.submission_export": ("report_view", {"submission_id": "submission"},
-                                  {"submission_id": "other_submission"}),
+    "reports.submission_confirm": (
+        "review_post",
+        {"submission_id": "submission"},
+        {"submission_id": "other_submission"},
+    ),
+    "reports.submission_return": (
+        "review_post",
+        {"submission_id": "submission"},
+        {"submission_id": "other_submission"},
+    ),
+    "reports.submission_export": (
+        "report_view",
+        {"submission_id": "submission"},
+        {"submission_id": "other_submission"},
+    ),
     "reports.period_export": ("period_view", {"period_id": "period"}, None),
     "reports.period_summary": ("period_view", {"period_id": "period"}, None),
     "reports.period_import": ("report_fill", {"period_id": "period"}, {"period_id": "other_period"}),
@@ -133,10 +156,24 @@ ROUTES = {
 }
 
 # A form that would change something, for the refused-write check.
-HOSTILE_FORM = {"name": "被篡改", "title": "被篡改", "text": "被篡改", "status": "done", "code": "HACK",
-                "completed_amount": "999", "note": "被篡改", "ordinal": "9", "year": "2030", "value": "1",
-                "display_name": "被篡改", "role": "admin", "username": "hacker", "password": "long-enough-pw",
-                "kind": "city", "weight": "1"}
+HOSTILE_FORM = {
+    "name": "被篡改",
+    "title": "被篡改",
+    "text": "被篡改",
+    "status": "done",
+    "code": "HACK",
+    "completed_amount": "999",
+    "note": "被篡改",
+    "ordinal": "9",
+    "year": "2030",
+    "value": "1",
+    "display_name": "被篡改",
+    "role": "admin",
+    "username": "hacker",
+    "password": "long-enough-pw",
+    "kind": "city",
+    "weight": "1",
+}
 
 
 def test_every_route_is_in_the_table(app):
@@ -151,8 +188,11 @@ def _url(app, world, endpoint, args):
 
 
 def _snapshot(session):
-    return {t.name: session.execute(select(func.count()).select_from(t)).scalar() for t in Base.metadata.sorted_tables
-            if t.name not in ("login_throttles", "security_events")}  # the log of these very refusals
+    return {
+        t.name: session.execute(select(func.count()).select_from(t)).scalar()
+        for t in Base.metadata.sorted_tables
+        if t.name not in ("login_throttles", "security_events")
+    }  # the log of these very refusals
 
 
 @pytest.mark.parametrize("role", ROLES, ids=str)
@@ -203,8 +243,11 @@ def test_refused_writes_change_nothing(app, session, login, role):
     session.expire_all()
     assert _snapshot(session) == before
     if role != ANON:  # every 403 is in the security log, with the refused request
-        logged = session.scalars(select(SecurityLogEntry.detail).where(
-            SecurityLogEntry.event == SecurityEvent.FORBIDDEN, SecurityLogEntry.user_id == world.users[user_role].id)).all()
+        logged = session.scalars(
+            select(SecurityLogEntry.detail).where(
+                SecurityLogEntry.event == SecurityEvent.FORBIDDEN, SecurityLogEntry.user_id == world.users[user_role].id
+            )
+        ).all()
         assert len(logged) >= 5 and all(d.startswith("POST /") for d in logged)
     assert (world.milestone.name, world.project.name, world.plan.name, world.other_milestone.status) == names
 
@@ -213,8 +256,9 @@ def test_department_user_cannot_update_another_departments_milestone(app, sessio
     world = build_world(session)
     client = login(world.users[Role.DEPARTMENT])
     version = world.other_milestone.version
-    response = client.post(f"/milestones/{world.other_milestone.id}/progress",
-                           data={"status": "done", "note": "越权", "version": version})
+    response = client.post(
+        f"/milestones/{world.other_milestone.id}/progress", data={"status": "done", "note": "越权", "version": version}
+    )
     assert response.status_code == 403
     session.expire_all()
     assert world.other_milestone.status.value == "not_started"

@@ -1,4 +1,5 @@
 """Completion and lateness, with hand-worked examples."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,8 +50,9 @@ def test_project_completion_weights_and_cancelled(session):
     assert progress.project_completion(session, Project.id == project.id) == {project.id: 25.0}
 
 
-@pytest.mark.parametrize(("status", "expected"), [(ProjectStatus.COMPLETED, 100.0), (ProjectStatus.IN_PROGRESS, None),
-                                                  (None, None)])
+@pytest.mark.parametrize(
+    ("status", "expected"), [(ProjectStatus.COMPLETED, 100.0), (ProjectStatus.IN_PROGRESS, None), (None, None)]
+)
 def test_project_without_milestones(session, status, expected):
     """无里程碑: no completion at all (not 0%), unless the project is finished."""
     project = make_project(session, status=status)

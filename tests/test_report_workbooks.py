@@ -1,5 +1,6 @@
 """月报 workbooks: tracker's export in the office's layout, and filled workbooks brought back — tracker's
 own and ones departments laid out themselves — with every row accounted for and nothing misread."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,21 +35,40 @@ def city(session):
     plan = make_plan(session, name="数字某市", region="某市")
     roads = make_department(session, "某市交通局", short_name="交通局", region="某市")
     health = make_department(session, "某市卫生局", short_name="卫生局", region="某市")
-    p1 = make_project(session, plan, code="2.1", name="智能交通", lead_department=roads, total_budget=Decimal(500),
-                      planned_start_on=dt.date(2026, 1, 1), planned_end_on=dt.date(2027, 6, 30))
+    p1 = make_project(
+        session,
+        plan,
+        code="2.1",
+        name="智能交通",
+        lead_department=roads,
+        total_budget=Decimal(500),
+        planned_start_on=dt.date(2026, 1, 1),
+        planned_end_on=dt.date(2027, 6, 30),
+    )
     p2 = make_project(session, plan, code="2.2", name="公交一卡通", lead_department=roads, total_budget=Decimal(80))
     p3 = make_project(session, plan, code="3.1", name="区域卫生平台", lead_department=health)
-    done = make_project(session, plan, code="2.9", name="已完工的项目", lead_department=roads,
-                        status=ProjectStatus.COMPLETED)
-    session.add_all([Investment(project=p1, year=2026, planned_amount=Decimal(300)),
-                     Investment(project=p2, year=2026, planned_amount=Decimal(60))])
+    done = make_project(
+        session, plan, code="2.9", name="已完工的项目", lead_department=roads, status=ProjectStatus.COMPLETED
+    )
+    session.add_all(
+        [
+            Investment(project=p1, year=2026, planned_amount=Decimal(300)),
+            Investment(project=p2, year=2026, planned_amount=Decimal(60)),
+        ]
+    )
     office = make_user(session, Role.OFFICE, password=PASSWORD, username="office-r")
     clerk = make_user(session, Role.DEPARTMENT, department=roads, password=PASSWORD, username="roads-r")
     october = R.open_period(session, plan, ReportKind.MONTH, 2026, 10)
     sub = next(s for s in october.submissions if s.department_id == roads.id)
-    R.save_submission(session, sub, {p1.id: R.EntryInput("完成招标", Decimal(100), None),
-                                     p2.id: R.EntryInput("需求调研", Decimal(5), None)}, {}, clerk, sub.version,
-                      submit=True)
+    R.save_submission(
+        session,
+        sub,
+        {p1.id: R.EntryInput("完成招标", Decimal(100), None), p2.id: R.EntryInput("需求调研", Decimal(5), None)},
+        {},
+        clerk,
+        sub.version,
+        submit=True,
+    )
     R.confirm_submission(session, sub, office, sub.version)
     R.close_period(session, october, office, october.version)
     november = R.open_period(session, plan, ReportKind.MONTH, 2026, 11)
@@ -57,8 +77,11 @@ def city(session):
 
 
 def _submission(session, city, dept="roads"):
-    return session.scalar(select(ReportSubmission).where(
-        ReportSubmission.period_id == city["november"].id, ReportSubmission.department_id == city[dept].id))
+    return session.scalar(
+        select(ReportSubmission).where(
+            ReportSubmission.period_id == city["november"].id, ReportSubmission.department_id == city[dept].id
+        )
+    )
 
 
 def _export(session, city) -> bytes:
@@ -143,8 +166,10 @@ def _department_layout(title="某市交通局 2026年11月 信息化项目进度
     ws.append([title])
     ws.append(["填报单位：某市交通局", None, None, None, unit])
     ws.append(headers or ["序号", "项目名称", "11月形象进度", "11月完成投资", "1-11月累计完成投资", "存在问题", "备注"])
-    for row in rows or [[1, "智能交通", "信号系统安装", 365000, 1365000, None, "按计划"],
-                        [2, "公交一卡通 ", "系统联调", 0, 50000, "卡片供应延迟", None]]:
+    for row in rows or [
+        [1, "智能交通", "信号系统安装", 365000, 1365000, None, "按计划"],
+        [2, "公交一卡通 ", "系统联调", 0, 50000, "卡片供应延迟", None],
+    ]:
         ws.append(row)
     ws.append([None, "合计", None, 365000, 1415000])
     ws.append(["填报人：李四", None, "审核人：王五"])
@@ -156,8 +181,11 @@ def test_a_departments_own_layout_in_yuan_is_read_and_checked(session, city):
     preview = preview_report(session, data, city["november"], city["office"])
     assert _changes(preview) == {
         ("2.1 智能交通", "new"): [("本期形象进度", "—", "信号系统安装"), ("本期完成投资", "—", "36.50")],
-        ("2.2 公交一卡通", "new"): [("本期形象进度", "—", "系统联调"), ("本期完成投资", "—", "0.00"),
-                                 ("存在问题", "—", "卡片供应延迟")],
+        ("2.2 公交一卡通", "new"): [
+            ("本期形象进度", "—", "系统联调"),
+            ("本期完成投资", "—", "0.00"),
+            ("存在问题", "—", "卡片供应延迟"),
+        ],
     }
     columns = " ".join(preview.columns["11月"])
     assert "D列“11月完成投资”：读作“本期完成投资（按元读入，已换算为万元）”" in columns
@@ -171,8 +199,11 @@ def test_a_departments_own_layout_in_yuan_is_read_and_checked(session, city):
 
 
 def test_only_a_year_to_date_column_gives_this_month_by_difference(session, city):
-    book = _department_layout(unit="单位：万元", headers=["序号", "项目名称", "本月形象进度", "1—11月累计完成投资"],
-                              rows=[[1, "智能交通", "信号系统安装", 136.5]])
+    book = _department_layout(
+        unit="单位：万元",
+        headers=["序号", "项目名称", "本月形象进度", "1—11月累计完成投资"],
+        rows=[[1, "智能交通", "信号系统安装", 136.5]],
+    )
     preview = preview_report(session, _save(book), city["november"], city["office"])
     (row,) = [r for r in preview.rows if r.project_id == city["p1"].id]
     assert ("本期完成投资", "—", "36.50") in row.changes
@@ -180,14 +211,17 @@ def test_only_a_year_to_date_column_gives_this_month_by_difference(session, city
 
 
 def test_later_months_and_other_periods_are_never_read_as_this_one(session, city):
-    book = _department_layout(headers=["序号", "项目名称", "11月形象进度", "11月完成投资", "12月形象进度"],
-                              rows=[[1, "智能交通", "安装", 100000, "12月要做的事"]])
+    book = _department_layout(
+        headers=["序号", "项目名称", "11月形象进度", "11月完成投资", "12月形象进度"],
+        rows=[[1, "智能交通", "安装", 100000, "12月要做的事"]],
+    )
     preview = preview_report(session, _save(book), city["november"], city["office"])
     (row,) = [r for r in preview.rows if r.outcome == "error"]
     assert "11月!E4：填写了晚于本期的数据" in row.messages[0]
     with pytest.raises(ImportRefused, match="2026年10月 月报"):
-        preview_report(session, _save(_department_layout(title="2026年10月信息化项目进度月报")), city["november"],
-                       city["office"])
+        preview_report(
+            session, _save(_department_layout(title="2026年10月信息化项目进度月报")), city["november"], city["office"]
+        )
 
 
 def test_a_summary_with_merged_department_cells_is_split_by_department(session, city):
@@ -208,8 +242,10 @@ def test_a_summary_with_merged_department_cells_is_split_by_department(session, 
     by_project = {r.project_id: r for r in preview.rows if r.project_id}
     assert set(by_project) == {city["p1"].id, city["p2"].id, city["p3"].id}
     assert all(r.outcome == "new" for r in by_project.values())
-    assert {v["department"]: v["after"] for v in preview.submissions.values()} == {"某市交通局": "已报",
-                                                                                "某市卫生局": "已报"}
+    assert {v["department"]: v["after"] for v in preview.submissions.values()} == {
+        "某市交通局": "已报",
+        "某市卫生局": "已报",
+    }
 
 
 def test_a_department_user_cannot_import_another_departments_rows(session, city):
@@ -223,8 +259,9 @@ def test_a_department_user_cannot_import_another_departments_rows(session, city)
 def test_a_change_in_tracker_after_export_is_a_conflict_and_errors_block_the_commit(session, city):
     data = _export(session, city)
     sub = _submission(session, city)
-    R.save_submission(session, sub, {city["p1"].id: R.EntryInput("网页上填的", None, None)}, {}, city["clerk"],
-                      sub.version)
+    R.save_submission(
+        session, sub, {city["p1"].id: R.EntryInput("网页上填的", None, None)}, {}, city["clerk"], sub.version
+    )
     session.commit()
     book = openpyxl.load_workbook(io.BytesIO(data))
     ws = book["某市交通局"]
@@ -239,16 +276,23 @@ def test_a_change_in_tracker_after_export_is_a_conflict_and_errors_block_the_com
     with pytest.raises(ServiceError, match="错误"):
         commit_report_import(session, batch, city["office"])
     session.rollback()
-    assert session.scalar(select(ReportEntry.progress_text).where(
-        ReportEntry.project_id == city["p1"].id, ReportEntry.submission_id == sub.id)) == "网页上填的"
+    assert (
+        session.scalar(
+            select(ReportEntry.progress_text).where(
+                ReportEntry.project_id == city["p1"].id, ReportEntry.submission_id == sub.id
+            )
+        )
+        == "网页上填的"
+    )
 
 
 def test_period_zip_and_summary(session, city):
     out = io.BytesIO()
     assert export_period_reports(session, city["november"], out) == 2
     names = zipfile.ZipFile(io.BytesIO(out.getvalue())).namelist()
-    assert sorted(names) == sorted([f"{city['plan'].code}-2026年11月月报-某市交通局.xlsx",
-                                    f"{city['plan'].code}-2026年11月月报-某市卫生局.xlsx"])
+    assert sorted(names) == sorted(
+        [f"{city['plan'].code}-2026年11月月报-某市交通局.xlsx", f"{city['plan'].code}-2026年11月月报-某市卫生局.xlsx"]
+    )
     out = io.BytesIO()
     export_summary(session, city["november"], out)
     ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
@@ -264,9 +308,12 @@ def test_quarterly_reports_read_quarter_columns(session, city):
     plan.report_cadence = ReportKind.QUARTER
     quarter = R.open_period(session, plan, ReportKind.QUARTER, 2027, 1)
     session.commit()
-    book = _department_layout(title="2027年第一季度信息化项目进度季报", unit="单位：万元",
-                              headers=["序号", "项目名称", "第一季度形象进度", "第一季度完成投资", "第二季度形象进度"],
-                              rows=[[1, "智能交通", "验收准备", 20, None]])
+    book = _department_layout(
+        title="2027年第一季度信息化项目进度季报",
+        unit="单位：万元",
+        headers=["序号", "项目名称", "第一季度形象进度", "第一季度完成投资", "第二季度形象进度"],
+        rows=[[1, "智能交通", "验收准备", 20, None]],
+    )
     preview = preview_report(session, _save(book), quarter, city["office"])
     (row,) = [r for r in preview.rows if r.project_id == city["p1"].id]
     assert row.outcome == "new" and ("本期完成投资", "—", "20.00") in row.changes
@@ -275,8 +322,11 @@ def test_quarterly_reports_read_quarter_columns(session, city):
 def test_upload_preview_and_apply_on_the_web(session, login, city):
     client = login(city["clerk"])
     data = _save(_department_layout())
-    response = client.post(f"/periods/{city['november'].id}/import",
-                           data={"file": (io.BytesIO(data), "交通局11月.xlsx")}, content_type="multipart/form-data")
+    response = client.post(
+        f"/periods/{city['november'].id}/import",
+        data={"file": (io.BytesIO(data), "交通局11月.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "新增 2" in page and "信号系统安装" in page and "某市交通局：当前未报 → 已报" in page
@@ -285,8 +335,11 @@ def test_upload_preview_and_apply_on_the_web(session, login, city):
     session.expire_all()
     assert _submission(session, city).status is SubmissionStatus.SUBMITTED
     # A file that is not a workbook: a clear refusal, nothing kept.
-    response = client.post(f"/periods/{city['november'].id}/import",
-                           data={"file": (io.BytesIO(b"not excel"), "x.xlsx")}, content_type="multipart/form-data")
+    response = client.post(
+        f"/periods/{city['november'].id}/import",
+        data={"file": (io.BytesIO(b"not excel"), "x.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and "不是 Excel 工作簿" in response.get_data(as_text=True)
 
 
@@ -300,5 +353,8 @@ def test_a_filled_export_saved_by_libreoffice_as_xls_or_ods_reads_the_same(sessi
     data = _save(book)
     expected = _changes(preview_report(session, data, city["november"], city["office"]))
     again = preview_report(session, libreoffice_resave(data, target), city["november"], city["office"])
-    assert _changes(again) == expected == {
-        ("2.1 智能交通", "new"): [("本期形象进度", "—", "信号系统安装"), ("本期完成投资", "—", "36.50")]}
+    assert (
+        _changes(again)
+        == expected
+        == {("2.1 智能交通", "new"): [("本期形象进度", "—", "信号系统安装"), ("本期完成投资", "—", "36.50")]}
+    )

@@ -1,5 +1,6 @@
 """Production hardening of accounts: the security log, passwords nobody guesses, the password asked
 again before user administration, an append-only history, HSTS over HTTPS."""
+
 from __future__ import annotations
 
 import json
@@ -64,13 +65,35 @@ def test_user_administration_is_logged_and_shown_on_the_security_page(app, sessi
     admin = make_user(session, Role.ADMIN, username="root", password=PASSWORD)
     session.commit()
     client = login(admin)
-    assert client.post("/admin/users/new", data={
-        "username": "zhang", "display_name": "张工", "role": "department", "department_id": str(dept.id),
-        "active": "y", "password": "Wenzhou-dept-7731"}).status_code == 302
+    assert (
+        client.post(
+            "/admin/users/new",
+            data={
+                "username": "zhang",
+                "display_name": "张工",
+                "role": "department",
+                "department_id": str(dept.id),
+                "active": "y",
+                "password": "Wenzhou-dept-7731",
+            },
+        ).status_code
+        == 302
+    )
     zhang = session.scalar(select(User).where(User.username == "zhang"))
-    assert client.post(f"/admin/users/{zhang.id}/edit", data={
-        "username": "zhang", "display_name": "张工", "role": "office", "department_id": str(dept.id),
-        "password": "", "version": str(zhang.version)}).status_code == 302  # role changed, deactivated
+    assert (
+        client.post(
+            f"/admin/users/{zhang.id}/edit",
+            data={
+                "username": "zhang",
+                "display_name": "张工",
+                "role": "office",
+                "department_id": str(dept.id),
+                "password": "",
+                "version": str(zhang.version),
+            },
+        ).status_code
+        == 302
+    )  # role changed, deactivated
     kinds = [(e.event, e.username, e.user_id, e.detail) for e in _events(session, username="zhang")]
     assert kinds == [
         (SecurityEvent.USER_CREATED, "zhang", admin.id, "角色：部门用户"),
@@ -95,8 +118,10 @@ def test_common_and_short_passwords_are_refused_everywhere_a_password_is_set(ses
     user = make_user(session, Role.OFFICE, username="wu", password=PASSWORD)
     session.commit()
     user_id = user.id
-    response = login(user).post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "qwertyuiop", "confirm_password": "qwertyuiop"})
+    response = login(user).post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "qwertyuiop", "confirm_password": "qwertyuiop"},
+    )
     assert response.status_code == 422 and "太常见" in response.get_data(as_text=True)
     assert session.get(User, user_id).check_password(PASSWORD)
 
@@ -110,16 +135,19 @@ def test_user_administration_asks_for_the_password_again_after_15_minutes(app, s
     monkeypatch.setattr(reauth.time, "time", lambda: later)
     asked = client.get("/admin/users")
     assert asked.status_code == 302 and "/account/confirm?next=/admin/users" in asked.headers["Location"]
-    assert client.post("/admin/users/new", data={"username": "x1", "password": "Wenzhou-dept-7731"}
-                       ).status_code == 302  # refused until confirmed: nothing created
+    assert (
+        client.post("/admin/users/new", data={"username": "x1", "password": "Wenzhou-dept-7731"}).status_code == 302
+    )  # refused until confirmed: nothing created
     assert session.scalar(select(User).where(User.username == "x1")) is None
     wrong = client.post("/account/confirm?next=/admin/users", data={"password": "not my password"})
     assert wrong.status_code == 401 and "密码不正确" in wrong.get_data(as_text=True)
     right = client.post("/account/confirm?next=/admin/users", data={"password": PASSWORD})
     assert right.status_code == 302 and right.headers["Location"].endswith("/admin/users")
     assert client.get("/admin/users").status_code == 200
-    assert [e.event for e in _events(session, user_id=admin.id)][-2:] == [SecurityEvent.REAUTH_FAILED,
-                                                                         SecurityEvent.REAUTHENTICATED]
+    assert [e.event for e in _events(session, user_id=admin.id)][-2:] == [
+        SecurityEvent.REAUTH_FAILED,
+        SecurityEvent.REAUTHENTICATED,
+    ]
 
 
 def test_a_new_user_defaults_to_department_user(session, login):
@@ -146,11 +174,19 @@ def test_the_change_history_is_append_only_on_postgresql(session, is_postgres):
     if not is_postgres:
         pytest.skip("a trigger of PostgreSQL's; SQLite has no users to refuse")
     make_user(session, Role.OFFICE)
-    session.execute(text("INSERT INTO change_records (changed_at, source, entity, entity_id, action) "
-                         "VALUES (now(), 'cli', 'projects', 1, 'insert')"))
+    session.execute(
+        text(
+            "INSERT INTO change_records (changed_at, source, entity, entity_id, action) "
+            "VALUES (now(), 'cli', 'projects', 1, 'insert')"
+        )
+    )
     session.execute(text("INSERT INTO security_events (occurred_at, event) VALUES (now(), 'login')"))
-    for statement in ("UPDATE change_records SET new_value = 'rewritten'", "DELETE FROM change_records",
-                      "TRUNCATE change_records", "UPDATE security_events SET detail = 'x'"):
+    for statement in (
+        "UPDATE change_records SET new_value = 'rewritten'",
+        "DELETE FROM change_records",
+        "TRUNCATE change_records",
+        "UPDATE security_events SET detail = 'x'",
+    ):
         with pytest.raises(DBAPIError, match="只能追加"):
             with session.begin_nested():
                 session.execute(text(statement))

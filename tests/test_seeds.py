@@ -1,4 +1,5 @@
 """The seed plans say what the documents say — and nothing they do not."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,13 +23,26 @@ from tracker.services.seeding import seed
 from tracker.vocab import ChangeSource, MilestoneStatus, ProjectStatus
 
 WENZHOU_ITEMS = {
-    "1.1": "基础网络建设", "1.2": "互联网交换中心", "1.3": "基础及应用信息资源数据库",
-    "1.4": "信用温州信息化工程", "1.5": "建立温州城市数据中心",
-    "2.1": "温州产业园区信息化建设", "2.2": "建立中小型企业信息技术服务中心", "2.3": "建立公共电子商务平台",
-    "2.4": "现代物流信息平台建设", "2.5": "数字化世界温州人", "2.6": "发展温州信息产业",
-    "2.7": "培育信息化咨询业", "2.8": "政府办公自动化", "2.9": "网上审批服务系统", "2.10": "门户网站",
-    "2.11": "企业报表系统", "2.12": "重点业务建设项目", "2.13": "温州城市一卡通工程",
-    "2.14": "推广社区信息化", "2.15": "农村信息化",
+    "1.1": "基础网络建设",
+    "1.2": "互联网交换中心",
+    "1.3": "基础及应用信息资源数据库",
+    "1.4": "信用温州信息化工程",
+    "1.5": "建立温州城市数据中心",
+    "2.1": "温州产业园区信息化建设",
+    "2.2": "建立中小型企业信息技术服务中心",
+    "2.3": "建立公共电子商务平台",
+    "2.4": "现代物流信息平台建设",
+    "2.5": "数字化世界温州人",
+    "2.6": "发展温州信息产业",
+    "2.7": "培育信息化咨询业",
+    "2.8": "政府办公自动化",
+    "2.9": "网上审批服务系统",
+    "2.10": "门户网站",
+    "2.11": "企业报表系统",
+    "2.12": "重点业务建设项目",
+    "2.13": "温州城市一卡通工程",
+    "2.14": "推广社区信息化",
+    "2.15": "农村信息化",
 }
 
 
@@ -101,8 +115,14 @@ def test_wenzhou_targets_2007_and_2015(seeded):
 
 def test_wenzhou_departments_named_in_the_text(seeded):
     names = set(seeded.scalars(select(Department.name)))
-    assert {"温州市信息化工作领导小组", "温州市信息化办公室", "温州市发展计划委员会", "温州市财政局",
-            "温州市公安局", "温州市社保局"} <= names
+    assert {
+        "温州市信息化工作领导小组",
+        "温州市信息化办公室",
+        "温州市发展计划委员会",
+        "温州市财政局",
+        "温州市公安局",
+        "温州市社保局",
+    } <= names
 
 
 def test_nothing_invented_without_demo(seeded):
@@ -127,7 +147,13 @@ def test_wenling_six_tasks_and_subtasks(seeded):
     assert tasks[4].children[1].title == "完善政府综合门户网站"
     assert {p.code: p.name for p in wenling.projects}["5.2"] == "完善政府综合门户网站"
     measures = next(s for s in wenling.sections if s.parent is None and s.title == "保障措施").children
-    assert [m.title for m in measures] == ["加强组织领导", "创新投入机制", "强化安全保障", "壮大人才队伍", "抓好宣传培训"]
+    assert [m.title for m in measures] == [
+        "加强组织领导",
+        "创新投入机制",
+        "强化安全保障",
+        "壮大人才队伍",
+        "抓好宣传培训",
+    ]
 
 
 def test_wenling_2010_targets(seeded):
@@ -146,8 +172,13 @@ def test_changxing_programme_figures(seeded):
     count = indicators["信息化重点项目计划数"]
     assert (count.target_value, count.values[0].value) == (13, 16)
     names = {p.name for p in changxing.projects}
-    assert {"长兴县电子政务网络建设项目", "长兴县农村党员干部现代远程教育试点工程", "长兴数字化图书馆工程",
-            "教育系统的远程教育工程", "农村有线电视通村入户工程"} <= names
+    assert {
+        "长兴县电子政务网络建设项目",
+        "长兴县农村党员干部现代远程教育试点工程",
+        "长兴数字化图书馆工程",
+        "教育系统的远程教育工程",
+        "农村有线电视通村入户工程",
+    } <= names
     # The text gives only the programme total: no per-project budget is made up.
     assert all(p.total_budget is None for p in changxing.projects)
     link = next(p for p in changxing.projects if p.name == "长兴县电子政务网络建设项目")

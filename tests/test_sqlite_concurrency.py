@@ -1,4 +1,5 @@
 """SQLite in WAL mode with a busy timeout: a reader never blocks a writer, two writers wait."""
+
 from __future__ import annotations
 
 import threading

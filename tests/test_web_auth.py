@@ -1,4 +1,5 @@
 """Signing in and out: generic failures, throttling, sessions that really end, safe redirects, headers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,7 +45,7 @@ def test_failures_pause_that_account_from_that_address_only(app, client, session
 
 def test_pauses_grow_with_each_further_failure_and_expire(session):
     user = make_user(session, username="zhao", password=PASSWORD)
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     pauses = []
     now = start
     for _ in range(auth_service.ACCOUNT_LIMIT + 3):
@@ -121,8 +122,10 @@ def test_password_change_ends_other_sessions_but_not_this_one(app, session, logi
     user = make_user(session, Role.LEADER, username="wu", password=PASSWORD)
     session.commit()
     mine, elsewhere = login(user), login(user)
-    response = mine.post("/account/password", data={"current_password": PASSWORD, "new_password": "a-new-password",
-                                                     "confirm_password": "a-new-password"})
+    response = mine.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "a-new-password", "confirm_password": "a-new-password"},
+    )
     assert response.status_code == 302
     assert mine.get("/plans").status_code == 200
     assert elsewhere.get("/plans").status_code == 302
@@ -132,8 +135,10 @@ def test_password_change_errors_are_on_their_fields(app, session, login):
     user = make_user(session, Role.LEADER, username="zheng", password=PASSWORD)
     session.commit()
     client = login(user)
-    response = client.post("/account/password", data={"current_password": "wrong", "new_password": "a-new-password",
-                                                       "confirm_password": "a-new-password"})
+    response = client.post(
+        "/account/password",
+        data={"current_password": "wrong", "new_password": "a-new-password", "confirm_password": "a-new-password"},
+    )
     assert response.status_code == 422
     assert "当前密码不正确" in response.get_data(as_text=True)
 
@@ -144,10 +149,16 @@ def test_deactivating_a_user_ends_their_sessions(app, session, login):
     session.commit()
     theirs = login(user)
     admin_client = login(admin)
-    response = admin_client.post(f"/admin/users/{user.id}/edit", data={
-        "username": "feng", "display_name": user.display_name, "role": "leader", "department_id": "",
-        "version": user.version,  # active left out: unchecked
-    })
+    response = admin_client.post(
+        f"/admin/users/{user.id}/edit",
+        data={
+            "username": "feng",
+            "display_name": user.display_name,
+            "role": "leader",
+            "department_id": "",
+            "version": user.version,  # active left out: unchecked
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert theirs.get("/plans").status_code == 302
 
@@ -166,8 +177,9 @@ def test_cookies_are_httponly_lax_and_secure_over_https(app, session):
     assert expires - dt.datetime.utcnow() <= dt.timedelta(days=14, minutes=1)
 
     secure_client = app.test_client()
-    secure = secure_client.post("/login", data={"username": "chen", "password": PASSWORD, "remember": "y"},
-                                base_url="https://tracker.example")
+    secure = secure_client.post(
+        "/login", data={"username": "chen", "password": PASSWORD, "remember": "y"}, base_url="https://tracker.example"
+    )
     assert all("; Secure" in c for c in secure.headers.getlist("Set-Cookie"))
 
 

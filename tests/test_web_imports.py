@@ -1,4 +1,5 @@
 """Upload, preview, confirm and history through the web, as the office and a department use them."""
+
 from __future__ import annotations
 
 import io
@@ -31,15 +32,26 @@ def test_department_round_trip_through_the_web(session, login):
     assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
     data = exported.data
     book = openpyxl.load_workbook(io.BytesIO(data))
-    codes = {book[C.PROJECTS_SHEET].cell(r, 2).value for r in range(5, book[C.PROJECTS_SHEET].max_row + 1)
-             if isinstance(book[C.PROJECTS_SHEET].cell(r, 1).value, int)}
+    codes = {
+        book[C.PROJECTS_SHEET].cell(r, 2).value
+        for r in range(5, book[C.PROJECTS_SHEET].max_row + 1)
+        if isinstance(book[C.PROJECTS_SHEET].cell(r, 1).value, int)
+    }
     assert codes == {"1.1", "1.2", "2.8", "2.10"}  # only what 市信息办 leads
 
     row = find_row(data, C.MILESTONES_SHEET, 4, "门户网站改版上线")
-    data = edit(data, {C.MILESTONES_SHEET: {f"{get_column_letter(MILESTONE_STATUS)}{row}": "已完成",
-                                            f"{get_column_letter(MILESTONE_NOTE)}{row}": "新版已上线"}})
-    upload = client.post("/imports/new", data={"file": (io.BytesIO(data), "门户.xlsx")},
-                         content_type="multipart/form-data")
+    data = edit(
+        data,
+        {
+            C.MILESTONES_SHEET: {
+                f"{get_column_letter(MILESTONE_STATUS)}{row}": "已完成",
+                f"{get_column_letter(MILESTONE_NOTE)}{row}": "新版已上线",
+            }
+        },
+    )
+    upload = client.post(
+        "/imports/new", data={"file": (io.BytesIO(data), "门户.xlsx")}, content_type="multipart/form-data"
+    )
     assert upload.status_code == 302
     preview = client.get(upload.headers["Location"]).get_data(as_text=True)
     assert "修改 1" in preview and "新版已上线" in preview and "门户网站改版上线" in preview
@@ -60,11 +72,15 @@ def test_bad_uploads_get_a_message_not_a_500(session, login):
     seed(session, ["szwz"], demo=True)
     session.commit()
     client = login(_user(session, "office"), "demo-office-2026")
-    junk = client.post("/imports/new", data={"file": (io.BytesIO(b"hello"), "x.xlsx")},
-                       content_type="multipart/form-data")
+    junk = client.post(
+        "/imports/new", data={"file": (io.BytesIO(b"hello"), "x.xlsx")}, content_type="multipart/form-data"
+    )
     assert junk.status_code == 422 and "不是 Excel 工作簿" in junk.get_data(as_text=True)
-    body = (b'--B\r\nContent-Disposition: form-data; name="file"; filename="big.xlsx"\r\n\r\n'
-            + b"0" * (21 * 1024 * 1024) + b"\r\n--B--\r\n")  # raw bytes: the test client spools no temp file
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="file"; filename="big.xlsx"\r\n\r\n'
+        + b"0" * (21 * 1024 * 1024)
+        + b"\r\n--B--\r\n"
+    )  # raw bytes: the test client spools no temp file
     huge = client.post("/imports/new", data=body, content_type="multipart/form-data; boundary=B")
     assert huge.status_code == 413 and "文件太大" in huge.get_data(as_text=True)
     assert session.scalar(select(ImportBatch)) is None
@@ -78,8 +94,9 @@ def test_errors_block_the_confirm_button_and_offer_the_rejected_rows(session, lo
     data = client.get(f"/plans/{plan.id}/export.xlsx").data
     row = find_row(data, C.MILESTONES_SHEET, 4, "门户网站改版上线")
     data = edit(data, {C.MILESTONES_SHEET: {f"E{row}": "明年某天"}})
-    upload = client.post("/imports/new", data={"file": (io.BytesIO(data), "bad.xlsx")},
-                         content_type="multipart/form-data")
+    upload = client.post(
+        "/imports/new", data={"file": (io.BytesIO(data), "bad.xlsx")}, content_type="multipart/form-data"
+    )
     page = client.get(upload.headers["Location"]).get_data(as_text=True)
     assert "错误 1" in page and f"里程碑!E{row}" in page and "确认导入" not in page
     batch = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
@@ -98,8 +115,11 @@ def test_after_confirm_the_page_shows_what_was_applied_with_links(session, login
     seed(session, ["szwz"], demo=True)
     session.commit()
     client = login(_user(session, "office"), "demo-office-2026")
-    upload = client.post("/imports/new", data={"file": (io.BytesIO(W.old_plan_table()), "2027计划.xlsx"),
-                                               "plan": "szwz"}, content_type="multipart/form-data")
+    upload = client.post(
+        "/imports/new",
+        data={"file": (io.BytesIO(W.old_plan_table()), "2027计划.xlsx"), "plan": "szwz"},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 302
     preview = client.get(upload.headers["Location"]).get_data(as_text=True)
     assert "如何读取的" in preview and "E列“建设起止年限”：读作" in preview
@@ -126,8 +146,11 @@ def test_a_large_apply_runs_after_the_request_and_the_page_follows_it(app, sessi
     seed(session, ["szwz"], demo=True)
     session.commit()
     client = login(_user(session, "office"), "demo-office-2026")
-    upload = client.post("/imports/new", data={"file": (io.BytesIO(W.old_plan_table()), "2027计划.xlsx"),
-                                               "plan": "szwz"}, content_type="multipart/form-data")
+    upload = client.post(
+        "/imports/new",
+        data={"file": (io.BytesIO(W.old_plan_table()), "2027计划.xlsx"), "plan": "szwz"},
+        content_type="multipart/form-data",
+    )
     batch = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
     app.config["IMPORT_INLINE_LIMIT"] = 1  # everything bigger than one record goes to the background
     try:
@@ -143,8 +166,11 @@ def test_a_large_apply_runs_after_the_request_and_the_page_follows_it(app, sessi
     assert "导入结果" in result and "智慧停车诱导系统" in result and "http-equiv" not in result
 
     # While a batch is being written its page follows it, and a second 确认导入 is refused.
-    client.post("/imports/new", data={"file": (io.BytesIO(W.summary_by_department()), "汇总.xlsx"), "plan": "szwz"},
-                content_type="multipart/form-data")
+    client.post(
+        "/imports/new",
+        data={"file": (io.BytesIO(W.summary_by_department()), "汇总.xlsx"), "plan": "szwz"},
+        content_type="multipart/form-data",
+    )
     busy = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
     busy.status, busy.progress_done, busy.progress_total, busy.started_at = ImportStatus.APPLYING, 2, 3, utcnow()
     session.commit()
@@ -169,8 +195,11 @@ def test_a_failed_background_apply_writes_nothing_and_can_be_retried(app, sessio
     seed(session, ["szwz"], demo=True)
     session.commit()
     client = login(_user(session, "office"), "demo-office-2026")
-    client.post("/imports/new", data={"file": (io.BytesIO(W.old_plan_table()), "2027计划.xlsx"), "plan": "szwz"},
-                content_type="multipart/form-data")
+    client.post(
+        "/imports/new",
+        data={"file": (io.BytesIO(W.old_plan_table()), "2027计划.xlsx"), "plan": "szwz"},
+        content_type="multipart/form-data",
+    )
     batch = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
     real = service._create_children
 
@@ -193,3 +222,29 @@ def test_a_failed_background_apply_writes_nothing_and_can_be_retried(app, sessio
     assert session.scalar(select(Project).where(Project.name == "智慧停车诱导系统")) is None
     page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
     assert "未写入任何数据" in page and "确认导入" in page
+
+
+def test_a_preview_left_unconfirmed_for_7_days_leaves_the_list_and_cannot_be_applied(session, login):
+    import datetime as dt
+
+    from tracker.models import utcnow
+
+    seed(session, ["szwz"], demo=True)
+    session.commit()
+    plan = session.scalar(select(Plan).where(Plan.code == "szwz"))
+    client = login(_user(session, "xxb"), "demo-dept-2026")
+    data = client.get(f"/plans/{plan.id}/export.xlsx").data
+    for name in ("旧的.xlsx", "新的.xlsx"):
+        client.post("/imports/new", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    old, new = session.scalars(select(ImportBatch).order_by(ImportBatch.id)).all()
+    old.created_at = utcnow() - dt.timedelta(days=7, minutes=1)
+    new.created_at = utcnow() - dt.timedelta(days=6, hours=23)
+    session.commit()
+    listing = client.get("/imports").get_data(as_text=True)
+    assert "新的.xlsx" in listing and "旧的.xlsx" not in listing
+    assert "SHA-256" not in listing and old.sha256[:12] not in listing  # checksums on the detail page only
+    assert new.sha256 in client.get(f"/imports/{new.id}").get_data(as_text=True)
+    refused = client.post(f"/imports/{old.id}/apply", data={"sha256": old.sha256}, follow_redirects=True)
+    assert "超过 7 天" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(ImportBatch, old.id).status is ImportStatus.PREVIEWED

@@ -1,4 +1,5 @@
 """Pages use a fixed number of queries, whatever the number of projects."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,17 @@ def build_plan(session, n_projects: int):
     indicator = Indicator(plan=plan, name="指标", values=[IndicatorValue(year=2026, value=Decimal(1))])
     session.add_all([phase, goal, root, *sections, indicator])
     for i in range(n_projects):
-        project = Project(plan=plan, code=f"P{i}", name=f"项目{i}", lead_department=dept, section=sections[i % 5],
-                          total_budget=Decimal(i + 1), phases=[phase], goals=[goal], cooperators=[dept])
+        project = Project(
+            plan=plan,
+            code=f"P{i}",
+            name=f"项目{i}",
+            lead_department=dept,
+            section=sections[i % 5],
+            total_budget=Decimal(i + 1),
+            phases=[phase],
+            goals=[goal],
+            cooperators=[dept],
+        )
         project.milestones = [
             Milestone(ordinal=1, name="一", planned_on=dt.date(2026, 3, 1), status=MilestoneStatus.DONE),
             Milestone(ordinal=2, name="二", planned_on=dt.date(2026, 9, 1)),
@@ -80,8 +90,10 @@ def test_plan_and_stage_pages_stay_small_whatever_the_plan_size(session, login):
     # 500 projects over 5 sections: 10 shown under each, the rest one link away.
     assert page.count('class="project"') == 50
     assert page.count("另有 90 个项目") == 5
-    section_link = page[page.index("另有 90 个项目") - 200:page.index("另有 90 个项目")]
-    listing = client.get(section_link[section_link.rindex('href="') + 6:section_link.rindex('"')].replace("&amp;", "&"))
+    section_link = page[page.index("另有 90 个项目") - 200 : page.index("另有 90 个项目")]
+    listing = client.get(
+        section_link[section_link.rindex('href="') + 6 : section_link.rindex('"')].replace("&amp;", "&")
+    )
     assert "共 100 个项目" in listing.get_data(as_text=True)  # that node's projects, all of them
     stage = client.get(f"/phases/{phase.id}").get_data(as_text=True)
     assert "本阶段项目（500 个）" in stage and stage.count('id="milestone-') == 50
@@ -96,8 +108,11 @@ def test_department_page_is_bounded(session, login):
     page = client.get(f"/departments/{dept.id}").get_data(as_text=True)
     assert "参与的项目（120 个）" in page and page.count("<tr>") < 120
     assert "逾期里程碑（120 个，显示最早的 30 个）" in page  # each project's 2026-09-01 milestone is overdue
+
     def table(html):
-        return html[html.index('id="department-projects"'):html.index("</table>", html.index('id="department-projects"'))]
+        return html[
+            html.index('id="department-projects"') : html.index("</table>", html.index('id="department-projects"'))
+        ]
 
     third = table(client.get(f"/departments/{dept.id}?page=3").get_data(as_text=True))
     assert third.count("<tr>") == 20 + 1 and ">项目119<" in third and ">项目119<" not in table(page)
@@ -105,6 +120,9 @@ def test_department_page_is_bounded(session, login):
 
 def test_numbers_in_the_url_past_any_id_are_ignored_not_a_500(session, login):
     client = login(make_user(session, Role.OFFICE, password=PASSWORD))
-    for url in ("/projects?plan=99999999999999999999&page=99999999999999999999", "/my?page=-3",
-                "/projects?department=1e9&phase=99999999999"):
+    for url in (
+        "/projects?plan=99999999999999999999&page=99999999999999999999",
+        "/my?page=-3",
+        "/projects?department=1e9&phase=99999999999",
+    ):
         assert client.get(url).status_code == 200, url

@@ -1,4 +1,5 @@
 """The reporting cycle as its users meet it: 本期应报 on 我的工作, the period page, 催报, return, confirm, close."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,8 +12,15 @@ from sqlalchemy import func, select
 from tests.conftest import PASSWORD
 from tests.factories import make_department, make_milestone, make_plan, make_project, make_user
 from tests.test_web_queries import counting_queries
-from tracker.models import set_change_context
-from tracker.models import ChangeRecord, Investment, Milestone, Project, ReportEntry, ReportSubmission
+from tracker.models import (
+    ChangeRecord,
+    Investment,
+    Milestone,
+    Project,
+    ReportEntry,
+    ReportSubmission,
+    set_change_context,
+)
 from tracker.services import reporting as R
 from tracker.vocab import ChangeSource, MilestoneStatus, ReportKind, Role, SubmissionStatus
 
@@ -39,8 +47,11 @@ def town(session):
 
 
 def _sub(session, town, dept="roads"):
-    return session.scalar(select(ReportSubmission).where(
-        ReportSubmission.period_id == town["period"].id, ReportSubmission.department_id == town[dept].id))
+    return session.scalar(
+        select(ReportSubmission).where(
+            ReportSubmission.period_id == town["period"].id, ReportSubmission.department_id == town[dept].id
+        )
+    )
 
 
 def _fill(client, sub, action="submit", **fields):
@@ -74,10 +85,20 @@ def test_department_sees_its_due_report_and_fills_it_in_one_form(session, login,
     assert sub.status is SubmissionStatus.PENDING and sub.draft_saved_at is not None
     page = client.get("/my").get_data(as_text=True)
     assert "完成信号系统招标" in page and "120.5" in page  # the draft is kept
-    response = _fill(client, sub, **{f"progress-{p1.id}": "完成信号系统招标", f"amount-{p1.id}": "120.5",
-                                     f"progress-{p2.id}": "需求调研", f"amount-{p2.id}": "",
-                                     f"issues-{p2.id}": "资金未落实", f"ms-{m1.id}": "done",
-                                     f"ms-actual-{m1.id}": "2026-11-18", f"ms-version-{m1.id}": m1.version})
+    response = _fill(
+        client,
+        sub,
+        **{
+            f"progress-{p1.id}": "完成信号系统招标",
+            f"amount-{p1.id}": "120.5",
+            f"progress-{p2.id}": "需求调研",
+            f"amount-{p2.id}": "",
+            f"issues-{p2.id}": "资金未落实",
+            f"ms-{m1.id}": "done",
+            f"ms-actual-{m1.id}": "2026-11-18",
+            f"ms-version-{m1.id}": m1.version,
+        },
+    )
     assert response.status_code == 302
     sub = _fresh(session, sub)
     assert sub.status is SubmissionStatus.SUBMITTED and sub.submitted_by_id == town["users"]["roads"].id
@@ -113,7 +134,9 @@ def test_versionless_and_stale_posts_change_nothing(session, login, town):
     roads = login(town["users"]["roads"])
     sub = _sub(session, town)
     p1 = town["p1"]
-    assert roads.post(f"/submissions/{sub.id}/fill", data={"action": "draft", f"progress-{p1.id}": "x"}).status_code == 400
+    assert (
+        roads.post(f"/submissions/{sub.id}/fill", data={"action": "draft", f"progress-{p1.id}": "x"}).status_code == 400
+    )
     assert _fill(roads, sub, "draft", **{f"progress-{p1.id}": "第一稿"}).status_code == 302
     stale = {"version": _fresh(session, sub).version, "action": "draft", f"progress-{p1.id}": "旧窗口"}
     assert _fill(roads, sub, "draft", **{f"progress-{p1.id}": "第二稿"}).status_code == 302
@@ -133,12 +156,27 @@ def test_office_returns_department_resubmits_office_confirms_and_closes(session,
     office, roads = login(town["users"]["office"]), login(town["users"]["roads"])
     sub, period = _sub(session, town), town["period"]
     p1, p2, m1 = town["p1"], town["p2"], town["m1"]
-    _fill(roads, sub, **{f"progress-{p1.id}": "招标完成", f"amount-{p1.id}": "100",
-                         f"progress-{p2.id}": "调研", f"ms-{m1.id}": "done", f"ms-actual-{m1.id}": "2026-11-18",
-                         f"ms-version-{m1.id}": m1.version})
+    _fill(
+        roads,
+        sub,
+        **{
+            f"progress-{p1.id}": "招标完成",
+            f"amount-{p1.id}": "100",
+            f"progress-{p2.id}": "调研",
+            f"ms-{m1.id}": "done",
+            f"ms-actual-{m1.id}": "2026-11-18",
+            f"ms-version-{m1.id}": m1.version,
+        },
+    )
     page = office.get(f"/periods/{period.id}").get_data(as_text=True)
-    counts = re.sub(r"\s+", " ", page[page.index('id="status-counts"'):page.index("</ul>", page.index('id="status-counts"'))])
-    assert "应报 <strong>2</strong>" in counts and "已报 <strong>1</strong>" in counts and "未报 <strong>1</strong>" in counts
+    counts = re.sub(
+        r"\s+", " ", page[page.index('id="status-counts"') : page.index("</ul>", page.index('id="status-counts"'))]
+    )
+    assert (
+        "应报 <strong>2</strong>" in counts
+        and "已报 <strong>1</strong>" in counts
+        and "未报 <strong>1</strong>" in counts
+    )
     sub = _fresh(session, sub)
     response = office.post(f"/submissions/{sub.id}/return", data={"version": sub.version, "reason": ""})
     assert response.status_code == 422 and "退回原因" in response.get_data(as_text=True)
@@ -159,8 +197,8 @@ def test_office_returns_department_resubmits_office_confirms_and_closes(session,
     assert session.get(Milestone, m1.id).status is MilestoneStatus.DONE
     assert session.scalar(select(Investment.completed_amount).where(Investment.project_id == p1.id)) == Decimal("80.00")
     page = office.get(f"/periods/{period.id}").get_data(as_text=True)
-    row = page[page.index(f'id="department-{town["roads"].id}"'):]
-    row = row[:row.index("</tr>")]
+    row = page[page.index(f'id="department-{town["roads"].id}"') :]
+    row = row[: row.index("</tr>")]
     assert "300.00" in row and "80.00" in row and "26.7%" in row  # 80 / 300 of the year's plan
     assert "慢 65.0 个百分点" in row  # 序时进度 11/12 = 91.7%
 
@@ -175,18 +213,23 @@ def test_office_returns_department_resubmits_office_confirms_and_closes(session,
     session.get(Project, p1.id).name = "智能交通（二期）"
     session.commit()
     page = office.get(f"/periods/{period.id}").get_data(as_text=True)
-    row = page[page.index(f'id="department-{town["roads"].id}"'):]
-    row = row[:row.index("</tr>")]
+    row = page[page.index(f'id="department-{town["roads"].id}"') :]
+    row = row[: row.index("</tr>")]
     assert "300.00" in row and "80.00" in row and "26.7%" in row and "999" not in row
     entry = office.get(f"/submissions/{sub.id}").get_data(as_text=True)
-    entry = entry[entry.index(f'id="entry-{p1.id}"'):]
-    assert "80.00" in entry[:entry.index("</tr>")] and "999" not in entry[:entry.index("</tr>")]
+    entry = entry[entry.index(f'id="entry-{p1.id}"') :]
+    assert "80.00" in entry[: entry.index("</tr>")] and "999" not in entry[: entry.index("</tr>")]
     history = office.get(f"/submissions/{sub.id}").get_data(as_text=True)
-    history = history[history.index('id="history"'):]
+    history = history[history.index('id="history"') :]
     assert "投资数与财务不符" in history and "已确认" in history and "退回" in history
     # Every step is in the history with who took it.
-    who = dict(session.execute(select(ChangeRecord.new_value, ChangeRecord.user_id).where(
-        ChangeRecord.entity == "report_submissions", ChangeRecord.field == "status")).all())
+    who = dict(
+        session.execute(
+            select(ChangeRecord.new_value, ChangeRecord.user_id).where(
+                ChangeRecord.entity == "report_submissions", ChangeRecord.field == "status"
+            )
+        ).all()
+    )
     assert who["returned"] == town["users"]["office"].id and who["confirmed"] == town["users"]["office"].id
     assert who["submitted"] == town["users"]["roads"].id
 
@@ -197,10 +240,10 @@ def test_overdue_departments_are_red_and_listed_for_reminding(session, login, to
     monkeypatch.setattr(progress, "today", lambda: dt.date(2026, 12, 9))
     client = login(town["users"]["office"])
     page = client.get(f"/periods/{town['period'].id}").get_data(as_text=True)
-    row = page[page.index(f'id="department-{town["health"].id}"'):]
-    assert 'class="overdue"' in row[:200] and "4 天" in row[:row.index("</tr>")]
+    row = page[page.index(f'id="department-{town["health"].id}"') :]
+    assert 'class="overdue"' in row[:200] and "4 天" in row[: row.index("</tr>")]
     page = client.get(f"/periods/{town['period'].id}/reminders").get_data(as_text=True)
-    text = page[page.index('id="reminder-text"'):]
+    text = page[page.index('id="reminder-text"') :]
     assert "某市交通局（联系人：王工 0577-1234567）：未报，已逾期 4 天；缺形象进度的项目 2 个" in text
     assert "某市卫生局：未报，已逾期 4 天" in text
     roads = login(town["users"]["roads"])
@@ -212,9 +255,12 @@ def test_leader_reads_everything_and_changes_nothing(session, login, town):
     sub, period = _sub(session, town), town["period"]
     assert client.get(f"/periods/{period.id}").status_code == 200
     assert client.get(f"/submissions/{sub.id}").status_code == 200
-    for url, data in ((f"/submissions/{sub.id}/fill", {"action": "submit"}),
-                      (f"/submissions/{sub.id}/confirm", {}), (f"/periods/{period.id}/close", {}),
-                      (f"/plans/{town['plan'].id}/periods/open", {})):
+    for url, data in (
+        (f"/submissions/{sub.id}/fill", {"action": "submit"}),
+        (f"/submissions/{sub.id}/confirm", {}),
+        (f"/periods/{period.id}/close", {}),
+        (f"/plans/{town['plan'].id}/periods/open", {}),
+    ):
         assert client.post(url, data={"version": 1, **data}).status_code == 403, url
     health = login(town["users"]["health"])
     assert health.get(f"/submissions/{sub.id}/fill").status_code == 403
@@ -246,17 +292,19 @@ def test_my_work_lists_every_milestone_overdue_first_and_keeps_them_after_a_save
     session.commit()
     client = login(c["users"]["roads"])
     page = client.get("/my").get_data(as_text=True)
-    section = page[page.index('id="my-milestones"'):page.index('id="my-projects"')]
+    section = page[page.index('id="my-milestones"') : page.index('id="my-projects"')]
     assert section.index("早已逾期") < section.index("明年的事")
     assert "配合项目的里程碑" in section and "配合的项目" in page
     # Only its own projects' milestones have a form.
     assert f'action="/milestones/{far.id}/progress"' in section
     assert f'action="/milestones/{theirs.id}/progress"' not in section
-    response = client.post(f"/milestones/{late.id}/progress",
-                           data={"status": "done", "actual_on": "2026-11-01", "version": late.version, "next": "/my"})
+    response = client.post(
+        f"/milestones/{late.id}/progress",
+        data={"status": "done", "actual_on": "2026-11-01", "version": late.version, "next": "/my"},
+    )
     assert response.headers["Location"].endswith("/my")
     page = client.get("/my").get_data(as_text=True)
-    section = page[page.index('id="my-milestones"'):page.index('id="my-projects"')]
+    section = page[page.index('id="my-milestones"') : page.index('id="my-projects"')]
     assert "早已逾期" in section and "明年的事" in section  # nothing vanished after the save
 
 
@@ -281,14 +329,19 @@ def test_period_page_and_department_form_use_a_fixed_number_of_queries(session, 
     big, big_user = build(200, 300)  # the office's 200 departments; one department with 300 projects
     office = login(make_user(session, Role.OFFICE, password=PASSWORD))
     counts = {}
-    for name, url_small, url_big in (("period", f"/periods/{small.id}", f"/periods/{big.id}"),
-                                     ("reminders", f"/periods/{small.id}/reminders", f"/periods/{big.id}/reminders")):
+    for name, url_small, url_big in (
+        ("period", f"/periods/{small.id}", f"/periods/{big.id}"),
+        ("reminders", f"/periods/{small.id}/reminders", f"/periods/{big.id}/reminders"),
+    ):
         counts[name] = [_count(office, url_small), _count(office, url_big)]
-    for name, user, period in (("small", small_user, small), ("big", big_user, big)):
+    for _name, user, period in (("small", small_user, small), ("big", big_user, big)):
         client = login(_fresh(session, user))
         counts.setdefault("my", []).append(_count(client, "/my"))
-        sub = session.scalar(select(ReportSubmission).where(ReportSubmission.period_id == period.id,
-                                                             ReportSubmission.department_id == user.department_id))
+        sub = session.scalar(
+            select(ReportSubmission).where(
+                ReportSubmission.period_id == period.id, ReportSubmission.department_id == user.department_id
+            )
+        )
         counts.setdefault("fill", []).append(_count(client, f"/submissions/{sub.id}/fill"))
         counts.setdefault("submission", []).append(_count(office, f"/submissions/{sub.id}"))
     print(counts)

@@ -2,22 +2,21 @@
 
 Without the check a stale page (or a hand-made request) silently overwrites a newer save.
 """
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from werkzeug.datastructures import MultiDict
-
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from tests.test_permissions import ROUTES, _url
 from tests.world import build_world
 from tracker.models import ChangeRecord
 from tracker.vocab import Role
 
-EDITS = {endpoint: args for endpoint, (kind, args, _) in ROUTES.items()
-         if endpoint.endswith(("_edit", "_progress"))}
+EDITS = {endpoint: args for endpoint, (kind, args, _) in ROUTES.items() if endpoint.endswith(("_edit", "_progress"))}
 
 
 class _FormFields(HTMLParser):

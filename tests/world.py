@@ -1,16 +1,16 @@
 """A small world of two plans and two departments, for permission and page tests."""
+
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from types import SimpleNamespace
 
-from tests.conftest import PASSWORD
-from tests.factories import make_department, make_milestone, make_phase, make_plan, make_project, make_user
-import io
-
 import openpyxl
 
+from tests.conftest import PASSWORD
+from tests.factories import make_department, make_milestone, make_phase, make_plan, make_project, make_user
 from tracker.excel.export import ExportScope, export_workbook
 from tracker.models import ImportBatch, Indicator, IndicatorValue, Investment, PhaseGoal, PlanSection
 from tracker.services.imports import stage_import
@@ -28,8 +28,9 @@ def build_world(session) -> SimpleNamespace:
     w.indicator = Indicator(plan=w.plan, name="宽带普及率", unit="%", target_value=Decimal(60))
     w.indicator_value = IndicatorValue(indicator=w.indicator, year=2026, value=Decimal(40))
     session.add_all([w.goal, w.section, w.indicator, w.indicator_value])
-    w.project = make_project(session, w.plan, lead_department=w.dept, section=w.section, name="甲项目",
-                             total_budget=Decimal("100"))
+    w.project = make_project(
+        session, w.plan, lead_department=w.dept, section=w.section, name="甲项目", total_budget=Decimal("100")
+    )
     w.project.phases.append(w.phase)
     w.project.goals.append(w.goal)
     w.milestone = make_milestone(session, w.project, planned_on=dt.date(2026, 1, 31))
@@ -43,16 +44,23 @@ def build_world(session) -> SimpleNamespace:
         Role.ADMIN: make_user(session, Role.ADMIN, password=PASSWORD, username="admin1"),
         Role.OFFICE: make_user(session, Role.OFFICE, password=PASSWORD, username="office1"),
         Role.LEADER: make_user(session, Role.LEADER, password=PASSWORD, username="leader1"),
-        Role.DEPARTMENT: make_user(session, Role.DEPARTMENT, department=w.dept, password=PASSWORD,
-                                   username="dept1"),
+        Role.DEPARTMENT: make_user(session, Role.DEPARTMENT, department=w.dept, password=PASSWORD, username="dept1"),
     }
     w.target_user = make_user(session, Role.LEADER, password=PASSWORD, username="someone")
     session.commit()
     w.import_batch = _department_upload(session, w)
-    w.other_import_batch = ImportBatch(user=w.users[Role.OFFICE], source=ChangeSource.WEB, filename="office.xlsx",
-                                       sha256=w.import_batch.sha256, size=w.import_batch.size,
-                                       content=w.import_batch.content, plan=w.plan, status=ImportStatus.PREVIEWED,
-                                       counts={}, seen_versions={})
+    w.other_import_batch = ImportBatch(
+        user=w.users[Role.OFFICE],
+        source=ChangeSource.WEB,
+        filename="office.xlsx",
+        sha256=w.import_batch.sha256,
+        size=w.import_batch.size,
+        content=w.import_batch.content,
+        plan=w.plan,
+        status=ImportStatus.PREVIEWED,
+        counts={},
+        seen_versions={},
+    )
     session.add(w.other_import_batch)
     w.period = open_period(session, w.plan, ReportKind.MONTH, 2026, 10)
     w.submission = w.period.submissions[0]
@@ -60,10 +68,22 @@ def build_world(session) -> SimpleNamespace:
     w.other_submission = w.other_period.submissions[0]
     empty = {"period_id": w.period.id, "rows": [], "sheets": [], "columns": {}, "notes": [], "submissions": {}}
     w.report_batch, w.other_report_batch = (
-        ImportBatch(user=user, source=ChangeSource.WEB, filename="月报.xlsx", sha256="0" * 64, size=1, content=b"x",
-                    plan=w.plan, period_id=w.period.id, status=ImportStatus.PREVIEWED, counts={}, seen_versions={},
-                    preview=empty)
-        for user in (w.users[Role.DEPARTMENT], w.users[Role.OFFICE]))
+        ImportBatch(
+            user=user,
+            source=ChangeSource.WEB,
+            filename="月报.xlsx",
+            sha256="0" * 64,
+            size=1,
+            content=b"x",
+            plan=w.plan,
+            period_id=w.period.id,
+            status=ImportStatus.PREVIEWED,
+            counts={},
+            seen_versions={},
+            preview=empty,
+        )
+        for user in (w.users[Role.DEPARTMENT], w.users[Role.OFFICE])
+    )
     session.add_all([w.report_batch, w.other_report_batch])
     session.commit()
     return w

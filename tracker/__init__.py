@@ -1,4 +1,5 @@
 """tracker: follow a city's multi-phase informatization plan from stage to milestone."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 Models and services are imported inside the commands: `flask --app tracker --help` and each command
 load only what they use (create_app leaves the web layer out for commands that serve no pages).
 """
+
 from __future__ import annotations
 
 import sys
@@ -123,8 +124,10 @@ def seed_command(plans: tuple[str, ...], demo: bool, if_empty: bool) -> None:
     if report.demo_users:
         click.echo("演示账号（用户名 / 密码 / 角色）：")
         for user in report.demo_users:
-            click.echo(f"  {user['username']:<12} {user['password']:<14} {Role.from_text(user['role']).label}"
-                       + (f"（{user['department']}）" if user.get("department") else ""))
+            click.echo(
+                f"  {user['username']:<12} {user['password']:<14} {Role.from_text(user['role']).label}"
+                + (f"（{user['department']}）" if user.get("department") else "")
+            )
 
 
 @click.command("create-user")
@@ -143,14 +146,19 @@ def create_user_command(username, role, department, display_name, password_stdin
     from tracker.services.users import create_user
 
     user = create_user(
-        db.session, username=username, role=role, password=password, display_name=display_name,
+        db.session,
+        username=username,
+        role=role,
+        password=password,
+        display_name=display_name,
         department=department,
     )
     from tracker.services import security_log
     from tracker.vocab import SecurityEvent
 
-    security_log.record(db.session, SecurityEvent.USER_CREATED, username=user.username,
-                        detail=f"角色：{user.role.label}（命令行）")
+    security_log.record(
+        db.session, SecurityEvent.USER_CREATED, username=user.username, detail=f"角色：{user.role.label}（命令行）"
+    )
     click.echo(f"已创建用户 {user.username}（{user.role.label}）")
 
 
@@ -232,8 +240,10 @@ def _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json) -
     data = Path(file).read_bytes()
     try:
         if dry_run:  # a dry run keeps nothing: no batch, no stored preview
-            batch, preview = None, preview_workbook(session, data, user=user, plan_code=plan_code,
-                                                    filename=Path(file).name)
+            batch, preview = (
+                None,
+                preview_workbook(session, data, user=user, plan_code=plan_code, filename=Path(file).name),
+            )
         else:
             batch, preview = stage_import(session, data, Path(file).name, user, ChangeSource.CLI, plan_code)
     except ServiceError as exc:
@@ -261,15 +271,55 @@ def _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json) -
             session.rollback()
             click.echo(str(exc), err=True)
     if report_json:
-        report = {"file": Path(file).name, "plan": preview.plan.code, "applied": applied, "counts": counts,
-                  "notes": preview.notes, "sheets": preview.sheets, "columns": preview.columns,
-                  "rows": [row.report() for row in preview.rows]}
+        report = {
+            "file": Path(file).name,
+            "plan": preview.plan.code,
+            "applied": applied,
+            "counts": counts,
+            "notes": preview.notes,
+            "sheets": preview.sheets,
+            "columns": preview.columns,
+            "rows": [row.report() for row in preview.rows],
+        }
         Path(report_json).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     ok = applied or (dry_run and not preview.blocked)
     raise SystemExit(0 if ok else 1)
 
 
+@click.command("backup")
+@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+def backup_command(output: str) -> None:
+    """备份整个数据库到一个文件（PostgreSQL：pg_dump 自定义格式；SQLite：在线备份）。"""
+    from flask import current_app
+
+    from tracker import backup
+
+    written = backup.backup(current_app.config["DATABASE_URL"], output)
+    click.echo(f"已备份到 {written}（{written.stat().st_size / 1024 / 1024:.1f} MB）")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
+def restore_command(backup_file: str) -> None:
+    """把备份恢复到 TRACKER_DATABASE_URL 所指的空数据库（新建的 PostgreSQL 库或尚不存在的 SQLite 文件）。"""
+    from flask import current_app
+
+    from tracker import backup
+
+    backup.restore(backup_file, current_app.config["DATABASE_URL"])
+    counts = backup.fingerprint(current_app.config["DATABASE_URL"])
+    click.echo(f"已恢复：{counts.get('projects', 0)} 个项目，{counts.get('change_records', 0)} 条修改记录")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(db_group)
-    for cmd in (seed_command, create_user_command, list_plans_command, export_xlsx_command, import_xlsx_command):
+    for cmd in (
+        seed_command,
+        create_user_command,
+        list_plans_command,
+        export_xlsx_command,
+        import_xlsx_command,
+        backup_command,
+        restore_command,
+    ):
         app.cli.add_command(cmd)

@@ -1,4 +1,5 @@
 """Settings, read once from TRACKER_* environment variables."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ
     config: dict = {
         "TRACKER_ENV": env.get("TRACKER_ENV", "production"),
-        "DATABASE_URL": env.get("TRACKER_DATABASE_URL")
-        or "sqlite:///" + str(Path(instance_path) / "tracker.db"),
+        "DATABASE_URL": env.get("TRACKER_DATABASE_URL") or "sqlite:///" + str(Path(instance_path) / "tracker.db"),
         "SECRET_KEY": env.get("TRACKER_SECRET_KEY"),
         # The system's name in every page's header and title, per city (e.g. 温州市信息化规划项目跟踪).
         "SITE_NAME": env.get("TRACKER_SITE_NAME") or "信息化规划项目跟踪",
@@ -44,7 +44,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "EXPORT_OWN_PROCESS_PROJECTS": int(env.get("TRACKER_EXPORT_OWN_PROCESS_PROJECTS", "2000")),
         "IMPORT_INLINE_LIMIT": int(env.get("TRACKER_IMPORT_INLINE_LIMIT", "3000")),
         "WTF_I18N_ENABLED": False,  # use WTForms' bundled translations (Meta.locales), no Babel
-        "WTF_CSRF_TIME_LIMIT": None,  # a form left open all morning still submits; the token is per session
+        # A form's token lasts a working day; one left open longer is offered again with what was typed.
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     }
     config.update(overrides or {})
 

@@ -1,4 +1,5 @@
 """Extensions, created unbound and attached to an app in create_app()."""
+
 from __future__ import annotations
 
 from flask import Flask

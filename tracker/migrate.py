@@ -1,4 +1,5 @@
 """Alembic, driven from Python: the schema is only ever built by the migrations in migrations/."""
+
 from __future__ import annotations
 
 from alembic import command

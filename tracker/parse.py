@@ -3,10 +3,11 @@
 Used by the seed loader, the web forms and the workbook importer alike, so that '2007年6月'
 or '2.3亿' means the same thing wherever it is typed.
 """
+
 from __future__ import annotations
 
-import datetime as dt
 import calendar
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -29,8 +30,14 @@ def normalise_text(value: object) -> str:
 
 
 _AMOUNT = re.compile(r"^(?P<number>[+-]?\d+(?:\.\d+)?)\s*(?P<unit>万元|万|亿元|亿|元)?$")
-_UNIT_FACTOR = {None: Decimal(1), "万": Decimal(1), "万元": Decimal(1), "亿": Decimal(10000), "亿元": Decimal(10000),
-                "元": Decimal("0.0001")}
+_UNIT_FACTOR = {
+    None: Decimal(1),
+    "万": Decimal(1),
+    "万元": Decimal(1),
+    "亿": Decimal(10000),
+    "亿元": Decimal(10000),
+    "元": Decimal("0.0001"),
+}
 
 
 def parse_amount(value: object, factor: Decimal = Decimal(1)) -> Decimal | None:
@@ -119,6 +126,7 @@ def parse_year(value: object) -> int | None:
 
 # -- Dates with their precision -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class DateValue:
     """A date as written: the span it names and how precise it is.
@@ -132,7 +140,7 @@ class DateValue:
     precision: DatePrecision
 
     @classmethod
-    def day(cls, date: dt.date) -> "DateValue":
+    def day(cls, date: dt.date) -> DateValue:
         return cls(date, date, DatePrecision.DAY)
 
     def text(self) -> str:
@@ -143,7 +151,10 @@ _HALVES = {"上半年": 1, "上半": 1, "下半年": 2, "下半": 2}
 _QUARTER_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _SPAN_PATTERNS = [
     (re.compile(r"^(?P<y>\d{4})\s*年?\s*(?P<h>上半年|下半年|上半|下半)$"), DatePrecision.HALF),
-    (re.compile(r"^(?P<y>\d{4})\s*年?\s*(?:第?(?P<q>[一二三四1-4])\s*季度?|[Qq](?P<q2>[1-4]))$"), DatePrecision.QUARTER),
+    (
+        re.compile(r"^(?P<y>\d{4})\s*年?\s*(?:第?(?P<q>[一二三四1-4])\s*季度?|[Qq](?P<q2>[1-4]))$"),
+        DatePrecision.QUARTER,
+    ),
 ]
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's phantom 1900-02-29
 SERIAL_WINDOW = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))  # a bare number is a serial only in here
@@ -218,8 +229,10 @@ def _number_date(value: int | float | Decimal) -> DateValue:
         fraction = str(number).split(".")[1]
         if YEAR_WINDOW[0] <= whole <= YEAR_WINDOW[1]:  # 2007.6 typed into a number cell
             if fraction == "1":
-                raise ParseError(f"“{value}”可能是 {whole}年1月，也可能是 {whole}年10月（Excel 会把 {whole}.10 存成 "
-                                 f"{whole}.1）：请写成 {whole}年1月 或 {whole}年10月")
+                raise ParseError(
+                    f"“{value}”可能是 {whole}年1月，也可能是 {whole}年10月（Excel 会把 {whole}.10 存成 "
+                    f"{whole}.1）：请写成 {whole}年1月 或 {whole}年10月"
+                )
             if len(fraction) <= 2 and 1 <= int(fraction) <= 12:
                 return DateValue(*_month_span(whole, int(fraction)), DatePrecision.MONTH)
     serial_date = EXCEL_EPOCH + dt.timedelta(days=int(number)) if 0 < number < 2958466 else None
@@ -230,8 +243,10 @@ def _number_date(value: int | float | Decimal) -> DateValue:
 
 # How each dated field reads a date written as a span, and where it keeps the precision.
 DATE_ENDS: dict[str, tuple[str, str | None]] = {
-    "planned_start_on": ("first", "planned_start_precision"), "planned_end_on": ("last", "planned_end_precision"),
-    "planned_on": ("last", "planned_precision"), "actual_on": ("last", "actual_precision"),
+    "planned_start_on": ("first", "planned_start_precision"),
+    "planned_end_on": ("last", "planned_end_precision"),
+    "planned_on": ("last", "planned_precision"),
+    "actual_on": ("last", "actual_precision"),
 }
 
 

@@ -16,11 +16,11 @@ Money in a reporting period (万元; see period_money below):
   自开始累计 adds the earlier years' 完成投资; 完成年度计划% is 1–N月累计 / 年度计划投资; 序时进度 is
   the share of the year gone by at the period's end (N/12 for month N, N/4 for quarter N).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -103,13 +103,17 @@ def project_completion_select(*where: ColumnElement[bool]) -> Select:
         (Project.status == ProjectStatus.COMPLETED, literal(1.0)),
         else_=None,
     )
-    return select(
-        Project.id.label("project_id"),
-        Project.plan_id,
-        Project.total_budget,
-        case((measured, 1), else_=0).label("measured"),
-        completion.label("completion"),
-    ).outerjoin(weights, weights.c.project_id == Project.id).where(*where)
+    return (
+        select(
+            Project.id.label("project_id"),
+            Project.plan_id,
+            Project.total_budget,
+            case((measured, 1), else_=0).label("measured"),
+            completion.label("completion"),
+        )
+        .outerjoin(weights, weights.c.project_id == Project.id)
+        .where(*where)
+    )
 
 
 def project_completion(session: Session, *where) -> dict[int, float | None]:
@@ -151,12 +155,19 @@ def _grouped(projects, members, kind: str | None = None) -> Select:
     by_budget = and_(n == budgeted, budget_sum > 0)
     percent = case(
         (n == 0, None),
-        (by_budget, func.sum(case((measured, projects.c.completion * projects.c.total_budget), else_=None))
-         / budget_sum),
+        (
+            by_budget,
+            func.sum(case((measured, projects.c.completion * projects.c.total_budget), else_=None)) / budget_sum,
+        ),
         else_=func.sum(case((measured, projects.c.completion), else_=None)) / n,
     )
-    columns = [key.label("key"), n.label("n"), unmeasured.label("unmeasured"),
-               case((by_budget, "budget"), else_="count").label("rule"), percent.label("ratio")]
+    columns = [
+        key.label("key"),
+        n.label("n"),
+        unmeasured.label("unmeasured"),
+        case((by_budget, "budget"), else_="count").label("rule"),
+        percent.label("ratio"),
+    ]
     if kind is not None:
         columns.insert(0, literal(kind).label("kind"))
     return select(*columns).join(projects, projects.c.project_id == project_id).group_by(key)
@@ -173,12 +184,20 @@ def plan_rollups(session: Session, plan_id: int, *scope: ColumnElement[bool]) ->
     "scope" holds their own completion under the key 0."""
     projects = project_completion_select(Project.plan_id == plan_id).cte("project_completion")
     plan_members = select(Project.plan_id, Project.id).where(Project.plan_id == plan_id).subquery()
-    phase_members = select(project_phases.c.phase_id, project_phases.c.project_id) \
-        .join(Project, Project.id == project_phases.c.project_id).where(Project.plan_id == plan_id).subquery()
+    phase_members = (
+        select(project_phases.c.phase_id, project_phases.c.project_id)
+        .join(Project, Project.id == project_phases.c.project_id)
+        .where(Project.plan_id == plan_id)
+        .subquery()
+    )
     section_members = _section_members(plan_id, *scope).subquery()
     scope_members = select(literal(0), Project.id).where(Project.plan_id == plan_id, *scope).subquery()
-    query = union_all(_grouped(projects, plan_members, "plan"), _grouped(projects, phase_members, "phase"),
-                      _grouped(projects, section_members, "section"), _grouped(projects, scope_members, "scope"))
+    query = union_all(
+        _grouped(projects, plan_members, "plan"),
+        _grouped(projects, phase_members, "phase"),
+        _grouped(projects, section_members, "section"),
+        _grouped(projects, scope_members, "scope"),
+    )
     result: dict[str, dict] = {"plan": {}, "phase": {}, "section": {}, "scope": {}}
     for row in session.execute(query):
         result[row.kind][row.key] = _completion(row)
@@ -214,12 +233,17 @@ def _section_members(plan_id: int, *where: ColumnElement[bool]) -> Select:
         .where(PlanSection.plan_id == plan_id)
         .cte("ancestry", recursive=True)
     )
-    parent = select(ancestry.c.section_id, PlanSection.parent_id).join(
-        PlanSection, PlanSection.id == ancestry.c.ancestor_id
-    ).where(PlanSection.parent_id.is_not(None))
+    parent = (
+        select(ancestry.c.section_id, PlanSection.parent_id)
+        .join(PlanSection, PlanSection.id == ancestry.c.ancestor_id)
+        .where(PlanSection.parent_id.is_not(None))
+    )
     ancestry = ancestry.union_all(parent)
-    return select(ancestry.c.ancestor_id, Project.id).join(ancestry, ancestry.c.section_id == Project.section_id) \
+    return (
+        select(ancestry.c.ancestor_id, Project.id)
+        .join(ancestry, ancestry.c.section_id == Project.section_id)
         .where(*where)
+    )
 
 
 def _percent(ratio) -> float:
@@ -227,6 +251,7 @@ def _percent(ratio) -> float:
 
 
 # -- Money in a reporting period -------------------------------------------------------------------
+
 
 def confirmed_amounts(plan_id: int) -> Select:
     """(project_id, year, ends_on, completed_amount) of every confirmed report entry of the plan."""
@@ -238,18 +263,23 @@ def confirmed_amounts(plan_id: int) -> Select:
     )
 
 
-def year_completed_from_reports(plan_id: int, year: int, up_to: dt.date | None = None,
-                                project_ids: list[int] | None = None) -> Select:
+def year_completed_from_reports(
+    plan_id: int, year: int, up_to: dt.date | None = None, project_ids: list[int] | None = None
+) -> Select:
     """(project_id, amount): the sum of a year's confirmed periods ending by `up_to`, per project that
     has a confirmed amount that year (a report with the amount left blank gives no figure, not 0)."""
     entries = confirmed_amounts(plan_id).where(ReportingPeriod.year == year, ReportEntry.completed_amount.is_not(None))
     if project_ids is not None:
         entries = entries.where(ReportEntry.project_id.in_(project_ids))
     entries = entries.subquery()
-    amount = entries.c.completed_amount if up_to is None else \
-        case((entries.c.ends_on <= up_to, entries.c.completed_amount), else_=None)
-    return select(entries.c.project_id, type_coerce(func.sum(amount), Money()).label("amount")) \
-        .group_by(entries.c.project_id)
+    amount = (
+        entries.c.completed_amount
+        if up_to is None
+        else case((entries.c.ends_on <= up_to, entries.c.completed_amount), else_=None)
+    )
+    return select(entries.c.project_id, type_coerce(func.sum(amount), Money()).label("amount")).group_by(
+        entries.c.project_id
+    )
 
 
 def period_money(period: ReportingPeriod) -> Select:
@@ -257,16 +287,26 @@ def period_money(period: ReportingPeriod) -> Select:
     submission's status), 1–N月累计 and 自开始累计完成投资 — the one place these are computed."""
     plan_id, year = period.plan_id, period.year
     reported = year_completed_from_reports(plan_id, year, period.ends_on).subquery()
-    this_year = select(Investment.project_id, Investment.planned_amount, Investment.completed_amount) \
-        .where(Investment.year == year).subquery()
-    earlier = select(Investment.project_id,
-                     type_coerce(func.sum(Investment.completed_amount), Money()).label("amount")) \
-        .where(Investment.year < year).group_by(Investment.project_id).subquery()
-    this_period = select(ReportEntry.project_id, ReportEntry.completed_amount) \
-        .join(ReportSubmission, ReportSubmission.id == ReportEntry.submission_id) \
-        .where(ReportSubmission.period_id == period.id).subquery()
+    this_year = (
+        select(Investment.project_id, Investment.planned_amount, Investment.completed_amount)
+        .where(Investment.year == year)
+        .subquery()
+    )
+    earlier = (
+        select(Investment.project_id, type_coerce(func.sum(Investment.completed_amount), Money()).label("amount"))
+        .where(Investment.year < year)
+        .group_by(Investment.project_id)
+        .subquery()
+    )
+    this_period = (
+        select(ReportEntry.project_id, ReportEntry.completed_amount)
+        .join(ReportSubmission, ReportSubmission.id == ReportEntry.submission_id)
+        .where(ReportSubmission.period_id == period.id)
+        .subquery()
+    )
     year_completed = type_coerce(
-        case((reported.c.project_id.is_not(None), reported.c.amount), else_=this_year.c.completed_amount), Money())
+        case((reported.c.project_id.is_not(None), reported.c.amount), else_=this_year.c.completed_amount), Money()
+    )
     return (
         select(
             Project.id.label("project_id"),
@@ -294,7 +334,7 @@ class PeriodMoney:
     cumulative_completed: Decimal | None = None
     projects: int = 0
 
-    def add(self, other: "PeriodMoney") -> None:
+    def add(self, other: PeriodMoney) -> None:
         for name in ("year_planned", "period_completed", "year_completed", "cumulative_completed"):
             setattr(self, name, plus(getattr(self, name), getattr(other, name)))
         self.projects += other.projects
@@ -309,10 +349,15 @@ def money_by_project(session: Session, period: ReportingPeriod, *where) -> dict[
     """project_id → (lead department id, its money in the period); one query."""
     result = {}
     for row in session.execute(period_money(period).where(*where)):
-        cumulative = None if row.earlier_completed is None and row.year_completed is None else \
-            (row.earlier_completed or Decimal(0)) + (row.year_completed or Decimal(0))
-        result[row.project_id] = (row.lead_department_id, PeriodMoney(row.year_planned, row.period_completed,
-                                                                 row.year_completed, cumulative, 1))
+        cumulative = (
+            None
+            if row.earlier_completed is None and row.year_completed is None
+            else (row.earlier_completed or Decimal(0)) + (row.year_completed or Decimal(0))
+        )
+        result[row.project_id] = (
+            row.lead_department_id,
+            PeriodMoney(row.year_planned, row.period_completed, row.year_completed, cumulative, 1),
+        )
     return result
 
 
@@ -320,14 +365,22 @@ def money_by_department(session: Session, period: ReportingPeriod, *where) -> di
     """lead department id → the summed money of its projects (matching `where`) in the period; one query,
     summed in SQL (a plan of 10,000 projects returns a row per department, not per project)."""
     rows = period_money(period).where(*where).subquery()
-    cumulative = case((and_(rows.c.earlier_completed.is_(None), rows.c.year_completed.is_(None)), None),
-                      else_=func.coalesce(rows.c.earlier_completed, 0) + func.coalesce(rows.c.year_completed, 0))
-    query = select(rows.c.lead_department_id,
-                   *(type_coerce(func.sum(column), Money()) for column in (
-                       rows.c.year_planned, rows.c.period_completed, rows.c.year_completed, cumulative)),
-                   func.count()).group_by(rows.c.lead_department_id)
-    return {lead: PeriodMoney(planned, this_period, year, total, n)
-            for lead, planned, this_period, year, total, n in session.execute(query)}
+    cumulative = case(
+        (and_(rows.c.earlier_completed.is_(None), rows.c.year_completed.is_(None)), None),
+        else_=func.coalesce(rows.c.earlier_completed, 0) + func.coalesce(rows.c.year_completed, 0),
+    )
+    query = select(
+        rows.c.lead_department_id,
+        *(
+            type_coerce(func.sum(column), Money())
+            for column in (rows.c.year_planned, rows.c.period_completed, rows.c.year_completed, cumulative)
+        ),
+        func.count(),
+    ).group_by(rows.c.lead_department_id)
+    return {
+        lead: PeriodMoney(planned, this_period, year, total, n)
+        for lead, planned, this_period, year, total, n in session.execute(query)
+    }
 
 
 def schedule_share(period: ReportingPeriod) -> Decimal:
@@ -377,9 +430,12 @@ class AsOf:
 
 def as_of(session: Session, plan_id: int, on: dt.date | None = None):
     """The plan's open reporting period, else its latest one, else the end of last month."""
-    period = session.scalar(select(ReportingPeriod).where(ReportingPeriod.plan_id == plan_id)
-                            .order_by((ReportingPeriod.status == "open").desc(), ReportingPeriod.ends_on.desc())
-                            .limit(1))
+    period = session.scalar(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.plan_id == plan_id)
+        .order_by((ReportingPeriod.status == "open").desc(), ReportingPeriod.ends_on.desc())
+        .limit(1)
+    )
     if period is not None:
         return period
     on = on or today()
@@ -414,5 +470,8 @@ def indicator_verdict(indicator) -> tuple:
     if indicator.target_year is not None:
         values = [v for v in values if v.year <= indicator.target_year]
     judged = values[-1] if values else None
-    return (verdict(indicator.target_direction, indicator.target_value, judged.value if judged else None),
-            judged.value if judged else None, judged.year if judged else None)
+    return (
+        verdict(indicator.target_direction, indicator.target_value, judged.value if judged else None),
+        judged.value if judged else None,
+        judged.year if judged else None,
+    )

@@ -1,4 +1,5 @@
 """Every controlled vocabulary: stored value, Chinese label, and the words people use for it."""
+
 from __future__ import annotations
 
 import enum
@@ -22,7 +23,7 @@ class Vocab(enum.StrEnum):
         return [(m.value, m.label) for m in cls]
 
     @classmethod
-    def from_text(cls, text: str) -> "Vocab | None":
+    def from_text(cls, text: str) -> Vocab | None:
         """The member whose value, label or synonym is `text` (spaces ignored), else None."""
         words = cls.__dict__.get("_words")
         if words is None:  # built once per vocabulary: imports look up thousands of cells

@@ -3,6 +3,7 @@
 Locally the lane is skipped, with the reason printed, when Chromium is missing; in CI (CI=true)
 a missing Chromium is an error, so the lane never silently skips there.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,15 @@ from tracker import PROJECT_ROOT
 
 CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = PROJECT_ROOT / "test-output" / "browser"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -43,8 +51,12 @@ def chromium_path():
 def live_server(database_url, tmp_path_factory, chromium_path):
     folder = tmp_path_factory.mktemp("live")
     with scratch_database(database_url, folder, "browser") as url:
-        env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_ENV": "production",
-               "TRACKER_SECRET_KEY": "browser-lane-secret-key-0123456789abcdef"}
+        env = {
+            **os.environ,
+            "TRACKER_DATABASE_URL": url,
+            "TRACKER_ENV": "production",
+            "TRACKER_SECRET_KEY": "browser-lane-secret-key-0123456789abcdef",
+        }
         flask = [sys.executable, "-m", "flask", "--app", "tracker"]
         for args in (["db", "upgrade"], ["seed", "--demo"]):
             subprocess.run([*flask, *args], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True, timeout=300)
@@ -52,7 +64,10 @@ def live_server(database_url, tmp_path_factory, chromium_path):
         log = (folder / "gunicorn.log").open("w")
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
-            env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 30

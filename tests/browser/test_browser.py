@@ -1,4 +1,5 @@
 """As a person would: a department marks a 数字温州 milestone done, a leader sees the stage move."""
+
 from __future__ import annotations
 
 import re
@@ -62,8 +63,10 @@ def test_department_is_refused_another_departments_milestone(page_as, live_serve
     assert response.status == 403  # … and the server refuses the URL too
     assert "没有权限" in dept.content()
     token = dept.evaluate("document.querySelector('input[name=csrf_token]')?.value") or ""
-    posted = dept.request.post(f"{live_server}/milestones/{milestone_id}/progress",
-                               form={"status": "done", "note": "越权", "csrf_token": token})
+    posted = dept.request.post(
+        f"{live_server}/milestones/{milestone_id}/progress",
+        form={"status": "done", "note": "越权", "csrf_token": token},
+    )
     assert posted.status == 403
     _open_stage(dept, live_server)
     assert "越权" not in dept.locator("tr", has_text=OTHER_DEPARTMENTS_MILESTONE).inner_text()

@@ -1,4 +1,5 @@
 """A leader's morning: sign in, land on the 驾驶舱, switch stage, open what is late."""
+
 from __future__ import annotations
 
 LEADER = ("leader", "demo-leader-2026")

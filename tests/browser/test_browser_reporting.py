@@ -1,5 +1,6 @@
 """The monthly report, as people do it: 市信息办 fills 本期应报 and submits, 信息办 returns it, it is fixed
 and resubmitted, confirmed, the period closed — and a later edit leaves the closed period's figures alone."""
+
 from __future__ import annotations
 
 DEPT = ("xxb", "demo-dept-2026")  # 市信息办: 2026年11月 still 未报 in the demo, a draft for 2.10 only

@@ -1,4 +1,5 @@
 """Signing in: the session identity rule lives here, the views in tracker.auth.views."""
+
 from __future__ import annotations
 
 import hmac

@@ -3,10 +3,12 @@
 Each view declares its action with @requires (or @public); a view with neither is refused.
 Roles give an action to everyone in the role (ANYTHING) or through an object check.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import abort, g
 from flask_login import current_user
@@ -87,8 +89,15 @@ def reports_in_period(user: User, obj: Any) -> bool:
     """The department is due to report in this period (obj None: in general)."""
     from tracker.models import ReportSubmission
 
-    return obj is None or db.session.scalar(select(ReportSubmission.id).where(
-        ReportSubmission.period_id == obj.id, ReportSubmission.department_id == user.department_id)) is not None
+    return (
+        obj is None
+        or db.session.scalar(
+            select(ReportSubmission.id).where(
+                ReportSubmission.period_id == obj.id, ReportSubmission.department_id == user.department_id
+            )
+        )
+        is not None
+    )
 
 
 def own_import(user: User, obj: Any) -> bool:
@@ -101,27 +110,43 @@ RULES: dict[str, dict[Role, Callable[[User, Any], bool]]] = {
     # Signed-in pages of one's own: home, my work, password.
     "account": EVERY_ROLE,
     # Plans and all they contain (stages, goals, sections, projects, milestones, indicators).
-    "plan.view": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING,
-                  Role.DEPARTMENT: takes_part_in_plan},
+    "plan.view": {
+        Role.ADMIN: ANYTHING,
+        Role.OFFICE: ANYTHING,
+        Role.LEADER: ANYTHING,
+        Role.DEPARTMENT: takes_part_in_plan,
+    },
     "plan.edit": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING},
     # Status, actual date and note of a milestone; completed investment — of projects one leads.
     "progress.update": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: leads_project},
-    "department.view": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING,
-                        Role.DEPARTMENT: own_department},
+    "department.view": {
+        Role.ADMIN: ANYTHING,
+        Role.OFFICE: ANYTHING,
+        Role.LEADER: ANYTHING,
+        Role.DEPARTMENT: own_department,
+    },
     "department.edit": {Role.ADMIN: ANYTHING},
     "user.manage": {Role.ADMIN: ANYTHING},
     # Workbooks: office staff export a plan's workbook; a department its own (projects it leads).
     # Leaders download every read-only export too.
-    "plan.export": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING,
-                    Role.DEPARTMENT: takes_part_in_plan},
+    "plan.export": {
+        Role.ADMIN: ANYTHING,
+        Role.OFFICE: ANYTHING,
+        Role.LEADER: ANYTHING,
+        Role.DEPARTMENT: takes_part_in_plan,
+    },
     # 驾驶舱: the leaders' overview of a plan and stage (the office sees it too).
     "dashboard.view": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING},
     # The reporting cycle (月报/季报): the office opens, reviews and closes periods; leaders watch;
     # a department fills and submits only its own report.
     "period.view": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING},
     "period.manage": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING},
-    "report.view": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.LEADER: ANYTHING,
-                    Role.DEPARTMENT: own_submission},
+    "report.view": {
+        Role.ADMIN: ANYTHING,
+        Role.OFFICE: ANYTHING,
+        Role.LEADER: ANYTHING,
+        Role.DEPARTMENT: own_submission,
+    },
     "report.fill": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING, Role.DEPARTMENT: own_submission},
     "report.review": {Role.ADMIN: ANYTHING, Role.OFFICE: ANYTHING},
     # Bringing a filled 月报/季报 workbook into a period: the office for anyone, a department its own.
@@ -133,12 +158,44 @@ RULES: dict[str, dict[Role, Callable[[User, Any], bool]]] = {
 
 # Which fields of a record each kind of user may change — on a form, a quick update, in a workbook.
 OFFICE_FIELDS: dict[type, frozenset[str]] = {
-    Project: frozenset({"section_id", "code", "name", "content", "lead_department_id", "cooperators", "phases",
-                        "goals", "nature", "stage", "funding_source", "planned_start_on", "planned_start_precision",
-                        "planned_end_on", "planned_end_precision", "total_budget", "status", "progress_note",
-                        "issues", "contact", "remarks"}),
-    Milestone: frozenset({"ordinal", "name", "planned_on", "planned_precision", "actual_on", "actual_precision",
-                          "status", "weight", "note"}),
+    Project: frozenset(
+        {
+            "section_id",
+            "code",
+            "name",
+            "content",
+            "lead_department_id",
+            "cooperators",
+            "phases",
+            "goals",
+            "nature",
+            "stage",
+            "funding_source",
+            "planned_start_on",
+            "planned_start_precision",
+            "planned_end_on",
+            "planned_end_precision",
+            "total_budget",
+            "status",
+            "progress_note",
+            "issues",
+            "contact",
+            "remarks",
+        }
+    ),
+    Milestone: frozenset(
+        {
+            "ordinal",
+            "name",
+            "planned_on",
+            "planned_precision",
+            "actual_on",
+            "actual_precision",
+            "status",
+            "weight",
+            "note",
+        }
+    ),
     Investment: frozenset({"year", "planned_amount", "completed_amount", "funding_source"}),
 }
 # A department reports on the projects it leads: progress, not the plan.

@@ -1,5 +1,6 @@
 """Asking for the password again: user administration wants a password typed within the last 15
 minutes, so a session left open on a desk cannot hand out accounts and roles."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Sign in, sign out, change one's password."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -42,11 +43,21 @@ def login():
         try:
             user = authenticate(db.session, form.username.data, form.password.data, address)
         except LoginRefused as exc:
-            security_log.record(db.session, SecurityEvent.LOGIN_FAILED, username=form.username.data.strip(),
-                                address=address, detail=exc.message)
+            security_log.record(
+                db.session,
+                SecurityEvent.LOGIN_FAILED,
+                username=form.username.data.strip(),
+                address=address,
+                detail=exc.message,
+            )
             if exc.locked:
-                security_log.record(db.session, SecurityEvent.LOCKOUT, username=form.username.data.strip(),
-                                    address=address, detail="失败次数过多，暂停登录")
+                security_log.record(
+                    db.session,
+                    SecurityEvent.LOCKOUT,
+                    username=form.username.data.strip(),
+                    address=address,
+                    detail="失败次数过多，暂停登录",
+                )
             db.session.commit()  # the failure count must stick
             flash(exc.message, "danger")
             status = 401
@@ -83,8 +94,9 @@ def password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            change_password(db.session, user, form.current_password.data, form.new_password.data,
-                            form.confirm_password.data)
+            change_password(
+                db.session, user, form.current_password.data, form.new_password.data, form.confirm_password.data
+            )
         except ServiceError as exc:
             db.session.rollback()
             form[exc.field].errors = [*form[exc.field].errors, exc.message]
@@ -117,8 +129,7 @@ def reauthenticate():
         try:
             authenticate(db.session, user.username, form.password.data, address)  # throttled like a sign-in
         except LoginRefused as exc:
-            security_log.record(db.session, SecurityEvent.REAUTH_FAILED, user=user, address=address,
-                                detail=exc.message)
+            security_log.record(db.session, SecurityEvent.REAUTH_FAILED, user=user, address=address, detail=exc.message)
             db.session.commit()
             wrong = "密码不正确" if exc.message == GENERIC_FAILURE else exc.message  # or: wait N minutes
             form.password.errors = [*form.password.errors, wrong]

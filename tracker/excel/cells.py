@@ -4,6 +4,7 @@ python-calamine gives integers as floats and empty cells as ''; openpyxl gives d
 LibreOffice may leave a date as a serial number when it rewrote the date format. All of that is
 folded here; what people typed ('2007年6月', '2.3亿', '３６０') goes through tracker.parse.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -6,6 +6,7 @@ workbooks alike.
 Headers here are constants of the format, not UI strings: the importer recognises a column by any
 of its `aliases`, wherever it stands and whichever header row (of a two-level header) names it.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -58,36 +59,105 @@ def _c(*args, **kwargs) -> Column:
 PROJECT_COLUMNS: tuple[Column, ...] = (
     _c("seq", "序号", Kind.INT, width=6),
     _c("code", "项目编号", Kind.TEXT, width=10, aliases=("编号", "项目代码")),
-    _c("name", "项目名称", Kind.TEXT, width=28, aliases=("项目", "名称", "建设项目", "工程名称",
-                                                                   "项目(工程)名称", "项目（工程）名称")),
+    _c(
+        "name",
+        "项目名称",
+        Kind.TEXT,
+        width=28,
+        aliases=("项目", "名称", "建设项目", "工程名称", "项目(工程)名称", "项目（工程）名称"),
+    ),
     _c("section", "所属工程/任务", Kind.TEXT, width=18, aliases=("所属工程", "所属任务", "工程")),
     _c("phases", "阶段", Kind.TEXT, width=12, aliases=("所属阶段",)),
-    _c("content", "建设内容", Kind.TEXT, width=40,
-       aliases=("建设内容及规模", "主要建设内容", "项目规模", "建设规模及内容", "主要建设内容及规模")),
-    _c("lead_department", "责任单位", Kind.DEPARTMENT, width=16,
-       aliases=("牵头单位", "主办单位", "建设单位", "责任部门", "牵头部门", "项目法人", "投资主体", "承办单位",
-                "项目单位", "实施单位")),
+    _c(
+        "content",
+        "建设内容",
+        Kind.TEXT,
+        width=40,
+        aliases=("建设内容及规模", "主要建设内容", "项目规模", "建设规模及内容", "主要建设内容及规模"),
+    ),
+    _c(
+        "lead_department",
+        "责任单位",
+        Kind.DEPARTMENT,
+        width=16,
+        aliases=(
+            "牵头单位",
+            "主办单位",
+            "建设单位",
+            "责任部门",
+            "牵头部门",
+            "项目法人",
+            "投资主体",
+            "承办单位",
+            "项目单位",
+            "实施单位",
+        ),
+    ),
     _c("cooperators", "配合单位", Kind.DEPARTMENTS, width=18, aliases=("协办单位", "配合部门", "协作单位")),
     _c("nature", "建设性质", Kind.NATURE, width=9, aliases=("性质",)),
-    _c("planned_start_on", "开始", Kind.DATE, group="建设起止年限", width=11,
-       aliases=("计划开始", "开工时间", "开始时间", "计划开工时间", "计划开工年", "计划开工日期")),
-    _c("planned_end_on", "完成", Kind.DATE, group="建设起止年限", width=11,
-       aliases=("计划完成", "完工时间", "完成时限", "计划完成时间", "计划完成日期", "计划完工时间", "计划完工年",
-                "计划竣工时间")),
+    _c(
+        "planned_start_on",
+        "开始",
+        Kind.DATE,
+        group="建设起止年限",
+        width=11,
+        aliases=("计划开始", "开工时间", "开始时间", "计划开工时间", "计划开工年", "计划开工日期"),
+    ),
+    _c(
+        "planned_end_on",
+        "完成",
+        Kind.DATE,
+        group="建设起止年限",
+        width=11,
+        aliases=(
+            "计划完成",
+            "完工时间",
+            "完成时限",
+            "计划完成时间",
+            "计划完成日期",
+            "计划完工时间",
+            "计划完工年",
+            "计划竣工时间",
+        ),
+    ),
     _c("funding_source", "资金来源", Kind.FUNDING, width=10, aliases=("资金渠道",)),
-    _c("total_budget", "总投资", Kind.AMOUNT, group="投资情况", width=12,
-       aliases=("总投资（万元）", "总投资(万元)", "计划总投资", "项目总投资")),
-    _c("year_planned", "年度计划投资", Kind.AMOUNT, group="投资情况", width=12,
-       aliases=("年度计划", "本年计划投资", "年计划投资")),
-    _c("completed_total", "累计完成投资", Kind.AMOUNT, group="投资情况", width=12,
-       aliases=("累计完成", "自开始累计完成投资", "开工至本月底累计完成投资", "开工累计完成投资")),
+    _c(
+        "total_budget",
+        "总投资",
+        Kind.AMOUNT,
+        group="投资情况",
+        width=12,
+        aliases=("总投资（万元）", "总投资(万元)", "计划总投资", "项目总投资"),
+    ),
+    _c(
+        "year_planned",
+        "年度计划投资",
+        Kind.AMOUNT,
+        group="投资情况",
+        width=12,
+        aliases=("年度计划", "本年计划投资", "年计划投资"),
+    ),
+    _c(
+        "completed_total",
+        "累计完成投资",
+        Kind.AMOUNT,
+        group="投资情况",
+        width=12,
+        aliases=("累计完成", "自开始累计完成投资", "开工至本月底累计完成投资", "开工累计完成投资"),
+    ),
     # Says what it is a share of: the cumulative completed investment of the 总投资 (0.368 shown as 36.8%).
-    _c("completion_rate", "累计完成÷总投资", Kind.PERCENT, group="投资情况", width=10, aliases=("完成率", "投资完成率")),
+    _c(
+        "completion_rate", "累计完成÷总投资", Kind.PERCENT, group="投资情况", width=10, aliases=("完成率", "投资完成率")
+    ),
     _c("status", "状态", Kind.PROJECT_STATUS, width=9, aliases=("项目状态", "进展状态", "开工状态")),
-    _c("progress_note", "形象进度", Kind.TEXT, width=28,
-       aliases=("工程形象进度", "进展情况", "完成情况", "项目进展情况", "目前进展", "建设进度")),
-    _c("issues", "存在问题", Kind.TEXT, width=24,
-       aliases=("存在的问题", "问题及建议", "主要问题", "存在问题及建议")),
+    _c(
+        "progress_note",
+        "形象进度",
+        Kind.TEXT,
+        width=28,
+        aliases=("工程形象进度", "进展情况", "完成情况", "项目进展情况", "目前进展", "建设进度"),
+    ),
+    _c("issues", "存在问题", Kind.TEXT, width=24, aliases=("存在的问题", "问题及建议", "主要问题", "存在问题及建议")),
     _c("contact", "联系人", Kind.TEXT, width=10, aliases=("联系人及电话", "联系人及联系电话")),
     _c("remarks", "备注", Kind.TEXT, width=16, aliases=("说明",)),
 )
@@ -97,8 +167,7 @@ MILESTONE_COLUMNS: tuple[Column, ...] = (
     _c("project_name", "项目名称", Kind.TEXT, width=28, aliases=("项目", "工程名称")),
     _c("ordinal", "序号", Kind.INT, width=6, aliases=("节点序号", "里程碑序号")),
     _c("name", "里程碑", Kind.TEXT, width=28, aliases=("里程碑名称", "节点", "关键节点")),
-    _c("planned_on", "计划完成日期", Kind.DATE, width=13,
-       aliases=("计划完成时间", "完成时限", "计划时间", "计划日期")),
+    _c("planned_on", "计划完成日期", Kind.DATE, width=13, aliases=("计划完成时间", "完成时限", "计划时间", "计划日期")),
     _c("actual_on", "实际完成日期", Kind.DATE, width=13, aliases=("实际完成时间", "实际日期")),
     _c("status", "状态", Kind.MILESTONE_STATUS, width=9, aliases=("完成情况", "进展", "完成状态")),
     _c("note", "说明", Kind.TEXT, width=30, aliases=("备注", "情况说明")),
@@ -109,10 +178,8 @@ INVESTMENT_KEY_COLUMNS: tuple[Column, ...] = (
     _c("project_code", "项目编号", Kind.TEXT, width=10, aliases=("编号",)),
     _c("project_name", "项目名称", Kind.TEXT, width=28, aliases=("项目", "工程名称")),
 )
-INVESTMENT_PLANNED = Column("planned_amount", "计划", Kind.AMOUNT, width=11,
-                            aliases=("计划投资", "年度计划"))
-INVESTMENT_COMPLETED = Column("completed_amount", "完成", Kind.AMOUNT, width=11,
-                              aliases=("完成投资", "实际完成"))
+INVESTMENT_PLANNED = Column("planned_amount", "计划", Kind.AMOUNT, width=11, aliases=("计划投资", "年度计划"))
+INVESTMENT_COMPLETED = Column("completed_amount", "完成", Kind.AMOUNT, width=11, aliases=("完成投资", "实际完成"))
 
 GOAL_COLUMNS: tuple[Column, ...] = (
     _c("phase", "阶段", Kind.TEXT, width=36),
@@ -124,8 +191,16 @@ GOAL_COLUMNS: tuple[Column, ...] = (
 # -- Reading workbooks that tracker did not write --------------------------------------------------
 
 # One column holding both ends: "2013-2015", "2013.3—2015.12".
-DATE_RANGE_HEADERS = ("建设起止年限", "建设年限", "起止年限", "建设期限", "建设周期", "建设起止时间", "起止时间",
-                      "建设工期")
+DATE_RANGE_HEADERS = (
+    "建设起止年限",
+    "建设年限",
+    "起止年限",
+    "建设期限",
+    "建设周期",
+    "建设起止时间",
+    "起止时间",
+    "建设工期",
+)
 # Under such a group header (or 建设起止年限 over 开始/完成, as tracker writes it), the two ends.
 RANGE_START_WORDS = ("开始", "开工", "起", "开工年", "开工年份", "开始年份", "计划开工")
 RANGE_END_WORDS = ("完成", "完工", "止", "结束", "竣工", "完工年", "完工年份", "计划完工", "计划竣工")
@@ -136,8 +211,26 @@ YEAR_COMPLETED_WORDS = ("完成", "完成投资", "实际完成", "实际完成�
 ROW_NUMBER_HEADERS = ("序号", "编号序号")
 # Words of rows that are not data, matched against a whole cell (after spaces are removed).
 TOTAL_WORDS = ("合计", "总计", "小计", "累计", "总合计", "全市合计", "全县合计", "全区合计")
-NOTE_PREFIXES = ("注：", "注:", "备注：", "备注:", "说明：", "说明:", "填报人", "审核人", "填表人", "联系电话",
-                 "填报日期", "统计负责人", "报送日期", "单位负责人", "制表人", "制表", "负责人：", "负责人:")
+NOTE_PREFIXES = (
+    "注：",
+    "注:",
+    "备注：",
+    "备注:",
+    "说明：",
+    "说明:",
+    "填报人",
+    "审核人",
+    "填表人",
+    "联系电话",
+    "填报日期",
+    "统计负责人",
+    "报送日期",
+    "单位负责人",
+    "制表人",
+    "制表",
+    "负责人：",
+    "负责人:",
+)
 
 AMOUNT_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"

@@ -6,14 +6,16 @@ export time, the format version and each data row's record id and version, so th
 workbook is matched and checked for conflicts. A department's workbook holds only the projects it
 leads, with the cells it may change unlocked and tinted and the rest locked by sheet protection.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -56,9 +58,18 @@ class _Styles:
         self.ws = ws
         self._cache: dict[tuple, Any] = {}
 
-    def cell(self, value: Any, *, kind: C.Kind = C.Kind.TEXT, editable: bool = False, bold: bool = False,
-             fill: PatternFill | None = None, header: bool = False, title: bool = False,
-             wrap: bool = False) -> WriteOnlyCell | Any:
+    def cell(
+        self,
+        value: Any,
+        *,
+        kind: C.Kind = C.Kind.TEXT,
+        editable: bool = False,
+        bold: bool = False,
+        fill: PatternFill | None = None,
+        header: bool = False,
+        title: bool = False,
+        wrap: bool = False,
+    ) -> WriteOnlyCell | Any:
         plain = not (editable or bold or fill is not None or header or title or wrap)
         if plain and kind in (C.Kind.TEXT, C.Kind.INT) and (not isinstance(value, str) or safe_text(value)):
             return value  # no style to give it: write the bare value, as fast as openpyxl goes
@@ -131,7 +142,9 @@ def _headers(ws, styles: _Styles, columns: tuple[C.Column, ...], first_row: int)
                 upper.append(styles.cell(column.group if offset == 0 else None, header=True))
                 lower.append(styles.cell(columns[col - 1 + offset].header, header=True))
             if span > 1:
-                ws.merged_cells.add(f"{get_column_letter(col)}{first_row}:{get_column_letter(col + span - 1)}{first_row}")
+                ws.merged_cells.add(
+                    f"{get_column_letter(col)}{first_row}:{get_column_letter(col + span - 1)}{first_row}"
+                )
             col += span
         else:
             upper.append(styles.cell(column.header, header=True))
@@ -158,8 +171,14 @@ def _status_validation(ws, vocab: type[Vocab], column_index: int, first_row: int
     if last_row < first_row:
         return
     labels = ",".join(m.label for m in vocab)
-    validation = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True, showErrorMessage=True,
-                                errorTitle="状态", error=f"请从下拉列表中选择：{labels}")
+    validation = DataValidation(
+        type="list",
+        formula1=f'"{labels}"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="状态",
+        error=f"请从下拉列表中选择：{labels}",
+    )
     letter = get_column_letter(column_index)
     validation.add(f"{letter}{first_row}:{letter}{last_row}")
     ws.data_validations.append(validation)
@@ -175,15 +194,18 @@ def _editable(column: C.Column, department: Department | None, model: type | Non
     if department is None:
         return False
     if model is None:
-        model = Investment if column in (C.INVESTMENT_PLANNED, C.INVESTMENT_COMPLETED) else (
-            Milestone if column in C.MILESTONE_COLUMNS else Project)
+        model = (
+            Investment
+            if column in (C.INVESTMENT_PLANNED, C.INVESTMENT_COMPLETED)
+            else (Milestone if column in C.MILESTONE_COLUMNS else Project)
+        )
     return _COLUMN_FIELDS.get(column.key, column.key) in DEPARTMENT_FIELDS[model]
 
 
 def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today: dt.date | None = None) -> None:
     """Write the workbook for `scope` to `out`; a fixed number of queries, rows streamed."""
     today = today or dt.date.today()
-    exported_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    exported_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     plan, department = scope.plan, scope.department
     wb = Workbook(write_only=True)
     meta_rows: list[list] = []  # (sheet, row, entity, id, version, key)
@@ -192,26 +214,46 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     if department is not None:
         project_filter.append(Project.lead_department_id == department.id)
     projects = session.execute(
-        select(Project.id, Project.version, Project.code, Project.name, Project.section_id, Project.content,
-               Department.name.label("lead"), Project.nature, Project.planned_start_on, Project.planned_end_on,
-               Project.planned_start_precision, Project.planned_end_precision,
-               Project.funding_source, Project.total_budget, Project.status, Project.progress_note, Project.issues,
-               Project.contact, Project.remarks)
+        select(
+            Project.id,
+            Project.version,
+            Project.code,
+            Project.name,
+            Project.section_id,
+            Project.content,
+            Department.name.label("lead"),
+            Project.nature,
+            Project.planned_start_on,
+            Project.planned_end_on,
+            Project.planned_start_precision,
+            Project.planned_end_precision,
+            Project.funding_source,
+            Project.total_budget,
+            Project.status,
+            Project.progress_note,
+            Project.issues,
+            Project.contact,
+            Project.remarks,
+        )
         .outerjoin(Department, Department.id == Project.lead_department_id)
-        .where(*project_filter).order_by(Project.id)
+        .where(*project_filter)
+        .order_by(Project.id)
     ).all()
     project_ids = select(Project.id).where(*project_filter)
     cooperators: dict[int, list[str]] = defaultdict(list)
     for project_id, name in session.execute(
         select(project_cooperators.c.project_id, Department.name)
         .join(Department, Department.id == project_cooperators.c.department_id)
-        .where(project_cooperators.c.project_id.in_(project_ids)).order_by(Department.name)
+        .where(project_cooperators.c.project_id.in_(project_ids))
+        .order_by(Department.name)
     ):
         cooperators[project_id].append(name)
     phase_names: dict[int, list[str]] = defaultdict(list)
     for project_id, name in session.execute(
-        select(project_phases.c.project_id, Phase.name).join(Phase, Phase.id == project_phases.c.phase_id)
-        .where(project_phases.c.project_id.in_(project_ids)).order_by(Phase.ordinal)
+        select(project_phases.c.project_id, Phase.name)
+        .join(Phase, Phase.id == project_phases.c.phase_id)
+        .where(project_phases.c.project_id.in_(project_ids))
+        .order_by(Phase.ordinal)
     ):
         phase_names[project_id].append(name.split("：")[0])
     sections = {s.id: s for s in session.scalars(select(PlanSection).where(PlanSection.plan_id == plan.id))}
@@ -219,9 +261,16 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     for row in projects:
         projects_per_section[row.section_id] += 1
     investments = session.execute(
-        select(Investment.id, Investment.version, Investment.project_id, Investment.year, Investment.planned_amount,
-               Investment.completed_amount)
-        .where(Investment.project_id.in_(project_ids)).order_by(Investment.project_id, Investment.year)
+        select(
+            Investment.id,
+            Investment.version,
+            Investment.project_id,
+            Investment.year,
+            Investment.planned_amount,
+            Investment.completed_amount,
+        )
+        .where(Investment.project_id.in_(project_ids))
+        .order_by(Investment.project_id, Investment.year)
     ).all()
     by_project_year: dict[tuple[int, int], Any] = {(i.project_id, i.year): i for i in investments}
     completed_total: dict[int, Decimal] = defaultdict(Decimal)
@@ -247,7 +296,9 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     title = f"{plan.name} 项目进度表" + (f"（{department.name}）" if department else "")
     ws.append([styles.cell(title, title=True)])
     ws.merged_cells.add(f"A1:{last}1")
-    unit_row = [styles.cell("单位：万元")] + [None] * (len(columns) - 4) + [styles.cell(f"导出日期：{today.isoformat()}")]
+    unit_row = (
+        [styles.cell("单位：万元")] + [None] * (len(columns) - 4) + [styles.cell(f"导出日期：{today.isoformat()}")]
+    )
     ws.append(unit_row)
     ws.merged_cells.add(f"{get_column_letter(len(columns) - 2)}2:{last}2")
     upper, lower = _headers(ws, styles, columns, 3)
@@ -296,22 +347,38 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
             done = completed_total.get(row.id) if row.id in completed_total else None
             rate = (done / row.total_budget) if done is not None and row.total_budget else None
             values = {
-                "seq": seq, "code": row.code, "name": row.name, "section": str(sections[row.section_id])
-                if row.section_id in sections else None, "phases": "、".join(phase_names.get(row.id, [])) or None,
-                "content": row.content, "lead_department": row.lead,
-                "cooperators": "、".join(cooperators.get(row.id, [])) or None, "nature": row.nature,
+                "seq": seq,
+                "code": row.code,
+                "name": row.name,
+                "section": str(sections[row.section_id]) if row.section_id in sections else None,
+                "phases": "、".join(phase_names.get(row.id, [])) or None,
+                "content": row.content,
+                "lead_department": row.lead,
+                "cooperators": "、".join(cooperators.get(row.id, [])) or None,
+                "nature": row.nature,
                 "planned_start_on": _as_written(row.planned_start_on, row.planned_start_precision),
                 "planned_end_on": _as_written(row.planned_end_on, row.planned_end_precision),
-                "funding_source": row.funding_source, "total_budget": row.total_budget, "year_planned": year_planned,
-                "completed_total": done, "completion_rate": rate, "status": row.status,
-                "progress_note": row.progress_note, "issues": row.issues, "contact": row.contact,
+                "funding_source": row.funding_source,
+                "total_budget": row.total_budget,
+                "year_planned": year_planned,
+                "completed_total": done,
+                "completion_rate": rate,
+                "status": row.status,
+                "progress_note": row.progress_note,
+                "issues": row.issues,
+                "contact": row.contact,
                 "remarks": row.remarks,
             }
             shown = [_display(values[c.key]) for c in columns]
-            ws.append([styles.cell(value, kind=c.kind, editable=_editable(c, department), wrap=c.width >= 24)
-                       for c, value in zip(columns, shown)])
-            meta_rows.append([C.PROJECTS_SHEET, row_number, "project", row.id, row.version, row.code,
-                              row_digest(shown)])
+            ws.append(
+                [
+                    styles.cell(value, kind=c.kind, editable=_editable(c, department), wrap=c.width >= 24)
+                    for c, value in zip(columns, shown, strict=True)
+                ]
+            )
+            meta_rows.append(
+                [C.PROJECTS_SHEET, row_number, "project", row.id, row.version, row.code, row_digest(shown)]
+            )
             grand["total_budget"] += row.total_budget or 0
             grand["year_planned"] += year_planned or 0
             grand["completed_total"] += done or 0
@@ -331,23 +398,48 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     ws.merged_cells.add(f"A1:{get_column_letter(len(mcols))}1")
     ws.append([styles.cell(c.header, header=True) for c in mcols])
     milestone_rows = session.execute(
-        select(Milestone.id, Milestone.version, Project.code, Project.name.label("project_name"), Milestone.ordinal,
-               Milestone.name, Milestone.planned_on, Milestone.planned_precision, Milestone.actual_on,
-               Milestone.actual_precision, Milestone.status, Milestone.note)
+        select(
+            Milestone.id,
+            Milestone.version,
+            Project.code,
+            Project.name.label("project_name"),
+            Milestone.ordinal,
+            Milestone.name,
+            Milestone.planned_on,
+            Milestone.planned_precision,
+            Milestone.actual_on,
+            Milestone.actual_precision,
+            Milestone.status,
+            Milestone.note,
+        )
         .join(Project, Project.id == Milestone.project_id)
-        .where(*project_filter).order_by(Project.id, Milestone.ordinal)
+        .where(*project_filter)
+        .order_by(Project.id, Milestone.ordinal)
         .execution_options(yield_per=5000)
     )
     row_number = 2
     for m in milestone_rows:
         row_number += 1
-        values = {"project_code": m.code, "project_name": m.project_name, "ordinal": m.ordinal, "name": m.name,
-                  "planned_on": _as_written(m.planned_on, m.planned_precision),
-                  "actual_on": _as_written(m.actual_on, m.actual_precision), "status": m.status, "note": m.note}
+        values = {
+            "project_code": m.code,
+            "project_name": m.project_name,
+            "ordinal": m.ordinal,
+            "name": m.name,
+            "planned_on": _as_written(m.planned_on, m.planned_precision),
+            "actual_on": _as_written(m.actual_on, m.actual_precision),
+            "status": m.status,
+            "note": m.note,
+        }
         shown = [_display(values[c.key]) for c in mcols]
-        ws.append([styles.cell(value, kind=c.kind, editable=_editable(c, department)) for c, value in zip(mcols, shown)])
-        meta_rows.append([C.MILESTONES_SHEET, row_number, "milestone", m.id, m.version, f"{m.code}#{m.ordinal}",
-                          row_digest(shown)])
+        ws.append(
+            [
+                styles.cell(value, kind=c.kind, editable=_editable(c, department))
+                for c, value in zip(mcols, shown, strict=True)
+            ]
+        )
+        meta_rows.append(
+            [C.MILESTONES_SHEET, row_number, "milestone", m.id, m.version, f"{m.code}#{m.ordinal}", row_digest(shown)]
+        )
     _status_validation(ws, MilestoneStatus, 7, 3, row_number)
     if department is not None:
         ws.protection.sheet = True
@@ -366,8 +458,10 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     for offset, year in enumerate(years):
         first = len(key_cols) + 1 + 2 * offset
         upper += [styles.cell(f"{year}年", header=True), styles.cell(None, header=True)]
-        lower += [styles.cell(C.INVESTMENT_PLANNED.header, header=True),
-                  styles.cell(C.INVESTMENT_COMPLETED.header, header=True)]
+        lower += [
+            styles.cell(C.INVESTMENT_PLANNED.header, header=True),
+            styles.cell(C.INVESTMENT_COMPLETED.header, header=True),
+        ]
         ws.merged_cells.add(f"{get_column_letter(first)}2:{get_column_letter(first + 1)}2")
     ws.append(upper)
     ws.append(lower)
@@ -377,13 +471,24 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
         cells = [styles.cell(row.code), styles.cell(row.name)]
         for year in years:
             inv = by_project_year.get((row.id, year))
-            cells.append(styles.cell(inv.planned_amount if inv else None, kind=C.Kind.AMOUNT,
-                                     editable=_editable(C.INVESTMENT_PLANNED, department)))
-            cells.append(styles.cell(inv.completed_amount if inv else None, kind=C.Kind.AMOUNT,
-                                     editable=_editable(C.INVESTMENT_COMPLETED, department)))
+            cells.append(
+                styles.cell(
+                    inv.planned_amount if inv else None,
+                    kind=C.Kind.AMOUNT,
+                    editable=_editable(C.INVESTMENT_PLANNED, department),
+                )
+            )
+            cells.append(
+                styles.cell(
+                    inv.completed_amount if inv else None,
+                    kind=C.Kind.AMOUNT,
+                    editable=_editable(C.INVESTMENT_COMPLETED, department),
+                )
+            )
             if inv:
-                meta_rows.append([C.INVESTMENTS_SHEET, row_number, "investment", inv.id, inv.version,
-                                  f"{row.code}@{year}"])
+                meta_rows.append(
+                    [C.INVESTMENTS_SHEET, row_number, "investment", inv.id, inv.version, f"{row.code}@{year}"]
+                )
         ws.append(cells)
     if department is not None:
         ws.protection.sheet = True
@@ -397,16 +502,26 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     ws.append([styles.cell(c.header, header=True) for c in C.GOAL_COLUMNS])
     goal_projects_of: dict[int, list[str]] = defaultdict(list)
     for goal_id, code in session.execute(
-        select(goal_projects.c.goal_id, Project.code).join(Project, Project.id == goal_projects.c.project_id)
-        .where(Project.plan_id == plan.id).order_by(Project.id)
+        select(goal_projects.c.goal_id, Project.code)
+        .join(Project, Project.id == goal_projects.c.project_id)
+        .where(Project.plan_id == plan.id)
+        .order_by(Project.id)
     ):
         goal_projects_of[goal_id].append(code)
     for goal_id, phase_name, ordinal, text in session.execute(
-        select(PhaseGoal.id, Phase.name, PhaseGoal.ordinal, PhaseGoal.text).join(Phase)
-        .where(Phase.plan_id == plan.id).order_by(Phase.ordinal, PhaseGoal.ordinal)
+        select(PhaseGoal.id, Phase.name, PhaseGoal.ordinal, PhaseGoal.text)
+        .join(Phase)
+        .where(Phase.plan_id == plan.id)
+        .order_by(Phase.ordinal, PhaseGoal.ordinal)
     ):
-        ws.append([styles.cell(phase_name), styles.cell(ordinal, kind=C.Kind.INT), styles.cell(text),
-                   styles.cell("、".join(goal_projects_of.get(goal_id, [])) or None)])
+        ws.append(
+            [
+                styles.cell(phase_name),
+                styles.cell(ordinal, kind=C.Kind.INT),
+                styles.cell(text),
+                styles.cell("、".join(goal_projects_of.get(goal_id, [])) or None),
+            ]
+        )
     if department is not None:
         ws.protection.sheet = True
 
@@ -441,15 +556,20 @@ def _help_lines(department: Department | None) -> list[str]:
         "1. 金额单位为万元，可填 360、1,234.5、360万 或 2.3亿（= 23000 万元）。",
         "2. 日期写成 2026-06-30、2026/6/30、2026年6月、2026.6、2026年上半年 或 2026年，按所写的精度保存"
         "（开始按第一天、完成按最后一天计）。",
-        "3. 状态请从下拉列表选择：项目状态为 " + "、".join(m.label for m in ProjectStatus) + "；里程碑状态为 "
-        + "、".join(m.label for m in MilestoneStatus) + "。",
+        "3. 状态请从下拉列表选择：项目状态为 "
+        + "、".join(m.label for m in ProjectStatus)
+        + "；里程碑状态为 "
+        + "、".join(m.label for m in MilestoneStatus)
+        + "。",
         "4. 带“小计”“合计”的行和序号为“一、二、……”的分组行由系统生成，导入时不读取。",
         "5. 请勿修改、删除或移动隐藏的工作表 _tracker：它记录了每一行对应的记录，用于核对和冲突检查。",
         "6. 可以用 Excel 或 WPS 填写，另存为 .xlsx 或 .xls 均可；导入前请不要加密。",
     ]
     if department is not None:
-        lines.append(f"7. 本表为 {department.name} 填报表：浅黄色单元格可填写（项目进度表中的{editable}；"
-                     "里程碑表中的实际完成日期、状态、说明；投资表中的完成），其余单元格已锁定。")
+        lines.append(
+            f"7. 本表为 {department.name} 填报表：浅黄色单元格可填写（项目进度表中的{editable}；"
+            "里程碑表中的实际完成日期、状态、说明；投资表中的完成），其余单元格已锁定。"
+        )
     else:
         lines.append("7. 新增项目：在项目进度表末尾（合计行之前）填一行新的项目编号；新增里程碑同理。")
     return lines

@@ -5,6 +5,7 @@ worker that would hold the interpreter lock its other threads need; in a niced p
 takes only the CPU the people browsing leave over, and the web thread waiting for it is idle.
 The database URL comes from TRACKER_DATABASE_URL (never on the command line, where `ps` shows it).
 """
+
 from __future__ import annotations
 
 import argparse

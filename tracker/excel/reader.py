@@ -5,6 +5,7 @@ bombs (total size, member count, compression ratio), encryption, formulas with n
 Sheets are read with python-calamine, row by row, with caps on rows and columns and a stop after
 a long run of blank rows, so a sheet that declares A1:XFD1048576 costs nothing.
 """
+
 from __future__ import annotations
 
 import io
@@ -61,10 +62,14 @@ def open_workbook(data: bytes, filename: str = "") -> Workbook:
         kind = _check_zip(data, notes, ods_merged)
     elif data.startswith(OLE_MAGIC):
         if _is_encrypted_ole(data):
-            raise WorkbookError("工作簿设置了打开密码，无法读取。请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后再导入")
+            raise WorkbookError(
+                "工作簿设置了打开密码，无法读取。请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后再导入"
+            )
         kind = "xls"
     else:
-        raise WorkbookError("这不是 Excel 工作簿（.xlsx/.xls/.ods）；可能是改了扩展名的其他文件，请用 Excel 或 WPS 另存为 .xlsx")
+        raise WorkbookError(
+            "这不是 Excel 工作簿（.xlsx/.xls/.ods）；可能是改了扩展名的其他文件，请用 Excel 或 WPS 另存为 .xlsx"
+        )
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         hidden = {m.name for m in book.sheets_metadata if str(m.visible).lower().endswith("hidden")}
@@ -78,7 +83,9 @@ def open_workbook(data: bytes, filename: str = "") -> Workbook:
     except WorkbookError:
         raise
     except Exception as exc:  # calamine's own errors: broken XML, truncated streams …
-        raise WorkbookError(f"文件内容已损坏，无法读取（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
+        raise WorkbookError(
+            f"文件内容已损坏，无法读取（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
+        ) from None
     return Workbook(kind=kind, sheets=sheets, hidden=hidden, notes=notes, merged=merged)
 
 
@@ -100,8 +107,10 @@ def _check_zip(data: bytes, notes: list[str], ods_merged: dict[str, list]) -> st
         raise WorkbookError("文件结构异常（包含的部件过多），拒绝读取")
     total = sum(m.file_size for m in members)
     compressed = sum(m.compress_size for m in members) or 1
-    if total > MAX_UNCOMPRESSED_BYTES or total / compressed > MAX_RATIO or any(
-        m.file_size > 10 * 1024 * 1024 and m.file_size / max(m.compress_size, 1) > MAX_RATIO for m in members
+    if (
+        total > MAX_UNCOMPRESSED_BYTES
+        or total / compressed > MAX_RATIO
+        or any(m.file_size > 10 * 1024 * 1024 and m.file_size / max(m.compress_size, 1) > MAX_RATIO for m in members)
     ):
         raise WorkbookError("文件解压后异常巨大（疑似压缩炸弹），拒绝读取")
     names = {m.filename for m in members}
@@ -176,8 +185,7 @@ def _measure(content: bytes) -> tuple[int, int, str] | None:
         columns.append(_column_number(letters))
     if not rows:
         return None
-    return (max(rows) - min(rows) + 1, max(columns) - min(columns) + 1,
-            f"{column_letter(max(columns))}{max(rows)}")
+    return (max(rows) - min(rows) + 1, max(columns) - min(columns) + 1, f"{column_letter(max(columns))}{max(rows)}")
 
 
 ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -200,7 +208,8 @@ def _check_ods_extent(content: bytes) -> dict[str, list]:
         if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
             raise WorkbookError(
                 f"工作表“{sheet}”的内容一直延伸到 {column_letter(right)}{bottom}，超出可读取的范围"
-                f"（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）。请删除表格以外的多余内容后再导入")
+                f"（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）。请删除表格以外的多余内容后再导入"
+            )
 
     for event, element in SafeET.iterparse(io.BytesIO(content), events=("start", "end"), forbid_dtd=True):
         tag = element.tag

@@ -1,5 +1,6 @@
 """The rows an import left out, as a workbook to send back: the original headers and cells plus a
 column saying what was wrong, so the department can fix exactly those rows."""
+
 from __future__ import annotations
 
 import io
@@ -36,7 +37,7 @@ def rejected_rows_workbook(data: bytes, rows) -> bytes:
         ws = out.create_sheet(sheet)
         width = max((len(r) for r in source), default=0)
         header_end = _last_header_row(source)
-        for index, row in enumerate(source[:header_end + 1]):  # title and header rows as they were
+        for index, row in enumerate(source[: header_end + 1]):  # title and header rows as they were
             padded = list(row) + [None] * (width - len(row))
             ws.append([_text_cell(ws, v) for v in padded] + ([_bold(ws, "错误说明")] if index == header_end else []))
         for number in sorted(problems):
@@ -52,8 +53,9 @@ def rejected_rows_workbook(data: bytes, rows) -> bytes:
 
 def _last_header_row(rows: list[list]) -> int:
     """The last of the first rows that reads as a header (two or more known column names)."""
-    index = header_index((*PROJECT_COLUMNS, *MILESTONE_COLUMNS, *INVESTMENT_KEY_COLUMNS, INVESTMENT_PLANNED,
-                          INVESTMENT_COMPLETED))
+    index = header_index(
+        (*PROJECT_COLUMNS, *MILESTONE_COLUMNS, *INVESTMENT_KEY_COLUMNS, INVESTMENT_PLANNED, INVESTMENT_COMPLETED)
+    )
     last = 0
     for number, row in enumerate(rows[:20]):
         if sum(1 for v in row if normalise_header(v) in index) >= 2:

@@ -12,6 +12,7 @@ Read: the header wherever it stands (one or two levels, merged or not), this per
 by 项目编号 or 项目名称 (and 责任单位 when the sheet holds several departments). Every other column is
 listed as not imported, with the reason; a later period's cells filled in are errors, never data.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,21 @@ from tracker.parse import ParseError
 
 REPORT_FORMAT = "tracker-report-workbook"
 CHINESE_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4}
-CHINESE_MONTHS = {"元": 1, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
-                  "十一": 11, "十二": 12}
+CHINESE_MONTHS = {
+    "元": 1,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "十一": 11,
+    "十二": 12,
+}
 
 
 def period_heading(kind: str, number: int) -> str:
@@ -53,6 +67,7 @@ def report_title(kind: str, year: int, number: int) -> str:
 
 
 # -- Writing ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class ReportLine:
@@ -82,8 +97,14 @@ class ReportBook:
     editable: bool = True  # this period's cells unlocked (the submission can still be changed)
 
 
-FIXED_HEADERS = (("序号", 6), ("项目名称", 28), ("建设起止年限", 14), ("总投资", 11), ("年度计划投资", 12),
-                 ("年计划形象进度", 18))
+FIXED_HEADERS = (
+    ("序号", 6),
+    ("项目名称", 28),
+    ("建设起止年限", 14),
+    ("总投资", 11),
+    ("年度计划投资", 12),
+    ("年计划形象进度", 18),
+)
 TAIL_HEADERS = (("自开始累计完成投资", 12), ("存在问题", 24), ("备注", 14))
 
 
@@ -135,27 +156,38 @@ def write_report_sheet(wb, book: ReportBook, sheet_name: str | None = None) -> N
 
     open_cells = book.editable
     for seq, line in enumerate(book.lines, 1):
-        row = [styles.cell(seq, kind=C.Kind.INT), styles.cell(line.name, wrap=True), styles.cell(line.window),
-               styles.cell(line.total_budget, kind=C.Kind.AMOUNT), styles.cell(line.year_planned, kind=C.Kind.AMOUNT),
-               styles.cell(None)]
+        row = [
+            styles.cell(seq, kind=C.Kind.INT),
+            styles.cell(line.name, wrap=True),
+            styles.cell(line.window),
+            styles.cell(line.total_budget, kind=C.Kind.AMOUNT),
+            styles.cell(line.year_planned, kind=C.Kind.AMOUNT),
+            styles.cell(None),
+        ]
         add(4, line.total_budget)
         add(5, line.year_planned)
         for n, number in enumerate(periods):
             index = len(FIXED_HEADERS) + 1 + 2 * n
             progress, amount = line.current if number == book.number else line.past.get(number, (None, None))
             this = number == book.number and open_cells
-            row += [styles.cell(progress, editable=this, wrap=True),
-                    styles.cell(amount, kind=C.Kind.AMOUNT, editable=this)]
+            row += [
+                styles.cell(progress, editable=this, wrap=True),
+                styles.cell(amount, kind=C.Kind.AMOUNT, editable=this),
+            ]
             add(index + 1, amount)
-        row += [styles.cell(line.cumulative, kind=C.Kind.AMOUNT),
-                styles.cell(line.issues, editable=open_cells, wrap=True), styles.cell(None)]
+        row += [
+            styles.cell(line.cumulative, kind=C.Kind.AMOUNT),
+            styles.cell(line.issues, editable=open_cells, wrap=True),
+            styles.cell(None),
+        ]
         add(width - 2, line.cumulative)
         ws.append(row)
     total_row = [styles.cell(None, bold=True), styles.cell(f"合计：{len(book.lines)} 个", bold=True)]
     for index in range(3, width + 1):
         value = totals.get(index)
-        total_row.append(styles.cell(value, kind=C.Kind.AMOUNT, bold=True) if value is not None
-                         else styles.cell(None, bold=True))
+        total_row.append(
+            styles.cell(value, kind=C.Kind.AMOUNT, bold=True) if value is not None else styles.cell(None, bold=True)
+        )
     ws.append(total_row)
     ws.protection.sheet = True
     ws.protection.formatColumns = False
@@ -173,8 +205,16 @@ def write_meta(wb, books: list[ReportBook]) -> None:
     ws.append(["sheet", "department", "submission", "version", "row", "project"])
     for book in books:
         for seq, line in enumerate(book.lines, 1):
-            ws.append([book.department[:31], book.department, book.submission_id, book.submission_version, seq,
-                       line.project_id])
+            ws.append(
+                [
+                    book.department[:31],
+                    book.department,
+                    book.submission_id,
+                    book.submission_version,
+                    seq,
+                    line.project_id,
+                ]
+            )
 
 
 def write_report_workbook(out: IO[bytes], books: list[ReportBook]) -> None:
@@ -189,6 +229,7 @@ def write_report_workbook(out: IO[bytes], books: list[ReportBook]) -> None:
 
 # -- Reading ---------------------------------------------------------------------------------------
 
+
 @dataclass
 class ReportMeta:
     plan_code: str | None
@@ -198,8 +239,11 @@ class ReportMeta:
 
 
 def read_report_meta(rows: list[list] | None) -> ReportMeta | None:
-    if not rows or cells.read_text(rows[0][0] if rows[0] else None) != "format" or \
-            cells.read_text(rows[0][1] if len(rows[0]) > 1 else None) != REPORT_FORMAT:
+    if (
+        not rows
+        or cells.read_text(rows[0][0] if rows[0] else None) != "format"
+        or cells.read_text(rows[0][1] if len(rows[0]) > 1 else None) != REPORT_FORMAT
+    ):
         return None
     values = {cells.read_text(r[0]): cells.read_text(r[1]) for r in rows[:3] if len(r) > 1}
     period = None
@@ -265,7 +309,9 @@ _DEPARTMENT_LINE = re.compile(r"(?:报送|填报|填表|责任)(?:部门|单位)
 _TITLE_MONTH = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月")
 _TITLE_QUARTER = re.compile(r"((?:19|20)\d\d)\s*年\s*(?:第\s*)?([一二三四1-4])\s*季度")
 _MONTH = r"(\d{1,2}|十[一二]|[元一二三四五六七八九十])"
-_RANGE = re.compile(rf"^(?:1|一|元)?月?\s*[-—–~～至到]\s*{_MONTH}月(?:份)?(?:累计)?(?:实际)?(?:完成)?(?:投资|额)?(?:累计)?$")
+_RANGE = re.compile(
+    rf"^(?:1|一|元)?月?\s*[-—–~～至到]\s*{_MONTH}月(?:份)?(?:累计)?(?:实际)?(?:完成)?(?:投资|额)?(?:累计)?$"
+)
 _AMOUNT_WORDS = re.compile(r"^(?:实际)?完成(?:投资|额)?$|^(?:实际)?投资(?:完成)?(?:额)?$|^完成投资额$")
 _PROGRESS_WORDS = re.compile(r"^(?:工程|项目|建设)?(?:形象)?进度(?:情况)?$|^形象进度$|^进展情况$|^工作进展$|^建设进展$")
 
@@ -314,9 +360,15 @@ KEY_HEADERS = {
     "issues": ("存在问题", "存在的问题", "问题", "困难和问题", "存在问题及建议", "问题及建议"),
 }
 NOT_IMPORTED = {
-    "总投资": "规划数据，以系统为准", "计划总投资": "规划数据，以系统为准", "年度计划投资": "规划数据，以系统为准",
-    "建设起止年限": "规划数据，以系统为准", "年计划形象进度": "规划数据，以系统为准", "建设内容": "规划数据，以系统为准",
-    "备注": "备注不导入", "自开始累计完成投资": "累计由系统按已确认各期计算", "累计完成投资": "累计由系统按已确认各期计算",
+    "总投资": "规划数据，以系统为准",
+    "计划总投资": "规划数据，以系统为准",
+    "年度计划投资": "规划数据，以系统为准",
+    "建设起止年限": "规划数据，以系统为准",
+    "年计划形象进度": "规划数据，以系统为准",
+    "建设内容": "规划数据，以系统为准",
+    "备注": "备注不导入",
+    "自开始累计完成投资": "累计由系统按已确认各期计算",
+    "累计完成投资": "累计由系统按已确认各期计算",
     "开工以来累计完成投资": "累计由系统按已确认各期计算",
 }
 _KEY_INDEX = {normalise(name): key for key, names in KEY_HEADERS.items() for name in names}
@@ -359,8 +411,11 @@ def _read_report_sheet(name: str, rows: list[list], merged, kind: str, number: i
             sheet.period = (int(title.group(1)), _number(n, CHINESE_QUARTERS) if kind == "quarter" else int(n))
     upper = grid[header]
     lower = grid[header + 1] if header + 1 < len(grid) else []
-    two_levels = any(_period_field(normalise(v), kind) is None and _field_word(normalise(v), 1)
-                     for v in lower if cells.clean(v) is not None)
+    two_levels = any(
+        _period_field(normalise(v), kind) is None and _field_word(normalise(v), 1)
+        for v in lower
+        if cells.clean(v) is not None
+    )
     data_start = header + (2 if two_levels else 1)
     width = max(len(upper), len(lower) if two_levels else 0)
     plans: dict[str, _Plan] = {}
@@ -381,9 +436,19 @@ def _read_report_sheet(name: str, rows: list[list], merged, kind: str, number: i
         key = _KEY_INDEX.get(label)
         if key is not None and key not in plans:
             plans[key] = _Plan(col, key, C.Kind.TEXT, shown)
-            sheet.columns.append(ColumnLine(letter, shown, read_as={"seq": "序号", "name": "项目名称",
-                                                                  "code": "项目编号", "department": "责任单位",
-                                                                  "issues": "存在问题"}[key]))
+            sheet.columns.append(
+                ColumnLine(
+                    letter,
+                    shown,
+                    read_as={
+                        "seq": "序号",
+                        "name": "项目名称",
+                        "code": "项目编号",
+                        "department": "责任单位",
+                        "issues": "存在问题",
+                    }[key],
+                )
+            )
             continue
         found = _period_field(label, kind)
         if found is not None:
@@ -394,8 +459,14 @@ def _read_report_sheet(name: str, rows: list[list], merged, kind: str, number: i
                     continue
                 period_cols.setdefault("ytd", col)
                 factors[col] = UNIT_FACTORS[col_unit or unit or "万元"]
-                sheet.columns.append(ColumnLine(letter, shown, read_as=f"1–{number}{'月' if kind == 'month' else '季度'}累计完成投资"
-                                                + _unit_note(col_unit or unit)))
+                sheet.columns.append(
+                    ColumnLine(
+                        letter,
+                        shown,
+                        read_as=f"1–{number}{'月' if kind == 'month' else '季度'}累计完成投资"
+                        + _unit_note(col_unit or unit),
+                    )
+                )
                 continue
             at = number if at is None else at
             if at == number:
@@ -405,8 +476,15 @@ def _read_report_sheet(name: str, rows: list[list], merged, kind: str, number: i
                 period_cols[what] = col
                 if what == "amount":
                     factors[col] = UNIT_FACTORS[col_unit or unit or "万元"]
-                sheet.columns.append(ColumnLine(letter, shown, read_as=("本期形象进度" if what == "progress"
-                                                                        else "本期完成投资" + _unit_note(col_unit or unit))))
+                sheet.columns.append(
+                    ColumnLine(
+                        letter,
+                        shown,
+                        read_as=(
+                            "本期形象进度" if what == "progress" else "本期完成投资" + _unit_note(col_unit or unit)
+                        ),
+                    )
+                )
             elif at < number:
                 sheet.columns.append(ColumnLine(letter, shown, why="往期数据，以系统中已报送的为准"))
             else:
@@ -425,8 +503,11 @@ def _read_report_sheet(name: str, rows: list[list], merged, kind: str, number: i
     header_texts = [normalise(v) for v in upper]
     for index in range(data_start, len(grid)):
         raw = grid[index]
-        filled = [(c, v) for c, v in enumerate(raw) if v is not None and v != "" and not
-                  (isinstance(v, str) and not v.strip())]
+        filled = [
+            (c, v)
+            for c, v in enumerate(raw)
+            if v is not None and v != "" and not (isinstance(v, str) and not v.strip())
+        ]
         if not filled:
             continue
         why = _not_data(raw, filled, plans, header_texts)
@@ -452,12 +533,15 @@ def _read_report_sheet(name: str, rows: list[list], merged, kind: str, number: i
             setattr(row, what, cell)
         if "issues" in plans:
             col = plans["issues"].col
-            row.issues = ReportCell(f"{name}!{column_letter(col + 1)}{index + 1}",
-                                    cells.read_text(raw[col] if col < len(raw) else None))
+            row.issues = ReportCell(
+                f"{name}!{column_letter(col + 1)}{index + 1}", cells.read_text(raw[col] if col < len(raw) else None)
+            )
         for col in later:
             if col < len(raw) and cells.clean(raw[col]) is not None:
-                row.errors.append(f"{name}!{column_letter(col + 1)}{index + 1}：填写了晚于本期的数据（{cells.read_text(raw[col])}），"
-                                  "请只填写本期")
+                row.errors.append(
+                    f"{name}!{column_letter(col + 1)}{index + 1}：填写了晚于本期的数据（{cells.read_text(raw[col])}），"
+                    "请只填写本期"
+                )
         sheet.rows.append(row)
     return sheet
 
@@ -479,9 +563,19 @@ def _int_at(raw: list, plan: _Plan | None) -> int | None:
 
 # -- The period's 汇总表 ----------------------------------------------------------------------------
 
-SUMMARY_HEADERS = (("序号", 6), ("单位", 24), ("报送状态", 9), ("报送时间", 17), ("项目数", 8), ("年度计划投资", 13),
-                   ("本期完成投资", 13), ("累计完成投资（本年）", 14), ("完成年度计划%", 11), ("序时进度%", 10),
-                   ("自开始累计完成投资", 14))
+SUMMARY_HEADERS = (
+    ("序号", 6),
+    ("单位", 24),
+    ("报送状态", 9),
+    ("报送时间", 17),
+    ("项目数", 8),
+    ("年度计划投资", 13),
+    ("本期完成投资", 13),
+    ("累计完成投资（本年）", 14),
+    ("完成年度计划%", 11),
+    ("序时进度%", 10),
+    ("自开始累计完成投资", 14),
+)
 
 
 @dataclass
@@ -497,8 +591,9 @@ class SummaryLine:
     cumulative: Decimal | None
 
 
-def write_summary_workbook(out: IO[bytes], title: str, schedule: Decimal, lines: list[SummaryLine],
-                           total: SummaryLine) -> None:
+def write_summary_workbook(
+    out: IO[bytes], title: str, schedule: Decimal, lines: list[SummaryLine], total: SummaryLine
+) -> None:
     from openpyxl import Workbook as OpenpyxlWorkbook
 
     from tracker.excel.export import _Styles
@@ -516,12 +611,19 @@ def write_summary_workbook(out: IO[bytes], title: str, schedule: Decimal, lines:
 
     def cells_of(line: SummaryLine, seq, bold=False) -> list:
         amount = dict(kind=C.Kind.AMOUNT, bold=bold)
-        return [styles.cell(seq, kind=C.Kind.INT, bold=bold), styles.cell(line.department, bold=bold),
-                styles.cell(line.status, bold=bold), styles.cell(line.submitted, bold=bold),
-                styles.cell(line.projects, kind=C.Kind.INT, bold=bold), styles.cell(line.year_planned, **amount),
-                styles.cell(line.period_completed, **amount), styles.cell(line.year_completed, **amount),
-                styles.cell(line.plan_share, bold=bold), styles.cell(schedule, bold=bold),
-                styles.cell(line.cumulative, **amount)]
+        return [
+            styles.cell(seq, kind=C.Kind.INT, bold=bold),
+            styles.cell(line.department, bold=bold),
+            styles.cell(line.status, bold=bold),
+            styles.cell(line.submitted, bold=bold),
+            styles.cell(line.projects, kind=C.Kind.INT, bold=bold),
+            styles.cell(line.year_planned, **amount),
+            styles.cell(line.period_completed, **amount),
+            styles.cell(line.year_completed, **amount),
+            styles.cell(line.plan_share, bold=bold),
+            styles.cell(schedule, bold=bold),
+            styles.cell(line.cumulative, **amount),
+        ]
 
     for seq, line in enumerate(lines, 1):
         ws.append(cells_of(line, seq))

@@ -6,13 +6,13 @@ headers, merged cells, 序号 group headings, 合计 and 小计 rows, notes and 
 月报 columns. Every non-blank row becomes a data row or a skipped row with its reason; every
 column gets a line saying what it was read as, or why it was not imported.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-
 
 from tracker.excel import cells
 from tracker.excel import columns as C
@@ -31,8 +31,10 @@ _YEAR = re.compile(r"(19[5-9]\d|20\d\d)\s*年")
 _YEAR_HEADER = re.compile(r"^((?:19|20)\d\d)年?度?$")
 _YEAR_AMOUNT_HEADER = re.compile(r"^((?:19|20)\d\d)年?度?(计划投资|投资计划|计划|完成投资|实际完成投资|实际完成|完成)$")
 # 月报 / 季报 columns: read by the reporting cycle, never into another field.
-_PERIOD = re.compile(r"^\d{1,2}月|^\d{1,2}[-—~至]\d{1,2}月|第?[一二三四1-4]季度|^本月|^本期|^上月|^自元月|"
-                     r"^截至|^截止|序时进度|^\d{1,2}月份|^[一二三四]季")
+_PERIOD = re.compile(
+    r"^\d{1,2}月|^\d{1,2}[-—~至]\d{1,2}月|第?[一二三四1-4]季度|^本月|^本期|^上月|^自元月|"
+    r"^截至|^截止|序时进度|^\d{1,2}月份|^[一二三四]季"
+)
 _GROUP_HEADING = re.compile(r"^[（(]?[一二三四五六七八九十百]+[)）]?[、.．,，]")
 _GROUP_NUMBER_ONLY = re.compile(r"^[（(]?[一二三四五六七八九十百]+[)）]?[、.．]?$")
 _COLUMN_INDEX_CELL = re.compile(r"^(栏次|[甲乙丙丁戊己庚辛壬癸]|\d{1,2}|\d{1,2}\s*[=＝].*)$")
@@ -139,6 +141,7 @@ def read_meta(rows: list[list] | None) -> Meta | None:
 
 # -- What a column is ----------------------------------------------------------------------------
 
+
 @dataclass
 class _Plan:
     """How one column is read: the field it fills and how to parse it."""
@@ -159,7 +162,7 @@ def normalise(text: Any) -> str:
 def _split_unit(text: str) -> tuple[str, str | None]:
     match = _HEADER_UNIT.search(text)
     if match:
-        return (text[:match.start()] + text[match.end():]).strip(), match.group(1)
+        return (text[: match.start()] + text[match.end() :]).strip(), match.group(1)
     return text, None
 
 
@@ -175,21 +178,42 @@ _PROJECT_INDEX = {k: v for k, v in _index(C.PROJECT_COLUMNS).items() if k not in
 _MILESTONE_INDEX = _index(C.MILESTONE_COLUMNS)
 _INVESTMENT_KEY_INDEX = _index(C.INVESTMENT_KEY_COLUMNS)
 _MILESTONE_NAME_WORDS = {normalise(n) for n in next(c for c in C.MILESTONE_COLUMNS if c.key == "name").names}
-_KNOWN = (set(_PROJECT_INDEX) | set(_MILESTONE_INDEX) | set(_INVESTMENT_KEY_INDEX)
-          | {normalise(w) for w in (*C.DATE_RANGE_HEADERS, *C.RANGE_START_WORDS, *C.RANGE_END_WORDS,
-                                    *C.YEAR_PLANNED_WORDS, *C.YEAR_COMPLETED_WORDS, "开始", "完成", "投资情况")})
+_KNOWN = (
+    set(_PROJECT_INDEX)
+    | set(_MILESTONE_INDEX)
+    | set(_INVESTMENT_KEY_INDEX)
+    | {
+        normalise(w)
+        for w in (
+            *C.DATE_RANGE_HEADERS,
+            *C.RANGE_START_WORDS,
+            *C.RANGE_END_WORDS,
+            *C.YEAR_PLANNED_WORDS,
+            *C.YEAR_COMPLETED_WORDS,
+            "开始",
+            "完成",
+            "投资情况",
+        )
+    }
+)
 
 
 def _is_header_word(text: str) -> bool:
     base, _unit = _split_unit(text)
-    return bool(base) and (base in _KNOWN or bool(_YEAR_HEADER.match(base)) or bool(_YEAR_AMOUNT_HEADER.match(base))
-                           or bool(_PERIOD.search(base)))
+    return bool(base) and (
+        base in _KNOWN
+        or bool(_YEAR_HEADER.match(base))
+        or bool(_YEAR_AMOUNT_HEADER.match(base))
+        or bool(_PERIOD.search(base))
+    )
 
 
 # -- Reading a workbook --------------------------------------------------------------------------
 
-def read_sheets(book: Workbook, *, from_tracker: bool, skip: tuple[str, ...] = (),
-                meta: Meta | None = None) -> list[SheetData]:
+
+def read_sheets(
+    book: Workbook, *, from_tracker: bool, skip: tuple[str, ...] = (), meta: Meta | None = None
+) -> list[SheetData]:
     """Every sheet of `book`, typed. `from_tracker`: the workbook is tracker's own export, whose hidden
     sheet (`meta`) may say, row by row, that a row is still exactly as exported."""
     result = []
@@ -243,8 +267,11 @@ def _find_header(grid: list[list]) -> tuple[int, int] | None:
     if best is None:
         return None
     # With vertical merges filled, the second level repeats the first: the header starts above it.
-    if best > 0 and _is_second_header_row(grid[best - 1], grid[best]) and \
-            sum(1 for v in grid[best - 1] if _is_header_word(normalise(v))) >= 2:
+    if (
+        best > 0
+        and _is_second_header_row(grid[best - 1], grid[best])
+        and sum(1 for v in grid[best - 1] if _is_header_word(normalise(v))) >= 2
+    ):
         return best - 1, 2
     if best + 1 < len(grid) and _is_second_header_row(grid[best], grid[best + 1]):
         return best, 2
@@ -288,8 +315,9 @@ def _title_facts(grid: list[list], header_row: int) -> tuple[str | None, int | N
     return unit, year, texts
 
 
-def _plan_columns(upper: list, lower: list | None, sheet_unit: str | None, title_year: int | None,
-                  from_tracker: bool) -> dict[str, tuple[list[_Plan], list[ColumnLine]]]:
+def _plan_columns(
+    upper: list, lower: list | None, sheet_unit: str | None, title_year: int | None, from_tracker: bool
+) -> dict[str, tuple[list[_Plan], list[ColumnLine]]]:
     """For each kind of sheet, how each column would be read; the caller picks the kind."""
     width = max(len(upper), len(lower or []))
     plans: dict[str, tuple[list[_Plan], list[ColumnLine]]] = {}
@@ -328,8 +356,9 @@ def _plan_columns(upper: list, lower: list | None, sheet_unit: str | None, title
     return plans
 
 
-def _column(kind: str, col: int, up: str, low: str, from_tracker: bool,
-            title_year: int | None) -> tuple[_Plan | None, str | None]:
+def _column(
+    kind: str, col: int, up: str, low: str, from_tracker: bool, title_year: int | None
+) -> tuple[_Plan | None, str | None]:
     """What one column is on a sheet of `kind`, from its header (upper and lower level)."""
     text = low or up
     if not text:
@@ -359,8 +388,9 @@ def _column(kind: str, col: int, up: str, low: str, from_tracker: bool,
             return _Plan(col, "lead_department", C.Kind.DEPARTMENT, "责任单位（用于找到项目）"), None
         if column is None:
             return None, None
-        return _Plan(col, column.key, column.kind, column.header if column.key != "project_name" else
-                     "项目名称（用于找到项目）"), None
+        return _Plan(
+            col, column.key, column.kind, column.header if column.key != "project_name" else "项目名称（用于找到项目）"
+        ), None
     # Projects.
     if up in C.DATE_RANGE_HEADERS and low:
         if low in C.RANGE_START_WORDS:
@@ -395,9 +425,17 @@ def _choose_kind(name: str, plans: dict, from_tracker: bool) -> str | None:
     if "name" in keys[MILESTONES] and keys[MILESTONES] & {"project_code", "project_name"}:
         return MILESTONES
     project_keys = keys[PROJECTS]
-    if "name" in project_keys and project_keys & {"code", "lead_department", "content", "total_budget",
-                                                  "planned_start_on", "planned_end_on", "date_range", "status",
-                                                  "progress_note"}:
+    if "name" in project_keys and project_keys & {
+        "code",
+        "lead_department",
+        "content",
+        "total_budget",
+        "planned_start_on",
+        "planned_end_on",
+        "date_range",
+        "status",
+        "progress_note",
+    }:
         return PROJECTS
     if keys[INVESTMENTS] & {"project_code", "project_name"} and any("@" in k for k in keys[INVESTMENTS]):
         return INVESTMENTS
@@ -407,7 +445,7 @@ def _choose_kind(name: str, plans: dict, from_tracker: bool) -> str | None:
 def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool, meta: Meta | None = None) -> SheetData:
     if not rows:
         return SheetData(name, None, "空表")
-    scan = _fill_merged(rows[:HEADER_SCAN_ROWS + 2], merged, HEADER_SCAN_ROWS + 2)
+    scan = _fill_merged(rows[: HEADER_SCAN_ROWS + 2], merged, HEADER_SCAN_ROWS + 2)
     header = _find_header(scan)
     if header is None:
         return SheetData(name, None, "没有找到可以识别的表头（如“项目名称”“责任单位”“里程碑”）")
@@ -438,8 +476,11 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool, meta: M
     by_key = {p.key: p for p in found}
     header_texts = [normalise(v) for v in upper]
     last_filled = -1
-    digests = {k[1]: (meta.by_key[k], d) for k, d in meta.digests.items() if k[0] == name} \
-        if meta is not None and from_tracker and kind in (PROJECTS, MILESTONES) else None
+    digests = (
+        {k[1]: (meta.by_key[k], d) for k, d in meta.digests.items() if k[0] == name}
+        if meta is not None and from_tracker and kind in (PROJECTS, MILESTONES)
+        else None
+    )
     for index in range(data_start, len(grid)):
         row = grid[index]
         # A row still exactly as tracker exported it is a data row of that record: nothing more to ask.
@@ -460,8 +501,9 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool, meta: M
     return sheet
 
 
-def _as_exported(sheet: str, kind: str, raw: list, by_key: dict[str, _Plan],
-                 digests: dict[str, tuple[tuple[str, int, int], str]]) -> tuple[str, int, int] | None:
+def _as_exported(
+    sheet: str, kind: str, raw: list, by_key: dict[str, _Plan], digests: dict[str, tuple[tuple[str, int, int], str]]
+) -> tuple[str, int, int] | None:
     """The record a row stands for, when the row's cells are still exactly what tracker exported."""
     if kind == PROJECTS:
         key = cells.read_text(_raw_at(raw, by_key.get("code")))
@@ -502,8 +544,9 @@ def _text_at(row: list, plan: _Plan | None) -> str:
     return _MARKERS.sub("", text) if ("☆" in text or "★" in text or "*" in text or "※" in text) else text
 
 
-def _not_data(row: list, filled: list[tuple[int, Any]], by_key: dict[str, _Plan],
-              header_texts: list[str]) -> str | None:
+def _not_data(
+    row: list, filled: list[tuple[int, Any]], by_key: dict[str, _Plan], header_texts: list[str]
+) -> str | None:
     """Why a row is not data — by the form of whole cells, never because a name contains 合计."""
     first_col, first_value = filled[0]
     first_text = normalise(cells.read_text(first_value))
@@ -511,10 +554,13 @@ def _not_data(row: list, filled: list[tuple[int, Any]], by_key: dict[str, _Plan]
         return "注释或签名行"
     if len(filled) >= 2 and _is_header_word(first_text):
         texts = [normalise(cells.read_text(v)) for _c, v in filled]
-        if texts == [t for t in header_texts if t][:len(texts)]:
+        if texts == [t for t in header_texts if t][: len(texts)]:
             return "重复的表头行"
-    if len(filled) >= 3 and _COLUMN_INDEX_CELL.match(first_text) and all(
-            _COLUMN_INDEX_CELL.match(normalise(cells.read_text(v))) for _c, v in filled):
+    if (
+        len(filled) >= 3
+        and _COLUMN_INDEX_CELL.match(first_text)
+        and all(_COLUMN_INDEX_CELL.match(normalise(cells.read_text(v))) for _c, v in filled)
+    ):
         return "栏次行"
     seq = _text_at(row, by_key.get("seq") or by_key.get("ordinal"))
     name = _text_at(row, by_key.get("name"))
@@ -539,8 +585,10 @@ def _not_data(row: list, filled: list[tuple[int, Any]], by_key: dict[str, _Plan]
 
 
 _VOCAB_READERS = {
-    C.Kind.PROJECT_STATUS: (ProjectStatus, "项目状态"), C.Kind.MILESTONE_STATUS: (MilestoneStatus, "里程碑状态"),
-    C.Kind.NATURE: (ProjectNature, "建设性质"), C.Kind.FUNDING: (FundingSource, "资金来源"),
+    C.Kind.PROJECT_STATUS: (ProjectStatus, "项目状态"),
+    C.Kind.MILESTONE_STATUS: (MilestoneStatus, "里程碑状态"),
+    C.Kind.NATURE: (ProjectNature, "建设性质"),
+    C.Kind.FUNDING: (FundingSource, "资金来源"),
 }
 
 

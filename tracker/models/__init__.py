@@ -1,4 +1,5 @@
 """All models, imported here so that mappers configure and Alembic sees every table."""
+
 from tracker.models.base import Base, utcnow
 from tracker.models.change import ChangeRecord, set_change_context
 from tracker.models.department import Department, DepartmentAlias

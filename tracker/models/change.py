@@ -4,6 +4,7 @@ Recorded by one session hook (after_flush), in the same transaction as the chang
 caller can forget it and no change commits without its record. The caller only says who is
 acting and from where, once per unit of work, with set_change_context().
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,8 +40,9 @@ class ChangeRecord(Base):
     field: Mapped[str | None] = mapped_column(String(50))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
-    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"),
-                                                        index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
     # The project a change belongs to (the project itself, or the one owning the milestone or
     # investment): a project's history is one indexed range, and deleted records stay in it.
     # No foreign key: the history outlives the project.
@@ -111,7 +113,11 @@ def _rows_for(obj: Base, action: ChangeAction, context: ChangeContext, now: dt.d
             if history.added or history.deleted:
                 kept = list(history.unchanged)
                 changes.append(
-                    (key, _format_collection(kept + list(history.deleted)), _format_collection(kept + list(history.added)))
+                    (
+                        key,
+                        _format_collection(kept + list(history.deleted)),
+                        _format_collection(kept + list(history.added)),
+                    )
                 )
     else:
         # Inserts and deletes list every value the record had, so a deleted record can be rebuilt.
@@ -126,7 +132,7 @@ def _rows_for(obj: Base, action: ChangeAction, context: ChangeContext, now: dt.d
                 changes.append((key, None, value) if action is ChangeAction.INSERT else (key, value, None))
         if not changes:
             changes.append((None, None, None))
-    entity_id = state.identity[0] if state.identity else getattr(obj, "id")
+    entity_id = state.identity[0] if state.identity else obj.id
     project_id = entity_id if obj.__tablename__ == "projects" else state.dict.get("project_id")
     return [
         {
@@ -176,9 +182,7 @@ def _record_changes(session: Session, _flush_context) -> None:
         return
     context = session.info.get("change_context")
     if context is None:
-        raise MissingChangeContext(
-            "audited records changed with no change context; call set_change_context() first"
-        )
+        raise MissingChangeContext("audited records changed with no change context; call set_change_context() first")
     now = utcnow()
     rows = [row for obj, action in audited for row in _rows_for(obj, action, context, now)]
     if rows:

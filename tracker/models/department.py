@@ -1,4 +1,5 @@
 """Departments (单位) and the other names they go by in workbooks."""
+
 from __future__ import annotations
 
 import re

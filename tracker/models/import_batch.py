@@ -1,4 +1,5 @@
 """An uploaded workbook: the file itself, who brought it in, what its preview found and what was applied."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Indicators (指标) a plan sets, with the values achieved year by year."""
+
 from __future__ import annotations
 
 from decimal import Decimal

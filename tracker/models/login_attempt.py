@@ -1,5 +1,6 @@
 """Failed sign-in counts per account and per address, kept in the database so that every
 gunicorn worker sees the same count."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """A plan (规划): its stages with numbered goals, and the tree of its programme sections."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Projects (项目) with their milestones (里程碑) and yearly investments (投资)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,8 +63,12 @@ class Project(Versioned, Base):
     planned_start_on: Mapped[dt.date | None]
     planned_end_on: Mapped[dt.date | None]
     # How the dates were written (None: a day). '2007年6月' starts on the 1st and ends on the 30th.
-    planned_start_precision: Mapped[DatePrecision | None] = mapped_column(vocab_type(DatePrecision, "planned_start_precision"))
-    planned_end_precision: Mapped[DatePrecision | None] = mapped_column(vocab_type(DatePrecision, "planned_end_precision"))
+    planned_start_precision: Mapped[DatePrecision | None] = mapped_column(
+        vocab_type(DatePrecision, "planned_start_precision")
+    )
+    planned_end_precision: Mapped[DatePrecision | None] = mapped_column(
+        vocab_type(DatePrecision, "planned_end_precision")
+    )
     total_budget: Mapped[Decimal | None]
     funding_source: Mapped[FundingSource | None] = mapped_column(vocab_type(FundingSource))
     contact: Mapped[str | None] = mapped_column(String(100))
@@ -74,9 +79,7 @@ class Project(Versioned, Base):
     plan: Mapped[Plan] = relationship(back_populates="projects")
     section: Mapped[PlanSection | None] = relationship(back_populates="projects")
     lead_department: Mapped[Department | None] = relationship()
-    cooperators: Mapped[list[Department]] = relationship(
-        secondary=project_cooperators, order_by=Department.name
-    )
+    cooperators: Mapped[list[Department]] = relationship(secondary=project_cooperators, order_by=Department.name)
     phases: Mapped[list[Phase]] = relationship(
         secondary=project_phases, back_populates="projects", order_by=Phase.ordinal
     )
@@ -99,9 +102,12 @@ class Milestone(Versioned, Base):
         UniqueConstraint("project_id", "ordinal"),
         CheckConstraint("weight > 0", name="weight_positive"),
         # The overdue filter (planned before today, not done or cancelled) reads only open milestones.
-        Index("ix_milestones_open_planned_on", "planned_on",
-              postgresql_where=text("status NOT IN ('done', 'cancelled')"),
-              sqlite_where=text("status NOT IN ('done', 'cancelled')")),
+        Index(
+            "ix_milestones_open_planned_on",
+            "planned_on",
+            postgresql_where=text("status NOT IN ('done', 'cancelled')"),
+            sqlite_where=text("status NOT IN ('done', 'cancelled')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,7 @@ A submission holds, per project the department leads, what it reported for the p
 the state of every project and milestone into the snapshot tables, which keep names and figures
 as they were: later edits, even deletions, never change a closed period.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -59,9 +60,7 @@ class ReportingPeriod(Versioned, Base):
 
     plan: Mapped[Plan] = relationship()
     closed_by: Mapped[User | None] = relationship()
-    submissions: Mapped[list[ReportSubmission]] = relationship(
-        back_populates="period", cascade="all, delete-orphan"
-    )
+    submissions: Mapped[list[ReportSubmission]] = relationship(back_populates="period", cascade="all, delete-orphan")
 
     @property
     def name(self) -> str:

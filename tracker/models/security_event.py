@@ -1,4 +1,5 @@
 """The security log: sign-ins, refusals and account changes, one row per event, never changed."""
+
 from __future__ import annotations
 
 import datetime as dt

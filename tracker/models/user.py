@@ -1,4 +1,5 @@
 """People who sign in, with their role and (for department users) their department."""
+
 from __future__ import annotations
 
 import secrets

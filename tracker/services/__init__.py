@@ -1,4 +1,5 @@
 """Business rules as verb_noun functions. They flush, never commit: the caller owns the transaction."""
+
 from __future__ import annotations
 
 import gc
@@ -33,6 +34,7 @@ def bulk(fn):
     collector would walk them again and again (a fifth of a dry run's time, measured); it resumes
     afterwards and picks up whatever is left.
     """
+
     @wraps(fn)
     def paused(*args, **kwargs):
         with _gc_paused():

@@ -1,4 +1,5 @@
 """Signing in, with failed attempts throttled per (account, address) and per address, in the database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,14 +52,15 @@ def pause_after(failures: int, limit: int) -> dt.timedelta | None:
     return min(FIRST_PAUSE * 2 ** min(failures - limit, 10), MAX_PAUSE)
 
 
-def authenticate(session: Session, username: str, password: str, address: str,
-                 now: dt.datetime | None = None) -> User:
+def authenticate(session: Session, username: str, password: str, address: str, now: dt.datetime | None = None) -> User:
     """The active user with this name and password, else LoginRefused (one message for every cause)."""
     now = now or utcnow()
     keys = _keys(username, address)
     locked = session.scalar(
-        select(LoginThrottle.locked_until).where(LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now)
-        .order_by(LoginThrottle.locked_until.desc()).limit(1)
+        select(LoginThrottle.locked_until)
+        .where(LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now)
+        .order_by(LoginThrottle.locked_until.desc())
+        .limit(1)
     )
     if locked is not None:
         minutes = max(1, int((locked - now).total_seconds() // 60) + 1)
@@ -72,7 +74,7 @@ def authenticate(session: Session, username: str, password: str, address: str,
         return user
 
     refused = LoginRefused(GENERIC_FAILURE)
-    for key, limit in zip(keys, (ACCOUNT_LIMIT, ADDRESS_LIMIT)):
+    for key, limit in zip(keys, (ACCOUNT_LIMIT, ADDRESS_LIMIT), strict=True):
         refused.locked |= _count_failure(session, key, limit, now)
     raise refused
 
@@ -91,8 +93,9 @@ def _count_failure(session: Session, key: str, limit: int, now: dt.datetime) -> 
     if now - throttle.window_started_at > WINDOW and not (throttle.locked_until and throttle.locked_until > now):
         throttle.failures, throttle.window_started_at, throttle.locked_until = 1, now, None
     else:
-        session.execute(update(LoginThrottle).where(LoginThrottle.id == throttle.id)
-                        .values(failures=LoginThrottle.failures + 1))
+        session.execute(
+            update(LoginThrottle).where(LoginThrottle.id == throttle.id).values(failures=LoginThrottle.failures + 1)
+        )
         session.refresh(throttle)
         pause = pause_after(throttle.failures, limit)
         if pause is not None:
@@ -105,8 +108,11 @@ def _count_failure(session: Session, key: str, limit: int, now: dt.datetime) -> 
 def locked_accounts(session: Session, now: dt.datetime | None = None) -> dict[str, list[str]]:
     """Lower-cased user name → addresses from which that account is waiting now (the admin's list)."""
     locked: dict[str, list[str]] = {}
-    for key in session.scalars(select(LoginThrottle.key).where(
-            LoginThrottle.key.startswith("user:"), LoginThrottle.locked_until > (now or utcnow()))):
+    for key in session.scalars(
+        select(LoginThrottle.key).where(
+            LoginThrottle.key.startswith("user:"), LoginThrottle.locked_until > (now or utcnow())
+        )
+    ):
         name, _, address = key.removeprefix("user:").partition("@")
         locked.setdefault(name, []).append(address)
     return locked
@@ -114,8 +120,9 @@ def locked_accounts(session: Session, now: dt.datetime | None = None) -> dict[st
 
 def unlock_user(session: Session, user: User) -> int:
     """Forget every failed sign-in of `user` from any address (the admin's 解除锁定)."""
-    result = session.execute(delete(LoginThrottle).where(
-        LoginThrottle.key.startswith(_account_key(user.username), autoescape=True)))
+    result = session.execute(
+        delete(LoginThrottle).where(LoginThrottle.key.startswith(_account_key(user.username), autoescape=True))
+    )
     session.flush()
     return result.rowcount
 

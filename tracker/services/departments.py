@@ -1,4 +1,5 @@
 """Recognising a department by the names people write — full name, short name or alias: the one rule."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.models import Department
-
 
 _NAME_MARKS = re.compile(r"[☆★※*＊\s]")
 

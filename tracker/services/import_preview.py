@@ -7,6 +7,7 @@ region; a milestone by (project, 序号) or (project, 名称) — and the hidden
 only confirms a match and says which version was exported. services/imports.py keeps the preview
 with its batch and applies it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,16 @@ from tracker.models import Department, Investment, Milestone, Plan, Project, Use
 from tracker.parse import DateValue, format_date
 from tracker.services import ServiceError, bulk
 from tracker.services.departments import DepartmentNames, name_key
-from tracker.vocab import (DatePrecision, FundingSource, ImportOutcome, MilestoneStatus, ProjectNature, ProjectStatus,
-                           Role)
+from tracker.vocab import (
+    DatePrecision,
+    FundingSource,
+    ImportOutcome,
+    MilestoneStatus,
+    ProjectNature,
+    ProjectStatus,
+    Role,
+)
+
 OUTCOMES = tuple(o.value for o in ImportOutcome)
 OUTCOME_LABELS = {o.value: o.label for o in ImportOutcome}
 MODELS = {"project": Project, "milestone": Milestone, "investment": Investment}
@@ -36,33 +45,67 @@ MODELS = {"project": Project, "milestone": Milestone, "investment": Investment}
 # Field → (label, kind) for what an import may write; kinds say how a value is stored in the preview.
 FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     "project": {
-        "code": ("项目编号", "text"), "name": ("项目名称", "text"), "content": ("建设内容", "text"),
-        "lead_department_id": ("责任单位", "department"), "cooperators": ("配合单位", "departments"),
-        "nature": ("建设性质", "nature"), "funding_source": ("资金来源", "funding"),
-        "planned_start_on": ("计划开始", "date"), "planned_start_precision": ("计划开始（精度）", "precision"),
-        "planned_end_on": ("计划完成", "date"), "planned_end_precision": ("计划完成（精度）", "precision"),
-        "total_budget": ("总投资", "amount"), "status": ("状态", "project_status"),
-        "progress_note": ("形象进度", "text"), "issues": ("存在问题", "text"), "contact": ("联系人", "text"),
+        "code": ("项目编号", "text"),
+        "name": ("项目名称", "text"),
+        "content": ("建设内容", "text"),
+        "lead_department_id": ("责任单位", "department"),
+        "cooperators": ("配合单位", "departments"),
+        "nature": ("建设性质", "nature"),
+        "funding_source": ("资金来源", "funding"),
+        "planned_start_on": ("计划开始", "date"),
+        "planned_start_precision": ("计划开始（精度）", "precision"),
+        "planned_end_on": ("计划完成", "date"),
+        "planned_end_precision": ("计划完成（精度）", "precision"),
+        "total_budget": ("总投资", "amount"),
+        "status": ("状态", "project_status"),
+        "progress_note": ("形象进度", "text"),
+        "issues": ("存在问题", "text"),
+        "contact": ("联系人", "text"),
         "remarks": ("备注", "text"),
     },
     "milestone": {
-        "name": ("里程碑", "text"), "planned_on": ("计划完成日期", "date"),
-        "planned_precision": ("计划完成日期（精度）", "precision"), "actual_on": ("实际完成日期", "date"),
-        "actual_precision": ("实际完成日期（精度）", "precision"), "status": ("状态", "milestone_status"),
+        "name": ("里程碑", "text"),
+        "planned_on": ("计划完成日期", "date"),
+        "planned_precision": ("计划完成日期（精度）", "precision"),
+        "actual_on": ("实际完成日期", "date"),
+        "actual_precision": ("实际完成日期（精度）", "precision"),
+        "status": ("状态", "milestone_status"),
         "note": ("说明", "text"),
     },
     "investment": {"planned_amount": ("计划投资", "amount"), "completed_amount": ("完成投资", "amount")},
 }
 # Date fields and how they read a date as written: a start is its span's first day, a deadline its last.
-DATE_FIELDS = {"planned_start_on": ("first", "planned_start_precision"),
-               "planned_end_on": ("last", "planned_end_precision"),
-               "planned_on": ("last", "planned_precision"), "actual_on": ("last", "actual_precision")}
-VOCABS = {"nature": ProjectNature, "funding": FundingSource, "project_status": ProjectStatus,
-          "milestone_status": MilestoneStatus, "precision": DatePrecision}
+DATE_FIELDS = {
+    "planned_start_on": ("first", "planned_start_precision"),
+    "planned_end_on": ("last", "planned_end_precision"),
+    "planned_on": ("last", "planned_precision"),
+    "actual_on": ("last", "actual_precision"),
+}
+VOCABS = {
+    "nature": ProjectNature,
+    "funding": FundingSource,
+    "project_status": ProjectStatus,
+    "milestone_status": MilestoneStatus,
+    "precision": DatePrecision,
+}
 PROBLEM_LIMIT = 20
 # Fields compared as they are (no dates with precision, no department names, no ☆ in names).
-SIMPLE_FIELDS = frozenset({"content", "nature", "funding_source", "total_budget", "status", "progress_note",
-                           "issues", "contact", "remarks", "note", "planned_amount", "completed_amount"})
+SIMPLE_FIELDS = frozenset(
+    {
+        "content",
+        "nature",
+        "funding_source",
+        "total_budget",
+        "status",
+        "progress_note",
+        "issues",
+        "contact",
+        "remarks",
+        "note",
+        "planned_amount",
+        "completed_amount",
+    }
+)
 # Fields a record cannot be without: a blank cell there is an error, never a clearing.
 REQUIRED = {"project": {"code", "name"}, "milestone": {"name", "status"}}
 
@@ -77,6 +120,7 @@ class StalePreview(ServiceError):
 
 
 # -- The preview ---------------------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class FieldChange:
@@ -99,13 +143,25 @@ class Operation:
     parent: dict[str, Any] = field(default_factory=dict)  # {"project_id": n} or {"project_row": "sheet!row"}
 
     def as_dict(self) -> dict:
-        return {"entity": self.entity, "id": self.id, "version": self.version, "values": self.values,
-                "changes": [[c.field, c.label, c.old, c.new, c.cell] for c in self.changes], "parent": self.parent}
+        return {
+            "entity": self.entity,
+            "id": self.id,
+            "version": self.version,
+            "values": self.values,
+            "changes": [[c.field, c.label, c.old, c.new, c.cell] for c in self.changes],
+            "parent": self.parent,
+        }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Operation":
-        return cls(data["entity"], data["id"], data["version"], data["values"],
-                   [FieldChange(*c) for c in data["changes"]], data["parent"])
+    def from_dict(cls, data: dict) -> Operation:
+        return cls(
+            data["entity"],
+            data["id"],
+            data["version"],
+            data["values"],
+            [FieldChange(*c) for c in data["changes"]],
+            data["parent"],
+        )
 
 
 @dataclass(slots=True)  # one per row of every sheet
@@ -134,13 +190,27 @@ class RowResult:
     def stored(self) -> dict | list:
         """As kept in the batch: most rows are unchanged or skipped, and those are kept as a short list."""
         if self.outcome in ("unchanged", "skipped") and not self.hints and not self.applied:
-            return [self.sheet, self.row, self.outcome, self.key, self.entity, self.entity_id, self.project_id,
-                    self.messages]
+            return [
+                self.sheet,
+                self.row,
+                self.outcome,
+                self.key,
+                self.entity,
+                self.entity_id,
+                self.project_id,
+                self.messages,
+            ]
         return self.as_dict()
 
     def as_dict(self) -> dict:
-        data = {"sheet": self.sheet, "row": self.row, "outcome": self.outcome, "key": self.key,
-                "entity": self.entity, "id": self.entity_id}
+        data = {
+            "sheet": self.sheet,
+            "row": self.row,
+            "outcome": self.outcome,
+            "key": self.key,
+            "entity": self.entity,
+            "id": self.entity_id,
+        }
         if self.project_id:
             data["project_id"] = self.project_id
         if self.applied:
@@ -154,20 +224,32 @@ class RowResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict | list) -> "RowResult":
+    def from_dict(cls, data: dict | list) -> RowResult:
         if isinstance(data, list):
             sheet, row, outcome, key, entity, entity_id, project_id, messages = data
             return cls(sheet, row, outcome, key, messages, entity=entity, entity_id=entity_id, project_id=project_id)
-        return cls(data["sheet"], data["row"], data["outcome"], data["key"], data.get("messages", []),
-                   data.get("hints", []), [Operation.from_dict(o) for o in data.get("operations", [])],
-                   data.get("entity"), data.get("id"), project_id=data.get("project_id"),
-                   applied=data.get("applied", False))
+        return cls(
+            data["sheet"],
+            data["row"],
+            data["outcome"],
+            data["key"],
+            data.get("messages", []),
+            data.get("hints", []),
+            [Operation.from_dict(o) for o in data.get("operations", [])],
+            data.get("entity"),
+            data.get("id"),
+            project_id=data.get("project_id"),
+            applied=data.get("applied", False),
+        )
 
     def report(self) -> dict:
         """For --report-json and people: what happened to the row, with each change."""
-        return {**{k: v for k, v in self.as_dict().items() if k != "operations"},
-                "changes": [{"field": c.field, "label": c.label, "old": c.old, "new": c.new, "cell": c.cell}
-                            for c in self.changes]}
+        return {
+            **{k: v for k, v in self.as_dict().items() if k != "operations"},
+            "changes": [
+                {"field": c.field, "label": c.label, "old": c.old, "new": c.new, "cell": c.cell} for c in self.changes
+            ],
+        }
 
 
 @dataclass
@@ -197,23 +279,40 @@ class Preview:
 
     @property
     def problems(self) -> list[str]:
-        return [f"[{OUTCOME_LABELS[r.outcome]}] {r.ref} {r.key}：{'；'.join(r.messages)}" for r in self.rows
-                if r.outcome in ("error", "conflict")]
+        return [
+            f"[{OUTCOME_LABELS[r.outcome]}] {r.ref} {r.key}：{'；'.join(r.messages)}"
+            for r in self.rows
+            if r.outcome in ("error", "conflict")
+        ]
 
     def to_json(self) -> dict:
-        return {"plan_id": self.plan.id, "department_id": self.department.id if self.department else None,
-                "rows": [r.stored() for r in self.rows], "notes": self.notes, "sheets": self.sheets,
-                "columns": self.columns, "seen_versions": self.seen_versions, "from_tracker": self.from_tracker}
+        return {
+            "plan_id": self.plan.id,
+            "department_id": self.department.id if self.department else None,
+            "rows": [r.stored() for r in self.rows],
+            "notes": self.notes,
+            "sheets": self.sheets,
+            "columns": self.columns,
+            "seen_versions": self.seen_versions,
+            "from_tracker": self.from_tracker,
+        }
 
     @classmethod
-    def from_json(cls, session: Session, data: dict) -> "Preview":
-        return cls(session.get(Plan, data["plan_id"]),
-                   session.get(Department, data["department_id"]) if data["department_id"] else None,
-                   [RowResult.from_dict(r) for r in data["rows"]], data["notes"], data["sheets"], data["columns"],
-                   data["seen_versions"], data["from_tracker"])
+    def from_json(cls, session: Session, data: dict) -> Preview:
+        return cls(
+            session.get(Plan, data["plan_id"]),
+            session.get(Department, data["department_id"]) if data["department_id"] else None,
+            [RowResult.from_dict(r) for r in data["rows"]],
+            data["notes"],
+            data["sheets"],
+            data["columns"],
+            data["seen_versions"],
+            data["from_tracker"],
+        )
 
 
 # -- Values: shown, stored, compared ---------------------------------------------------------------
+
 
 def _show(kind: str, value: Any, names: dict[int, str]) -> str | None:
     if value is None or value == []:
@@ -242,8 +341,9 @@ def _store(value: Any) -> Any:
     return value
 
 
-def value_from_preview(session: Session, entity: str, field_name: str, value: Any,
-                       departments: dict[int, Department]) -> Any:
+def value_from_preview(
+    session: Session, entity: str, field_name: str, value: Any, departments: dict[int, Department]
+) -> Any:
     """A stored preview value back as the model takes it."""
     kind = FIELDS[entity][field_name][1]
     if value is None:
@@ -261,9 +361,17 @@ def value_from_preview(session: Session, entity: str, field_name: str, value: An
 
 # -- Reading a workbook against the database -------------------------------------------------------
 
+
 @bulk
-def preview_workbook(session: Session, data: bytes, *, user: User | None, plan_code: str | None = None,
-                     filename: str = "", today: dt.date | None = None) -> Preview:
+def preview_workbook(
+    session: Session,
+    data: bytes,
+    *,
+    user: User | None,
+    plan_code: str | None = None,
+    filename: str = "",
+    today: dt.date | None = None,
+) -> Preview:
     """Read the workbook and compare it with the database; writes nothing."""
     try:
         book = open_workbook(data, filename)
@@ -282,28 +390,34 @@ def preview_workbook(session: Session, data: bytes, *, user: User | None, plan_c
     department = _department_scope(session, user, meta)
     sheets = read_sheets(book, from_tracker=meta is not None, skip=(C.META_SHEET,), meta=meta)
     if not any(s.kind for s in sheets):
-        raise ImportRefused("没有找到可以识别的表头（如“项目编号”“项目名称”“责任单位”“里程碑”）：" +
-                            "；".join(s.line() for s in sheets))
-    matcher = _Matcher(session, plan, user, department, meta, today or dt.date.today(),
-                       [s for s in sheets if s.kind])
+        raise ImportRefused(
+            "没有找到可以识别的表头（如“项目编号”“项目名称”“责任单位”“里程碑”）：" + "；".join(s.line() for s in sheets)
+        )
+    matcher = _Matcher(session, plan, user, department, meta, today or dt.date.today(), [s for s in sheets if s.kind])
     order = {PROJECTS: 0, MILESTONES: 1, INVESTMENTS: 2}  # projects first: milestones may belong to new ones
     for sheet in sorted((s for s in sheets if s.kind), key=lambda s: order[s.kind]):
         matcher.read(sheet)
     matcher.settle()
     notes = list(book.notes) + [note for s in sheets for note in s.notes]
-    return Preview(plan=plan, department=department, rows=sorted(matcher.results, key=_row_order(sheets)),
-                   notes=notes, sheets=[s.line() for s in sheets],
-                   columns={s.name: [c.text() for c in s.columns] for s in sheets if s.kind},
-                   seen_versions=matcher.seen, from_tracker=meta is not None)
+    return Preview(
+        plan=plan,
+        department=department,
+        rows=sorted(matcher.results, key=_row_order(sheets)),
+        notes=notes,
+        sheets=[s.line() for s in sheets],
+        columns={s.name: [c.text() for c in s.columns] for s in sheets if s.kind},
+        seen_versions=matcher.seen,
+        from_tracker=meta is not None,
+    )
 
 
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def closest_projects(name: str, projects) -> str:
-    """"；最接近的是 “…”（code）…" for a project name nobody has: what the clerk probably meant."""
+    """ "；最接近的是 “…”（code）…" for a project name nobody has: what the clerk probably meant."""
     pool = {p.name: p for p in projects}
     close = difflib.get_close_matches(name, list(pool), n=3, cutoff=0.5)
     return ("；最接近的是 " + "、".join(f"“{n}”（{pool[n].code}）" for n in close)) if close else ""
@@ -330,8 +444,16 @@ def _department_scope(session: Session, user: User | None, meta: Meta | None) ->
 class _Matcher:
     """Holds what every sheet needs (plan, user, lookups) and turns typed rows into RowResults."""
 
-    def __init__(self, session: Session, plan: Plan, user: User | None, department: Department | None,
-                 meta: Meta | None, today: dt.date, sheets: list[SheetData]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        plan: Plan,
+        user: User | None,
+        department: Department | None,
+        meta: Meta | None,
+        today: dt.date,
+        sheets: list[SheetData],
+    ) -> None:
         self.session, self.plan, self.user, self.department, self.meta = session, plan, user, department, meta
         self.today = today
         self.from_tracker = meta is not None
@@ -342,13 +464,17 @@ class _Matcher:
         # Every project of the plan by code and name, lightly (the hints for unknown names); in full only
         # the projects the workbook can mean: a department's 50 projects in a plan of 10,000 cost 50.
         self.light_projects = session.execute(
-            select(Project.id, Project.code, Project.name, Project.version, Project.lead_department_id)
-            .where(Project.plan_id == plan.id)).all()
+            select(Project.id, Project.code, Project.name, Project.version, Project.lead_department_id).where(
+                Project.plan_id == plan.id
+            )
+        ).all()
         wanted = self._projects_meant(session, sheets)
         self.partial = len(wanted) < len(self.light_projects) // 2
-        projects = session.scalars(select(Project).where(
-            Project.plan_id == plan.id, *([Project.id.in_(wanted)] if self.partial else []))
-            .options(selectinload(Project.cooperators))).all()
+        projects = session.scalars(
+            select(Project)
+            .where(Project.plan_id == plan.id, *([Project.id.in_(wanted)] if self.partial else []))
+            .options(selectinload(Project.cooperators))
+        ).all()
         self.projects_by_id = {p.id: p for p in projects}
         self.projects_by_code = {p.code: p for p in projects}
         self.projects_by_name: dict[str, list[Project]] = defaultdict(list)
@@ -373,12 +499,22 @@ class _Matcher:
         for p in self.light_projects:
             by_name[name_key(p.name)].append(p.id)
         versions = {p.id: p.version for p in self.light_projects}
-        exported_milestones = {row.as_exported[1]: row for sheet in sheets for row in sheet.rows
-                               if not row.skip and row.as_exported and row.as_exported[0] != "project"}
+        exported_milestones = {
+            row.as_exported[1]: row
+            for sheet in sheets
+            for row in sheet.rows
+            if not row.skip and row.as_exported and row.as_exported[0] != "project"
+        }
         milestone_facts = {}
         for chunk in _chunks(list(exported_milestones), 5000):
-            milestone_facts.update({m.id: m for m in session.execute(
-                select(Milestone.id, Milestone.project_id, Milestone.version).where(Milestone.id.in_(chunk)))})
+            milestone_facts.update(
+                {
+                    m.id: m
+                    for m in session.execute(
+                        select(Milestone.id, Milestone.project_id, Milestone.version).where(Milestone.id.in_(chunk))
+                    )
+                }
+            )
         wanted: set[int] = set()
         for sheet in sheets:
             for row in sheet.rows:
@@ -428,8 +564,11 @@ class _Matcher:
         else:
             milestone = self._milestone_by_id().get(record_id)
             project = self.projects_by_id.get(milestone.project_id) if milestone is not None else None
-            if project is None or milestone.version != version or \
-                    (self.department is not None and self._not_ours(project)):
+            if (
+                project is None
+                or milestone.version != version
+                or (self.department is not None and self._not_ours(project))
+            ):
                 return False
             result.key = f"{project.code} 第{milestone.ordinal}项 {milestone.name}"
         result.entity, result.entity_id, result.project_id = entity, record_id, project.id
@@ -440,7 +579,9 @@ class _Matcher:
 
     def _milestone_by_id(self) -> dict[int, Any]:
         if self.milestones_by_id is None:
-            self.milestones_by_id = {m.id: m for ordinals in self._load_milestones().values() for m in ordinals.values()}
+            self.milestones_by_id = {
+                m.id: m for ordinals in self._load_milestones().values() for m in ordinals.values()
+            }
         return self.milestones_by_id
 
     # -- finding projects
@@ -450,15 +591,18 @@ class _Matcher:
             return None, None
         lead = self.departments.find(lead_name)
         if lead is None:
-            result.messages.append(f"{row.ref('lead_department')}：未知单位“{lead_name}”（{self._region()}请使用全称、"
-                                   f"简称或在单位页登记的别名）")
+            result.messages.append(
+                f"{row.ref('lead_department')}：未知单位“{lead_name}”（{self._region()}请使用全称、"
+                f"简称或在单位页登记的别名）"
+            )
         return lead_name, lead
 
     def _region(self) -> str:
         return f"在{self.plan.region}的单位中没有找到；" if self.plan.region else ""
 
-    def _find_project(self, row: Row, result: RowResult, code_key: str, name_key_: str,
-                      creating: bool) -> tuple[Project | None, RowResult | None]:
+    def _find_project(
+        self, row: Row, result: RowResult, code_key: str, name_key_: str, creating: bool
+    ) -> tuple[Project | None, RowResult | None]:
         """(existing project, row of this file creating it) for a row; errors go on `result`."""
         code = row.value(code_key)
         code = str(code).strip() if code is not None else None
@@ -472,7 +616,8 @@ class _Matcher:
                     if others:
                         result.messages.append(
                             f"{row.ref(name_key_)}：项目编号 {code} 是“{project.name}”，而名称“{name}”是另一个项目"
-                            f"（{others[0].code}）：请核对编号与名称是否错行")
+                            f"（{others[0].code}）：请核对编号与名称是否错行"
+                        )
                         return None, None
                 return project, None
             if code in self.new_projects and not creating:
@@ -482,7 +627,9 @@ class _Matcher:
             return None, None
         if not name:
             if not creating:
-                result.messages.append(f"{row.ref(code_key) or row.ref(name_key_) or result.ref}：缺少项目编号或项目名称")
+                result.messages.append(
+                    f"{row.ref(code_key) or row.ref(name_key_) or result.ref}：缺少项目编号或项目名称"
+                )
             return None, None
         candidates = self.projects_by_name.get(name_key(name), [])
         if lead is not None:  # a project with no 责任单位 yet is found by its name alone
@@ -490,24 +637,28 @@ class _Matcher:
         if len(candidates) == 1:
             return candidates[0], None
         if len(candidates) > 1:
-            result.messages.append(f"{row.ref(name_key_)}：有 {len(candidates)} 个名为“{name}”的项目，请填写项目编号或责任单位")
+            result.messages.append(
+                f"{row.ref(name_key_)}：有 {len(candidates)} 个名为“{name}”的项目，请填写项目编号或责任单位"
+            )
             return None, None
         if name_key(name) in self.new_projects and not creating:
             return None, self.new_projects[name_key(name)]
         if not creating:
             who = f"（责任单位 {lead_name}）" if lead_name else ""
-            result.messages.append(f"{row.ref(name_key_)}：系统中没有名为“{name}”{who}的项目{self._closest(name, lead)}")
+            result.messages.append(
+                f"{row.ref(name_key_)}：系统中没有名为“{name}”{who}的项目{self._closest(name, lead)}"
+            )
         return None, None
 
     def _closest(self, name: str | None, lead: Department | None) -> str:
         if not name:
             return ""
-        return closest_projects(name, [p for p in self.light_projects
-                                       if lead is None or p.lead_department_id == lead.id])
+        return closest_projects(
+            name, [p for p in self.light_projects if lead is None or p.lead_department_id == lead.id]
+        )
 
     def _not_ours(self, project: Project | None) -> bool:
-        return self.department is not None and project is not None and \
-            project.lead_department_id != self.department.id
+        return self.department is not None and project is not None and project.lead_department_id != self.department.id
 
     def _confirm(self, result: RowResult, sheet: str, key: str, entity: str, record_id: int) -> int | None:
         """The exported version of a record when tracker's hidden map agrees with the row's own key."""
@@ -518,14 +669,23 @@ class _Matcher:
             return None
         if entry[0] != entity or entry[1] != record_id:
             result.conflict = True
-            result.messages.append(f"{result.ref}：导出时编号“{key}”对应的是另一条记录，系统中的数据在导出后已调整："
-                                   f"请重新导出后再填")
+            result.messages.append(
+                f"{result.ref}：导出时编号“{key}”对应的是另一条记录，系统中的数据在导出后已调整：请重新导出后再填"
+            )
             return None
         return entry[2]
 
     # -- comparing
-    def _compare(self, result: RowResult, op: Operation, record: Any, row: Row, keys: dict[str, str],
-                 exported_version: int | None = None, blanks_clear: bool | None = None) -> None:
+    def _compare(
+        self,
+        result: RowResult,
+        op: Operation,
+        record: Any,
+        row: Row,
+        keys: dict[str, str],
+        exported_version: int | None = None,
+        blanks_clear: bool | None = None,
+    ) -> None:
         """Diff the row's cells named in `keys` (cell key → field) against `record` (None: new)."""
         entity = op.entity
         allowed = self._allowed(record) if record is not None else None
@@ -533,8 +693,11 @@ class _Matcher:
             cell = row.cells.get(cell_key)
             if cell is None or cell.error:
                 continue
-            if cell.value is None and not (self.from_tracker if blanks_clear is None else blanks_clear) \
-                    and record is not None:
+            if (
+                cell.value is None
+                and not (self.from_tracker if blanks_clear is None else blanks_clear)
+                and record is not None
+            ):
                 continue  # a blank in a workbook tracker did not write never clears a stored value
             if record is not None and _unchanged_at_a_glance(record, field_name, cell.value):
                 continue  # most cells of most rows: decided without the general path below
@@ -548,20 +711,26 @@ class _Matcher:
             old_pairs = [(name, getattr(record, name) if record is not None else None) for name, _v in pairs]
             if entity == "project" and field_name == "cooperators" and record is not None:
                 old_pairs = [("cooperators", sorted(d.id for d in record.cooperators))]
-            if all(_same(old, new) for (_n, old), (_m, new) in zip(old_pairs, pairs)) or (
+            if (
+                all(_same(old, new) for (_n, old), (_m, new) in zip(old_pairs, pairs, strict=False))
+                or (
                     field_name == "name" and record is not None and name_key(record.name) == name_key(pairs[0][1] or "")
-            ) or (field_name in DATE_FIELDS and _less_precise_same(old_pairs, pairs)):
+                )
+                or (field_name in DATE_FIELDS and _less_precise_same(old_pairs, pairs))
+            ):
                 if record is None:
                     op.values.update({name: _store(value) for name, value in pairs if value is not None})
                 continue
             label, kind = FIELDS[entity][field_name]
             if record is not None and field_name not in allowed:
-                result.messages.append(f"{cell.ref}：“{label}”不能由本单位修改（原值："
-                                       f"{self._shown(kind, old_pairs) or '空'}）")
+                result.messages.append(
+                    f"{cell.ref}：“{label}”不能由本单位修改（原值：{self._shown(kind, old_pairs) or '空'}）"
+                )
                 continue
             op.values.update({name: _store(value) for name, value in pairs})
-            op.changes.append(FieldChange(field_name, label, self._shown(kind, old_pairs),
-                                          self._shown(kind, pairs), cell.ref))
+            op.changes.append(
+                FieldChange(field_name, label, self._shown(kind, old_pairs), self._shown(kind, pairs), cell.ref)
+            )
         if op.changes and exported_version is not None and record is not None and record.version != exported_version:
             result.conflict = True
             result.messages.append("此记录在导出后已在系统中被修改：请核对“原值”（系统当前值）与表中的值")
@@ -601,7 +770,9 @@ class _Matcher:
             for name in value or []:
                 dept = self.departments.find(name)
                 if dept is None:
-                    result.messages.append(f"{row.ref('cooperators')}：未知单位“{name}”（{self._region()}请使用全称、简称或别名）")
+                    result.messages.append(
+                        f"{row.ref('cooperators')}：未知单位“{name}”（{self._region()}请使用全称、简称或别名）"
+                    )
                     return None
                 ids.append(dept.id)
             return [(field_name, sorted(set(ids)))]
@@ -613,11 +784,23 @@ class _Matcher:
         self.claims[key].append(result)
 
     # -- 项目
-    PROJECT_KEYS = {"code": "code", "name": "name", "content": "content", "lead_department": "lead_department_id",
-                    "cooperators": "cooperators", "nature": "nature", "funding_source": "funding_source",
-                    "planned_start_on": "planned_start_on", "planned_end_on": "planned_end_on",
-                    "total_budget": "total_budget", "status": "status", "progress_note": "progress_note",
-                    "issues": "issues", "contact": "contact", "remarks": "remarks"}
+    PROJECT_KEYS = {
+        "code": "code",
+        "name": "name",
+        "content": "content",
+        "lead_department": "lead_department_id",
+        "cooperators": "cooperators",
+        "nature": "nature",
+        "funding_source": "funding_source",
+        "planned_start_on": "planned_start_on",
+        "planned_end_on": "planned_end_on",
+        "total_budget": "total_budget",
+        "status": "status",
+        "progress_note": "progress_note",
+        "issues": "issues",
+        "contact": "contact",
+        "remarks": "remarks",
+    }
 
     def _project_row(self, sheet: SheetData, row: Row, result: RowResult) -> None:
         code, name = row.value("code"), row.value("name")
@@ -639,8 +822,10 @@ class _Matcher:
                 result.messages.append(f"{row.ref('name') or result.ref}：新项目缺少项目名称")
                 return
             if code is None and "code" in {k for k in row.cells}:
-                result.messages.append(f"{row.ref('name')}：系统中没有名为“{name}”的项目{self._closest(name, None)}。"
-                                       f"如为新项目，请填写项目编号")
+                result.messages.append(
+                    f"{row.ref('name')}：系统中没有名为“{name}”的项目{self._closest(name, None)}。"
+                    f"如为新项目，请填写项目编号"
+                )
                 return
             op = Operation("project", None)
             if code is not None:
@@ -680,19 +865,36 @@ class _Matcher:
     # -- 投资 (the 投资 sheet, and YYYY年计划投资 columns of a project sheet)
     def _load_investments(self) -> dict[tuple[int, int], Any]:
         if self.investments is None:
-            self.investments = {(i.project_id, i.year): i for i in self.session.execute(
-                select(Investment.id, Investment.version, Investment.project_id, Investment.year,
-                       Investment.planned_amount, Investment.completed_amount)
-                .join(Project).where(Project.plan_id == self.plan.id,
-                                     *([Project.id.in_(list(self.projects_by_id))] if self.partial else [])))}
+            self.investments = {
+                (i.project_id, i.year): i
+                for i in self.session.execute(
+                    select(
+                        Investment.id,
+                        Investment.version,
+                        Investment.project_id,
+                        Investment.year,
+                        Investment.planned_amount,
+                        Investment.completed_amount,
+                    )
+                    .join(Project)
+                    .where(
+                        Project.plan_id == self.plan.id,
+                        *([Project.id.in_(list(self.projects_by_id))] if self.partial else []),
+                    )
+                )
+            }
         return self.investments
 
-    def _year_amounts(self, sheet: SheetData, row: Row, result: RowResult, project: Project | None,
-                      new_project: Operation | None) -> None:
+    def _year_amounts(
+        self, sheet: SheetData, row: Row, result: RowResult, project: Project | None, new_project: Operation | None
+    ) -> None:
         investments = self._load_investments()
         for year in sheet.years:
-            keys = {k: f for k, f in ((f"plan@{year}", "planned_amount"), (f"done@{year}", "completed_amount"))
-                    if k in row.cells}
+            keys = {
+                k: f
+                for k, f in ((f"plan@{year}", "planned_amount"), (f"done@{year}", "completed_amount"))
+                if k in row.cells
+            }
             if not any(row.value(k) is not None for k in keys) and not self.from_tracker:
                 continue
             existing = investments.get((project.id, year)) if project is not None else None
@@ -718,7 +920,9 @@ class _Matcher:
             self._compare(result, op, record, row, keys, exported, blanks_clear=self.from_tracker and not unseen)
             if unseen and op.changes:
                 result.conflict = True
-                result.messages.append(f"{result.ref}：{year}年投资是导出后才在系统中新增的：请核对“原值”（系统当前值）与表中的值")
+                result.messages.append(
+                    f"{result.ref}：{year}年投资是导出后才在系统中新增的：请核对“原值”（系统当前值）与表中的值"
+                )
             self.seen[f"investment:{existing.id}"] = existing.version
             result.operations.append(op)
             self._claim(f"investment:{existing.id}", result)
@@ -740,30 +944,50 @@ class _Matcher:
 
     def _year_amounts_for_new(self, sheet: SheetData, row: Row, result: RowResult, creator: RowResult) -> None:
         for year in sheet.years:
-            keys = {k: f for k, f in ((f"plan@{year}", "planned_amount"), (f"done@{year}", "completed_amount"))
-                    if k in row.cells}
+            keys = {
+                k: f
+                for k, f in ((f"plan@{year}", "planned_amount"), (f"done@{year}", "completed_amount"))
+                if k in row.cells
+            }
             if all(row.value(k) is None for k in keys):
                 continue
-            op = Operation("investment", None, values={"year": year},
-                           parent={"project_row": creator.ref})
+            op = Operation("investment", None, values={"year": year}, parent={"project_row": creator.ref})
             self._compare(result, op, None, row, keys)
             op.changes.insert(0, FieldChange("year", "年度", None, str(year), result.ref))
             result.operations.append(op)
             self._claim(f"investment:{creator.ref}@{year}", result)
 
     # -- 里程碑
-    MILESTONE_KEYS = {"name": "name", "planned_on": "planned_on", "actual_on": "actual_on", "status": "status",
-                      "note": "note"}
+    MILESTONE_KEYS = {
+        "name": "name",
+        "planned_on": "planned_on",
+        "actual_on": "actual_on",
+        "status": "status",
+        "note": "note",
+    }
 
     def _load_milestones(self) -> dict[int, dict[int, Any]]:
         if self.milestones is None:
             self.milestones = defaultdict(dict)
             for m in self.session.execute(
-                select(Milestone.id, Milestone.project_id, Milestone.ordinal, Milestone.name, Milestone.planned_on,
-                       Milestone.planned_precision, Milestone.actual_on, Milestone.actual_precision, Milestone.status,
-                       Milestone.note, Milestone.version)
-                .join(Project).where(Project.plan_id == self.plan.id,
-                                     *([Project.id.in_(list(self.projects_by_id))] if self.partial else []))
+                select(
+                    Milestone.id,
+                    Milestone.project_id,
+                    Milestone.ordinal,
+                    Milestone.name,
+                    Milestone.planned_on,
+                    Milestone.planned_precision,
+                    Milestone.actual_on,
+                    Milestone.actual_precision,
+                    Milestone.status,
+                    Milestone.note,
+                    Milestone.version,
+                )
+                .join(Project)
+                .where(
+                    Project.plan_id == self.plan.id,
+                    *([Project.id.in_(list(self.projects_by_id))] if self.partial else []),
+                )
             ):
                 self.milestones[m.project_id][m.ordinal] = m
         return self.milestones
@@ -797,15 +1021,19 @@ class _Matcher:
                 by_name = names.get(name_key(name))
         milestone = None
         if by_ordinal is not None and by_name is not None and by_ordinal.id != by_name.id:
-            result.messages.append(f"{row.ref('ordinal')}：序号 {ordinal} 是“{by_ordinal.name}”，名称“{name}”却是第 "
-                                   f"{by_name.ordinal} 项：请不要改动已有行的序号（新增的节点序号留空）")
+            result.messages.append(
+                f"{row.ref('ordinal')}：序号 {ordinal} 是“{by_ordinal.name}”，名称“{name}”却是第 "
+                f"{by_name.ordinal} 项：请不要改动已有行的序号（新增的节点序号留空）"
+            )
             return
         if by_ordinal is not None:
             milestone = by_ordinal
         elif by_name is not None:
             if ordinal is not None:
-                result.messages.append(f"{row.ref('ordinal')}：序号 {ordinal} 在系统中不存在，名称“{name}”却是第 "
-                                       f"{by_name.ordinal} 项：请核对序号")
+                result.messages.append(
+                    f"{row.ref('ordinal')}：序号 {ordinal} 在系统中不存在，名称“{name}”却是第 "
+                    f"{by_name.ordinal} 项：请核对序号"
+                )
                 return
             milestone = by_name
         if milestone is None:
@@ -821,8 +1049,9 @@ class _Matcher:
         result.operations.append(op)
         self._claim(f"milestone:{milestone.id}", result)
 
-    def _new_milestone(self, row: Row, result: RowResult, parent: dict, owner: Any, ordinal: int | None,
-                       name: str | None) -> None:
+    def _new_milestone(
+        self, row: Row, result: RowResult, parent: dict, owner: Any, ordinal: int | None, name: str | None
+    ) -> None:
         if not may_create(self.user, Milestone):
             result.messages.append(f"{result.ref}：本单位不能新增里程碑（请联系信息办）")
             return
@@ -850,17 +1079,22 @@ class _Matcher:
             result.messages.append(f"{row.ref('actual_on')}：实际完成日期不能晚于今天")
         status = op.values.get("status", getattr(record, "status", None))
         has_actual = ("actual_on" in op.values and op.values["actual_on"]) or (
-            "actual_on" not in op.values and getattr(record, "actual_on", None))
-        if status in (MilestoneStatus.DONE, MilestoneStatus.DONE.value) and not has_actual and \
-                op.values.get("status") is not None:
+            "actual_on" not in op.values and getattr(record, "actual_on", None)
+        )
+        if (
+            status in (MilestoneStatus.DONE, MilestoneStatus.DONE.value)
+            and not has_actual
+            and op.values.get("status") is not None
+        ):
             op.values["actual_on"] = self.today.isoformat()
-            op.changes.append(FieldChange("actual_on", "实际完成日期", None, self.today.isoformat(),
-                                          row.ref("status") or result.ref))
+            op.changes.append(
+                FieldChange("actual_on", "实际完成日期", None, self.today.isoformat(), row.ref("status") or result.ref)
+            )
             result.hints.append("标为已完成而未填实际完成日期：按今天记")
 
     # -- after every sheet
     def settle(self) -> None:
-        for key, rows in self.claims.items():
+        for rows in self.claims.values():
             if len(rows) > 1:
                 where = "、".join(f"第 {r.row} 行" for r in rows)
                 for result in rows:
@@ -871,14 +1105,16 @@ class _Matcher:
             for ref in creators - {result.ref}:
                 creator = by_ref.get(ref)
                 if creator is not None and creator.messages:
-                    result.messages.append(f"{result.ref}：所属的新项目（{creator.sheet} 第 {creator.row} 行）有错误，"
-                                           f"请先修正那一行")
+                    result.messages.append(
+                        f"{result.ref}：所属的新项目（{creator.sheet} 第 {creator.row} 行）有错误，请先修正那一行"
+                    )
         for result in self.results:
             if result.outcome == "skipped":
                 continue
             if result.messages:
-                result.outcome = "conflict" if result.conflict and all(
-                    "导出后" in m for m in result.messages) else "error"
+                result.outcome = (
+                    "conflict" if result.conflict and all("导出后" in m for m in result.messages) else "error"
+                )
             elif result.operations and result.operations[0].id is None:
                 result.outcome = "new"
             elif any(op.changes or op.id is None for op in result.operations):
@@ -891,7 +1127,9 @@ class _Plain:
     """A record read as a plain row, looked at like the model (for rights and comparisons)."""
 
     def __init__(self, row: Any, project: Project, model: type) -> None:
-        self.__dict__.update(zip(row._fields, row))  # plain attributes: read 100,000 times, no __getattr__ hop
+        self.__dict__.update(
+            zip(row._fields, row, strict=True)
+        )  # plain attributes: read 100,000 times, no __getattr__ hop
         self.project = project
         self.__model__ = model
 
@@ -903,10 +1141,13 @@ def _unchanged_at_a_glance(record: Any, field_name: str, value: Any) -> bool:
         old = getattr(record, field_name)
         if value is None:
             return old is None
-        return value.precision is DatePrecision.DAY and old == value.first and \
-            getattr(record, DATE_FIELDS[field_name][1]) is None
+        return (
+            value.precision is DatePrecision.DAY
+            and old == value.first
+            and getattr(record, DATE_FIELDS[field_name][1]) is None
+        )
     if field_name == "name":
-        return getattr(record, "name") == value
+        return record.name == value
     return False
 
 

@@ -5,36 +5,69 @@ The preview (services/import_preview.py) is stored with the batch, so a file is 
 update_milestone_progress (versions, rules, history) — and adds new records in batches with the
 same checks made up front; one transaction, refused if anything it touches moved since.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.models import Department, ImportBatch, Investment, Milestone, Plan, Project, User, set_change_context, utcnow
+from tracker.models import (
+    Department,
+    ImportBatch,
+    Investment,
+    Milestone,
+    Plan,
+    Project,
+    User,
+    set_change_context,
+    utcnow,
+)
 from tracker.services import ServiceError, bulk, security_log
 from tracker.services.import_preview import (  # noqa: F401 — the preview's names, for this module's callers
-    FIELDS, MODELS, OUTCOME_LABELS, OUTCOMES, PROBLEM_LIMIT, ImportRefused, Operation, Preview, RowResult,
-    StalePreview, preview_workbook, value_from_preview)
+    FIELDS,
+    MODELS,
+    OUTCOME_LABELS,
+    OUTCOMES,
+    PROBLEM_LIMIT,
+    ImportRefused,
+    Operation,
+    Preview,
+    RowResult,
+    StalePreview,
+    preview_workbook,
+    value_from_preview,
+)
 from tracker.services.progress_updates import update_milestone_progress
 from tracker.services.records import EditConflict, update_record
 from tracker.vocab import ChangeSource, ImportStatus, SecurityEvent
 
 # -- Batches: keep, show, apply ------------------------------------------------------------------
 
-def stage_import(session: Session, data: bytes, filename: str, user: User | None, source: ChangeSource,
-                 plan_code: str | None = None) -> tuple[ImportBatch, Preview]:
+
+def stage_import(
+    session: Session, data: bytes, filename: str, user: User | None, source: ChangeSource, plan_code: str | None = None
+) -> tuple[ImportBatch, Preview]:
     """Preview a workbook and keep it, with its preview; writes no plan data."""
     preview = preview_workbook(session, data, user=user, plan_code=plan_code, filename=filename)
     batch = ImportBatch(
-        user=user, source=source, filename=filename[:255] or "workbook.xlsx", sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data), content=data, plan=preview.plan, department=preview.department,
-        status=ImportStatus.PREVIEWED, counts=preview.counts, seen_versions=preview.seen_versions,
+        user=user,
+        source=source,
+        filename=filename[:255] or "workbook.xlsx",
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content=data,
+        plan=preview.plan,
+        department=preview.department,
+        status=ImportStatus.PREVIEWED,
+        counts=preview.counts,
+        seen_versions=preview.seen_versions,
         preview=preview.to_json(),
     )
     session.add(batch)
@@ -45,8 +78,13 @@ def stage_import(session: Session, data: bytes, filename: str, user: User | None
 def load_preview(session: Session, batch: ImportBatch, user: User | None = None) -> Preview:
     """The preview as it was shown when the file was uploaded (not read again)."""
     if batch.preview is None:  # batches kept before previews were stored
-        return preview_workbook(session, batch.content, user=user, plan_code=batch.plan.code if batch.plan else None,
-                                filename=batch.filename)
+        return preview_workbook(
+            session,
+            batch.content,
+            user=user,
+            plan_code=batch.plan.code if batch.plan else None,
+            filename=batch.filename,
+        )
     return Preview.from_json(session, batch.preview)
 
 
@@ -61,18 +99,35 @@ def moved_since(session: Session, seen_versions: dict[str, int]) -> list[str]:
         model = MODELS[entity]
         for start in range(0, len(record_ids), 5000):
             for record_id, version in session.execute(
-                    select(model.id, model.version).where(model.id.in_(record_ids[start:start + 5000]))):
+                select(model.id, model.version).where(model.id.in_(record_ids[start : start + 5000]))
+            ):
                 current[f"{entity}:{record_id}"] = version
     return [key for key, version in seen_versions.items() if current.get(key) != version]
 
 
-def check_committable(session: Session, batch: ImportBatch, *, valid_only: bool = False,
-                      expected_sha256: str | None = None) -> Preview:
+PREVIEW_LIFETIME = dt.timedelta(days=7)
+EXPIRED_PREVIEW = "这个预览已超过 7 天没有确认，期间数据可能已变化：请重新上传工作簿"
+
+
+def abandoned_before(now: dt.datetime | None = None) -> dt.datetime:
+    """Previews made before this and never applied are abandoned: off the list, never applied."""
+    return (now or utcnow()) - PREVIEW_LIFETIME
+
+
+def is_abandoned(batch: ImportBatch, now: dt.datetime | None = None) -> bool:
+    return batch.status is ImportStatus.PREVIEWED and batch.created_at < abandoned_before(now)
+
+
+def check_committable(
+    session: Session, batch: ImportBatch, *, valid_only: bool = False, expected_sha256: str | None = None
+) -> Preview:
     """The stored preview, if it may be applied now; else a ServiceError saying why."""
     if batch.status is ImportStatus.APPLYING:
         raise ServiceError("这个导入正在写入中，请稍候刷新页面")
     if batch.status is not ImportStatus.PREVIEWED:
         raise ServiceError("这个导入已经处理过了")
+    if is_abandoned(batch):
+        raise ServiceError(EXPIRED_PREVIEW)
     if expected_sha256 is not None and expected_sha256 != batch.sha256:
         raise StalePreview()
     preview = load_preview(session, batch)
@@ -85,9 +140,17 @@ def operations_count(preview: Preview) -> int:
     return sum(len(r.operations) for r in preview.applicable)
 
 
-def commit_import(session: Session, batch: ImportBatch, user: User | None, *, valid_only: bool = False,
-                  expected_sha256: str | None = None, today: dt.date | None = None,
-                  progress: Callable[[int], None] | None = None, in_background: bool = False) -> int:
+def commit_import(
+    session: Session,
+    batch: ImportBatch,
+    user: User | None,
+    *,
+    valid_only: bool = False,
+    expected_sha256: str | None = None,
+    today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+    in_background: bool = False,
+) -> int:
     """Apply the batch's stored preview in the caller's transaction; every change recorded as from this import.
 
     `progress(done)` is told how many records are written, every few thousand; `in_background`: the
@@ -105,15 +168,25 @@ def commit_import(session: Session, batch: ImportBatch, user: User | None, *, va
     batch.applied_rows = "valid" if preview.blocked else "all"
     batch.applied_count = applied
     batch.preview = preview.to_json()  # now with what was applied and the new records' ids
-    security_log.record(session, SecurityEvent.IMPORT_APPLIED, user=user,
-                        detail=f"导入 #{batch.id}（{batch.filename}）：写入 {applied} 处")
+    security_log.record(
+        session,
+        SecurityEvent.IMPORT_APPLIED,
+        user=user,
+        detail=f"导入 #{batch.id}（{batch.filename}）：写入 {applied} 处",
+    )
     session.flush()
     return applied
 
 
 @bulk
-def apply_preview(session: Session, preview: Preview, *, valid_only: bool = False, today: dt.date | None = None,
-                  progress: Callable[[int], None] | None = None) -> int:
+def apply_preview(
+    session: Session,
+    preview: Preview,
+    *,
+    valid_only: bool = False,
+    today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Apply the preview's new and changed rows; flushes, never commits.
 
     Changes go through the services the forms use (update_record, and for milestones
@@ -130,8 +203,11 @@ def apply_preview(session: Session, preview: Preview, *, valid_only: bool = Fals
     tell = progress or (lambda _done: None)
 
     def values_of(op: Operation) -> dict:
-        return {name: value_from_preview(session, op.entity, name, value, departments)
-                for name, value in op.values.items() if name in FIELDS[op.entity]}
+        return {
+            name: value_from_preview(session, op.entity, name, value, departments)
+            for name, value in op.values.items()
+            if name in FIELDS[op.entity]
+        }
 
     try:
         with session.no_autoflush:
@@ -152,8 +228,13 @@ def apply_preview(session: Session, preview: Preview, *, valid_only: bool = Fals
                 else:
                     update_record(session, record, values_of(op), op.version)
             done += len(updates)
-            _create_children(session, [(r, o) for r, o in ops if o.entity != "project" and o.id is None], created,
-                             values_of, lambda n: tell(done + n))
+            _create_children(
+                session,
+                [(r, o) for r, o in ops if o.entity != "project" and o.id is None],
+                created,
+                values_of,
+                lambda n: tell(done + n),
+            )
         session.flush()
     except EditConflict:
         raise StalePreview() from None
@@ -178,7 +259,7 @@ def _records(session: Session, updates: list) -> dict[tuple[str, int], Any]:
     for entity, ids in wanted.items():
         model = MODELS[entity]
         for start in range(0, len(ids), 5000):
-            for obj in session.scalars(select(model).where(model.id.in_(ids[start:start + 5000]))):
+            for obj in session.scalars(select(model).where(model.id.in_(ids[start : start + 5000]))):
                 records[(entity, obj.id)] = obj
     return records
 
@@ -207,9 +288,11 @@ def _flush_projects(session: Session, pending: list, created: dict) -> list:
     return []
 
 
-def _create_children(session: Session, ops: list, created: dict[str, int], values_of,
-                     tell: Callable[[int], None]) -> None:
+def _create_children(
+    session: Session, ops: list, created: dict[str, int], values_of, tell: Callable[[int], None]
+) -> None:
     """New milestones and investment years: ordinals after the existing ones, checked in bulk."""
+
     def parent_of(op: Operation) -> int:
         if "project_row" in op.parent:
             if op.parent["project_row"] not in created:
@@ -222,11 +305,19 @@ def _create_children(session: Session, ops: list, created: dict[str, int], value
     years: set[tuple[int, int]] = set()
     parent_list = sorted(parents)
     for start in range(0, len(parent_list), 5000):
-        chunk = parent_list[start:start + 5000]
-        taken.update((p, o) for p, o in session.execute(select(Milestone.project_id, Milestone.ordinal)
-                                                        .where(Milestone.project_id.in_(chunk))))
-        years.update((p, y) for p, y in session.execute(select(Investment.project_id, Investment.year)
-                                                        .where(Investment.project_id.in_(chunk))))
+        chunk = parent_list[start : start + 5000]
+        taken.update(
+            (p, o)
+            for p, o in session.execute(
+                select(Milestone.project_id, Milestone.ordinal).where(Milestone.project_id.in_(chunk))
+            )
+        )
+        years.update(
+            (p, y)
+            for p, y in session.execute(
+                select(Investment.project_id, Investment.year).where(Investment.project_id.in_(chunk))
+            )
+        )
     next_free: dict[int, int] = defaultdict(lambda: 1)
     for project_id, ordinal in taken:
         next_free[project_id] = max(next_free[project_id], ordinal + 1)
@@ -274,8 +365,7 @@ def _flush_children(session: Session, pending: list) -> list:
 
 def _new_codes(session: Session, plan: Plan):
     """新增-1, 新增-2 … for new projects a workbook gives no 项目编号, skipping those already taken."""
-    taken = set(session.scalars(select(Project.code).where(Project.plan_id == plan.id,
-                                                           Project.code.like("新增-%"))))
+    taken = set(session.scalars(select(Project.code).where(Project.plan_id == plan.id, Project.code.like("新增-%"))))
     number = 0
     while True:
         number += 1

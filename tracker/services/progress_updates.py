@@ -1,4 +1,5 @@
 """What departments report on a milestone: status, actual date and note, with the rules that go with them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,13 @@ from tracker.services.records import update_record
 from tracker.vocab import MilestoneStatus
 
 
-def update_milestone_progress(session: Session, milestone: Milestone, values: dict[str, Any],
-                              expected_version: int | None, today: dt.date | None = None) -> None:
+def update_milestone_progress(
+    session: Session,
+    milestone: Milestone,
+    values: dict[str, Any],
+    expected_version: int | None,
+    today: dt.date | None = None,
+) -> None:
     today = today or dt.date.today()
     values = dict(values)
     actual = values.get("actual_on")

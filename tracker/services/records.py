@@ -1,4 +1,5 @@
 """Saving an edit to any record: the version check that keeps two people from overwriting each other."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -48,7 +49,7 @@ def check_unique(session: Session, obj: Any) -> None:
         values = [_column_value(obj, key) for key in keys]
         if any(v is None for v in values):
             continue
-        query = select(model.id).where(*(getattr(model, k) == v for k, v in zip(keys, values)))
+        query = select(model.id).where(*(getattr(model, k) == v for k, v in zip(keys, values, strict=True)))
         if obj.id is not None:
             query = query.where(model.id != obj.id)
         with session.no_autoflush:

@@ -2,6 +2,7 @@
 period's submissions with the import guarantees — preview first, every row accounted for, exact
 diffs, conflicts found, nothing half-applied.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,11 +39,10 @@ from tracker.models import (
     utcnow,
 )
 from tracker.parse import format_date
-from tracker.services import ServiceError, bulk
-from tracker.services import reporting, security_log
+from tracker.services import ServiceError, bulk, reporting, security_log
 from tracker.services.departments import DepartmentNames, name_key
 from tracker.services.import_preview import closest_projects
-from tracker.services.imports import ImportRefused
+from tracker.services.imports import EXPIRED_PREVIEW, ImportRefused, is_abandoned
 from tracker.vocab import ChangeSource, ImportOutcome, ImportStatus, Role, SecurityEvent, SubmissionStatus
 
 XLSX_NAME = "{plan}-{period}-{department}.xlsx"
@@ -50,26 +50,43 @@ XLSX_NAME = "{plan}-{period}-{department}.xlsx"
 
 # -- Export ----------------------------------------------------------------------------------------
 
-def report_books(session: Session, period: ReportingPeriod, department_ids: list[int] | None = None) -> list[ReportBook]:
+
+def report_books(
+    session: Session, period: ReportingPeriod, department_ids: list[int] | None = None
+) -> list[ReportBook]:
     """One book per department due to report (or those named), in a fixed number of queries."""
     query = select(ReportSubmission).where(ReportSubmission.period_id == period.id)
     if department_ids is not None:
         query = query.where(ReportSubmission.department_id.in_(department_ids))
     submissions = {s.department_id: s for s in session.scalars(query)}
-    names = dict(session.execute(select(Department.id, Department.name)
-                                 .where(Department.id.in_(list(submissions) or [-1]))).all())
-    projects = session.scalars(select(Project).where(
-        Project.plan_id == period.plan_id, Project.lead_department_id.in_(list(submissions) or [-1]))
-        .order_by(Project.id)).all()
-    current = {e.project_id: e for e in session.scalars(select(ReportEntry).join(ReportSubmission)
-                                                        .where(ReportSubmission.period_id == period.id))}
+    names = dict(
+        session.execute(
+            select(Department.id, Department.name).where(Department.id.in_(list(submissions) or [-1]))
+        ).all()
+    )
+    projects = session.scalars(
+        select(Project)
+        .where(Project.plan_id == period.plan_id, Project.lead_department_id.in_(list(submissions) or [-1]))
+        .order_by(Project.id)
+    ).all()
+    current = {
+        e.project_id: e
+        for e in session.scalars(
+            select(ReportEntry).join(ReportSubmission).where(ReportSubmission.period_id == period.id)
+        )
+    }
     past: dict[int, dict[int, tuple]] = defaultdict(dict)
     for entry, number in session.execute(
-            select(ReportEntry, ReportingPeriod.number)
-            .join(ReportSubmission, ReportSubmission.id == ReportEntry.submission_id)
-            .join(ReportingPeriod, ReportingPeriod.id == ReportSubmission.period_id)
-            .where(ReportingPeriod.plan_id == period.plan_id, ReportingPeriod.year == period.year,
-                   ReportingPeriod.kind == period.kind, ReportingPeriod.number < period.number)):
+        select(ReportEntry, ReportingPeriod.number)
+        .join(ReportSubmission, ReportSubmission.id == ReportEntry.submission_id)
+        .join(ReportingPeriod, ReportingPeriod.id == ReportSubmission.period_id)
+        .where(
+            ReportingPeriod.plan_id == period.plan_id,
+            ReportingPeriod.year == period.year,
+            ReportingPeriod.kind == period.kind,
+            ReportingPeriod.number < period.number,
+        )
+    ):
         past[entry.project_id][number] = (entry.progress_text, entry.completed_amount)
     money = progress.money_by_project(session, period, Project.id.in_([p.id for p in projects] or [-1]))
     lines: dict[int, list[ReportLine]] = defaultdict(list)
@@ -78,14 +95,33 @@ def report_books(session: Session, period: ReportingPeriod, department_ids: list
         figures = money.get(project.id, (None, progress.PeriodMoney()))[1]
         submission = submissions[project.lead_department_id]
         cumulative = reporting.cumulative_with(figures, entry, submission.status)
-        lines[project.lead_department_id].append(ReportLine(
-            project.id, project.name, _window(project), project.total_budget, figures.year_planned,
-            past[project.id], (entry.progress_text, entry.completed_amount) if entry else (None, None),
-            cumulative, entry.issues if entry else None))
-    return [ReportBook(period.kind.value, period.year, period.number, period.plan.code, names[dept_id], s.id,
-                       s.version, lines[dept_id],
-                       editable=period.is_open and s.status in reporting.FILLABLE)
-            for dept_id, s in sorted(submissions.items(), key=lambda item: names[item[0]])]
+        lines[project.lead_department_id].append(
+            ReportLine(
+                project.id,
+                project.name,
+                _window(project),
+                project.total_budget,
+                figures.year_planned,
+                past[project.id],
+                (entry.progress_text, entry.completed_amount) if entry else (None, None),
+                cumulative,
+                entry.issues if entry else None,
+            )
+        )
+    return [
+        ReportBook(
+            period.kind.value,
+            period.year,
+            period.number,
+            period.plan.code,
+            names[dept_id],
+            s.id,
+            s.version,
+            lines[dept_id],
+            editable=period.is_open and s.status in reporting.FILLABLE,
+        )
+        for dept_id, s in sorted(submissions.items(), key=lambda item: names[item[0]])
+    ]
 
 
 def _window(project: Project) -> str:
@@ -123,15 +159,31 @@ def export_summary(session: Session, period: ReportingPeriod, out: IO[bytes]) ->
     overview = reporting.period_overview(session, period)
 
     def line(name, status, submitted, money) -> SummaryLine:
-        return SummaryLine(name, status, submitted, money.projects, money.year_planned, money.period_completed,
-                           money.year_completed, money.plan_share, money.cumulative_completed)
+        return SummaryLine(
+            name,
+            status,
+            submitted,
+            money.projects,
+            money.year_planned,
+            money.period_completed,
+            money.year_completed,
+            money.plan_share,
+            money.cumulative_completed,
+        )
 
-    lines = [line(l.submission.department.name, l.submission.status.label,
-                  l.submission.submitted_at.astimezone().strftime("%Y-%m-%d %H:%M") if l.submission.submitted_at else "",
-                  l.money) for l in overview.lines]
+    lines = [
+        line(
+            o.submission.department.name,
+            o.submission.status.label,
+            o.submission.submitted_at.astimezone().strftime("%Y-%m-%d %H:%M") if o.submission.submitted_at else "",
+            o.money,
+        )
+        for o in overview.lines
+    ]
     title = report_title(period.kind.value, period.year, period.number).replace("报表", "汇总表")
-    write_summary_workbook(out, title, overview.schedule, lines,
-                           line(f"合计：{len(lines)} 个单位", "", "", overview.total))
+    write_summary_workbook(
+        out, title, overview.schedule, lines, line(f"合计：{len(lines)} 个单位", "", "", overview.total)
+    )
 
 
 # -- Import: preview -------------------------------------------------------------------------------
@@ -172,20 +224,34 @@ class ReportPreview:
         return counts
 
     def to_json(self) -> dict:
-        return {"period_id": self.period_id, "rows": [asdict(r) for r in self.rows], "sheets": self.sheets,
-                "columns": self.columns, "notes": self.notes, "submissions": self.submissions,
-                "from_tracker": self.from_tracker}
+        return {
+            "period_id": self.period_id,
+            "rows": [asdict(r) for r in self.rows],
+            "sheets": self.sheets,
+            "columns": self.columns,
+            "notes": self.notes,
+            "submissions": self.submissions,
+            "from_tracker": self.from_tracker,
+        }
 
     @classmethod
-    def from_json(cls, data: dict) -> "ReportPreview":
+    def from_json(cls, data: dict) -> ReportPreview:
         rows = [ReportRowResult(**{**r, "changes": [tuple(c) for c in r["changes"]]}) for r in data["rows"]]
-        return cls(data["period_id"], rows, data["sheets"], data["columns"], data["notes"], data["submissions"],
-                   data.get("from_tracker", False))
+        return cls(
+            data["period_id"],
+            rows,
+            data["sheets"],
+            data["columns"],
+            data["notes"],
+            data["submissions"],
+            data.get("from_tracker", False),
+        )
 
 
 @bulk
-def preview_report(session: Session, data: bytes, period: ReportingPeriod, user: User | None,
-                   filename: str = "") -> ReportPreview:
+def preview_report(
+    session: Session, data: bytes, period: ReportingPeriod, user: User | None, filename: str = ""
+) -> ReportPreview:
     """Read a filled 月报/季报 against the period's submissions; writes nothing."""
     if not period.is_open:
         raise ImportRefused(f"{period} 已关闭，不能再导入")
@@ -197,14 +263,18 @@ def preview_report(session: Session, data: bytes, period: ReportingPeriod, user:
     expected = (period.kind.value, period.year, period.number)
     if meta is not None and (meta.plan_code != period.plan.code or meta.period != expected):
         kind, year, number = meta.period or expected
-        raise ImportRefused(f"这个工作簿是 {meta.plan_code} 的 {reporting.period_label(reporting.ReportKind(kind), year, number)}，"
-                            f"不是所选的 {period.plan.code} {period}")
+        raise ImportRefused(
+            f"这个工作簿是 {meta.plan_code} 的 {reporting.period_label(reporting.ReportKind(kind), year, number)}，"
+            f"不是所选的 {period.plan.code} {period}"
+        )
     sheets = read_report_sheets(book, period.kind.value, period.number)
     for sheet in sheets:
         if sheet.read and sheet.period is not None and sheet.period != (period.year, period.number):
             year, number = sheet.period
-            raise ImportRefused(f"工作表“{sheet.name}”的标题是 {reporting.period_label(period.kind, year, number)}，"
-                                f"不是所选的 {period}：请在对应的报送期导入")
+            raise ImportRefused(
+                f"工作表“{sheet.name}”的标题是 {reporting.period_label(period.kind, year, number)}，"
+                f"不是所选的 {period}：请在对应的报送期导入"
+            )
     if not any(s.read for s in sheets):
         raise ImportRefused("没有找到可以识别的月报/季报表格：" + "；".join(s.line() for s in sheets))
     matcher = _ReportMatcher(session, period, user, meta)
@@ -213,9 +283,15 @@ def preview_report(session: Session, data: bytes, period: ReportingPeriod, user:
             for row in sheet.rows:
                 matcher.read(sheet, row)
     matcher.settle()
-    return ReportPreview(period.id, matcher.results, [s.line() for s in sheets],
-                         {s.name: [c.text() for c in s.columns] for s in sheets if s.read}, list(book.notes),
-                         matcher.submission_lines(), from_tracker=meta is not None)
+    return ReportPreview(
+        period.id,
+        matcher.results,
+        [s.line() for s in sheets],
+        {s.name: [c.text() for c in s.columns] for s in sheets if s.read},
+        list(book.notes),
+        matcher.submission_lines(),
+        from_tracker=meta is not None,
+    )
 
 
 class _ReportMatcher:
@@ -223,9 +299,14 @@ class _ReportMatcher:
         self.session, self.period, self.user, self.meta = session, period, user, meta
         self.results: list[ReportRowResult] = []
         self.names = DepartmentNames(session, period.plan.region)
-        self.submissions = {s.department_id: s for s in session.scalars(
-            select(ReportSubmission).where(ReportSubmission.period_id == period.id)
-            .options(joinedload(ReportSubmission.department)))}
+        self.submissions = {
+            s.department_id: s
+            for s in session.scalars(
+                select(ReportSubmission)
+                .where(ReportSubmission.period_id == period.id)
+                .options(joinedload(ReportSubmission.department))
+            )
+        }
         projects = session.scalars(select(Project).where(Project.plan_id == period.plan_id)).all()
         self.projects = {p.id: p for p in projects}
         self.by_code = {p.code: p for p in projects}
@@ -233,8 +314,12 @@ class _ReportMatcher:
         for project in projects:
             self.by_name[(project.lead_department_id, name_key(project.name))].append(project)
             self.by_name[(None, name_key(project.name))].append(project)
-        self.entries = {e.project_id: e for e in session.scalars(
-            select(ReportEntry).join(ReportSubmission).where(ReportSubmission.period_id == period.id))}
+        self.entries = {
+            e.project_id: e
+            for e in session.scalars(
+                select(ReportEntry).join(ReportSubmission).where(ReportSubmission.period_id == period.id)
+            )
+        }
         self.claims: dict[int, list[ReportRowResult]] = defaultdict(list)
         self._earlier: dict[int, Decimal] | None = None
         # project id → the submission version the exported file was made from
@@ -271,15 +356,19 @@ class _ReportMatcher:
             return
         if submission.status not in reporting.FILLABLE:
             result.outcome = ImportOutcome.ERROR.value
-            result.messages.append(f"{row.ref}：{department.name} 本期已{submission.status.label}，不能再修改"
-                                   + ("；如需更正请先退回" if submission.status is SubmissionStatus.SUBMITTED else ""))
+            result.messages.append(
+                f"{row.ref}：{department.name} 本期已{submission.status.label}，不能再修改"
+                + ("；如需更正请先退回" if submission.status is SubmissionStatus.SUBMITTED else "")
+            )
             return
         if self.meta is not None:
             exported = self.exported_versions.get(project.id)
             if exported is not None and exported != submission.version:
                 result.outcome = ImportOutcome.CONFLICT.value
-                result.messages.append(f"{row.ref}：导出后系统中的报送已被修改（版本 {exported} → {submission.version}），"
-                                       "无法判断哪个更新，请核对后重新导出填写")
+                result.messages.append(
+                    f"{row.ref}：导出后系统中的报送已被修改（版本 {exported} → {submission.version}），"
+                    "无法判断哪个更新，请核对后重新导出填写"
+                )
                 return
         result.outcome = (ImportOutcome.CHANGED if entry is not None else ImportOutcome.NEW).value
 
@@ -309,8 +398,10 @@ class _ReportMatcher:
         if self.meta is not None and row.seq is not None and (sheet.name, row.seq) in self.meta.rows:
             project = self.projects.get(self.meta.rows[(sheet.name, row.seq)][3])
             if project is not None and row.name and name_key(row.name) != name_key(project.name):
-                result.messages.append(f"{row.ref}：第 {row.seq} 行导出时是“{project.name}”，现在写的是“{row.name}”："
-                                       "请不要在导出的表中改项目名称或调整行序号")
+                result.messages.append(
+                    f"{row.ref}：第 {row.seq} 行导出时是“{project.name}”，现在写的是“{row.name}”："
+                    "请不要在导出的表中改项目名称或调整行序号"
+                )
                 return None
         elif row.code:
             project = self.by_code.get(row.code)
@@ -321,10 +412,14 @@ class _ReportMatcher:
             candidates = self.by_name.get((department.id, name_key(row.name)), [])
             if len(candidates) != 1:
                 if candidates:
-                    result.messages.append(f"{row.ref}：{department.name} 有 {len(candidates)} 个名为“{row.name}”的项目，请加“项目编号”列")
+                    result.messages.append(
+                        f"{row.ref}：{department.name} 有 {len(candidates)} 个名为“{row.name}”的项目，请加“项目编号”列"
+                    )
                 else:
-                    result.messages.append(f"{row.ref}：系统中没有名为“{row.name}”（责任单位 {department.name}）的项目"
-                                           + self._closest(row.name, department))
+                    result.messages.append(
+                        f"{row.ref}：系统中没有名为“{row.name}”（责任单位 {department.name}）的项目"
+                        + self._closest(row.name, department)
+                    )
                 return None
             project = candidates[0]
         else:
@@ -332,8 +427,10 @@ class _ReportMatcher:
             return None
         if project is None or project.lead_department_id != department.id:
             lead = project and project.lead_department_id
-            result.messages.append(f"{row.ref}：项目“{project.name if project else ''}”不由 {department.name} 牵头"
-                                   + ("" if lead else "（未设责任单位）"))
+            result.messages.append(
+                f"{row.ref}：项目“{project.name if project else ''}”不由 {department.name} 牵头"
+                + ("" if lead else "（未设责任单位）")
+            )
             return None
         return project
 
@@ -357,14 +454,18 @@ class _ReportMatcher:
             if row.amount is not None and row.amount.value is not None:
                 # Both given: they must agree, or one of them is wrong and neither can be trusted.
                 if earlier + row.amount.value != row.ytd.value:
-                    result.messages.append(f"{row.ytd.ref}：{through} {row.ytd.value} ≠ 此前各期已确认 {earlier} + 本期 "
-                                           f"{row.amount.value}（{row.amount.ref}），请核对")
+                    result.messages.append(
+                        f"{row.ytd.ref}：{through} {row.ytd.value} ≠ 此前各期已确认 {earlier} + 本期 "
+                        f"{row.amount.value}（{row.amount.ref}），请核对"
+                    )
             elif row.ytd.value < earlier:
                 result.messages.append(f"{row.ytd.ref}：{through} {row.ytd.value} 小于此前各期已确认的合计 {earlier}")
             else:
                 amount = row.ytd.value - earlier
                 values["completed_amount"] = amount
-                result.notes.append(f"{row.ytd.ref}：本期完成投资 = {through} {row.ytd.value} − 此前已确认 {earlier} = {amount}")
+                result.notes.append(
+                    f"{row.ytd.ref}：本期完成投资 = {through} {row.ytd.value} − 此前已确认 {earlier} = {amount}"
+                )
         return values
 
     def _earlier_confirmed(self) -> dict[int, Decimal]:
@@ -376,7 +477,7 @@ class _ReportMatcher:
 
     def settle(self) -> None:
         """Two rows for one project: both are errors (which one is meant cannot be told)."""
-        for project_id, rows in self.claims.items():
+        for rows in self.claims.values():
             if len(rows) > 1:
                 where = "、".join(f"{r.sheet}!{r.row}行" for r in rows)
                 for result in rows:
@@ -406,9 +507,12 @@ class _ReportMatcher:
                 continue
             gaps = missing.get(department_id, [])
             lines[str(submission.id)] = {
-                "department": submission.department.name, "version": submission.version,
-                "status": submission.status.label, "after": "已报" if not gaps else "草稿（未提交）",
-                "missing": gaps[:20], "missing_count": len(gaps),
+                "department": submission.department.name,
+                "version": submission.version,
+                "status": submission.status.label,
+                "after": "已报" if not gaps else "草稿（未提交）",
+                "missing": gaps[:20],
+                "missing_count": len(gaps),
             }
         return lines
 
@@ -427,15 +531,26 @@ def _show(value) -> str:
 
 # -- Import: staging and applying ------------------------------------------------------------------
 
-def stage_report_import(session: Session, data: bytes, filename: str, period: ReportingPeriod,
-                        user: User | None) -> tuple[ImportBatch, ReportPreview]:
+
+def stage_report_import(
+    session: Session, data: bytes, filename: str, period: ReportingPeriod, user: User | None
+) -> tuple[ImportBatch, ReportPreview]:
     preview = preview_report(session, data, period, user, filename)
-    batch = ImportBatch(user=user, source=ChangeSource.WEB, filename=filename[:255] or "report.xlsx",
-                        sha256=hashlib.sha256(data).hexdigest(), size=len(data), content=data, plan=period.plan,
-                        department=user.department if user is not None and user.role is Role.DEPARTMENT else None,
-                        period_id=period.id, status=ImportStatus.PREVIEWED, counts=preview.counts,
-                        seen_versions={f"report_submissions:{k}": v["version"] for k, v in preview.submissions.items()},
-                        preview=preview.to_json())
+    batch = ImportBatch(
+        user=user,
+        source=ChangeSource.WEB,
+        filename=filename[:255] or "report.xlsx",
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content=data,
+        plan=period.plan,
+        department=user.department if user is not None and user.role is Role.DEPARTMENT else None,
+        period_id=period.id,
+        status=ImportStatus.PREVIEWED,
+        counts=preview.counts,
+        seen_versions={f"report_submissions:{k}": v["version"] for k, v in preview.submissions.items()},
+        preview=preview.to_json(),
+    )
     session.add(batch)
     session.flush()
     return batch, preview
@@ -446,20 +561,33 @@ def commit_report_import(session: Session, batch: ImportBatch, user: User | None
     """Apply exactly the stored preview, through the reporting service; all or nothing. Returns rows applied."""
     if batch.status is not ImportStatus.PREVIEWED or batch.period_id is None:
         raise ServiceError("这个文件已经处理过，不能再次导入")
+    if is_abandoned(batch):
+        raise ServiceError(EXPIRED_PREVIEW)
     preview = ReportPreview.from_json(batch.preview)
     counts = preview.counts
     if (counts["error"] or counts["conflict"]) and not valid_only:
-        raise ServiceError(f"有 {counts['error']} 行错误、{counts['conflict']} 行冲突：请改正后重新上传，或选择“只导入无误的行”")
-    submissions = {s.id: s for s in session.scalars(select(ReportSubmission).where(
-        ReportSubmission.id.in_([int(k) for k in preview.submissions] or [-1])))}
-    moved = [v["department"] for k, v in preview.submissions.items()
-             if submissions.get(int(k)) is None or submissions[int(k)].version != v["version"]]
+        raise ServiceError(
+            f"有 {counts['error']} 行错误、{counts['conflict']} 行冲突：请改正后重新上传，或选择“只导入无误的行”"
+        )
+    submissions = {
+        s.id: s
+        for s in session.scalars(
+            select(ReportSubmission).where(ReportSubmission.id.in_([int(k) for k in preview.submissions] or [-1]))
+        )
+    }
+    moved = [
+        v["department"]
+        for k, v in preview.submissions.items()
+        if submissions.get(int(k)) is None or submissions[int(k)].version != v["version"]
+    ]
     if moved:
         raise ServiceError(f"预览之后，{'、'.join(moved)} 的报送已被修改：请重新上传，按最新情况预览")
     set_change_context(session, ChangeSource.IMPORT, user, batch)
     wanted: dict[int, dict[int, reporting.EntryInput]] = defaultdict(dict)
-    entries = {e.project_id: e for e in session.scalars(select(ReportEntry).where(
-        ReportEntry.submission_id.in_(list(submissions) or [-1])))}
+    entries = {
+        e.project_id: e
+        for e in session.scalars(select(ReportEntry).where(ReportEntry.submission_id.in_(list(submissions) or [-1])))
+    }
     applied = 0
     for row in preview.rows:
         if row.outcome not in (ImportOutcome.NEW.value, ImportOutcome.CHANGED.value):
@@ -478,7 +606,11 @@ def commit_report_import(session: Session, batch: ImportBatch, user: User | None
     batch.applied_at = utcnow()
     batch.applied_rows = "valid" if valid_only else "all"
     batch.applied_count = applied
-    security_log.record(session, SecurityEvent.IMPORT_APPLIED, user=user,
-                        detail=f"报表导入 #{batch.id}（{batch.filename}）：写入 {applied} 个项目")
+    security_log.record(
+        session,
+        SecurityEvent.IMPORT_APPLIED,
+        user=user,
+        detail=f"报表导入 #{batch.id}（{batch.filename}）：写入 {applied} 个项目",
+    )
     session.flush()
     return applied

@@ -1,6 +1,7 @@
 """The reporting cycle: open a period, departments fill and submit, the office confirms or returns,
 closing freezes the figures. Each function flushes, never commits (one transaction per action).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -13,7 +14,6 @@ from sqlalchemy import and_, delete, func, insert, literal, or_, select, type_co
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from tracker import progress
-from tracker.models.base import Money
 from tracker.models import (
     Department,
     Investment,
@@ -29,6 +29,7 @@ from tracker.models import (
     User,
     utcnow,
 )
+from tracker.models.base import Money
 from tracker.models.reporting import period_name
 from tracker.services import ServiceError
 from tracker.services.records import check_version, save_record, update_record
@@ -41,6 +42,7 @@ NO_REPORT_NEEDED = (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED)
 
 
 # -- Periods ---------------------------------------------------------------------------------------
+
 
 def period_window(kind: ReportKind, year: int, number: int) -> tuple[dt.date, dt.date]:
     """The first and last day a period covers."""
@@ -57,8 +59,12 @@ def default_due(ends_on: dt.date) -> dt.date:
 def next_period(session: Session, plan: Plan, today: dt.date | None = None) -> tuple[ReportKind, int, int]:
     """(kind, year, number) of the period to open next: after the latest one, else the one holding today."""
     kind = plan.report_cadence
-    latest = session.scalar(select(ReportingPeriod).where(ReportingPeriod.plan_id == plan.id)
-                            .order_by(ReportingPeriod.ends_on.desc()).limit(1))
+    latest = session.scalar(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.plan_id == plan.id)
+        .order_by(ReportingPeriod.ends_on.desc())
+        .limit(1)
+    )
     if latest is None:
         today = today or progress.today()
         return kind, today.year, today.month if kind is ReportKind.MONTH else (today.month - 1) // 3 + 1
@@ -71,27 +77,48 @@ def period_label(kind: ReportKind, year: int, number: int) -> str:
     return f"{period_name(kind, year, number)} {kind.label}"
 
 
-def open_period(session: Session, plan: Plan, kind: ReportKind, year: int, number: int,
-                due_on: dt.date | None = None) -> ReportingPeriod:
+def open_period(
+    session: Session, plan: Plan, kind: ReportKind, year: int, number: int, due_on: dt.date | None = None
+) -> ReportingPeriod:
     """Open a period and list every department that leads projects in the plan as due to report."""
     if number < 1 or number > (12 if kind is ReportKind.MONTH else 4):
         raise ServiceError("期数超出范围")
-    still_open = session.scalar(select(ReportingPeriod).where(
-        ReportingPeriod.plan_id == plan.id, ReportingPeriod.status == PeriodStatus.OPEN).limit(1))
+    still_open = session.scalar(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.plan_id == plan.id, ReportingPeriod.status == PeriodStatus.OPEN)
+        .limit(1)
+    )
     if still_open is not None:
         raise ServiceError(f"请先关闭 {still_open}，再开启新的报送期")
     starts_on, ends_on = period_window(kind, year, number)
-    overlapping = session.scalar(select(ReportingPeriod).where(
-        ReportingPeriod.plan_id == plan.id, ReportingPeriod.starts_on <= ends_on,
-        ReportingPeriod.ends_on >= starts_on).limit(1))
+    overlapping = session.scalar(
+        select(ReportingPeriod)
+        .where(
+            ReportingPeriod.plan_id == plan.id,
+            ReportingPeriod.starts_on <= ends_on,
+            ReportingPeriod.ends_on >= starts_on,
+        )
+        .limit(1)
+    )
     if overlapping is not None:
         raise ServiceError(f"{period_label(kind, year, number)}与已有的 {overlapping} 时间重叠")
-    period = ReportingPeriod(plan=plan, kind=kind, year=year, number=number, starts_on=starts_on, ends_on=ends_on,
-                             due_on=due_on or default_due(ends_on), status=PeriodStatus.OPEN)
+    period = ReportingPeriod(
+        plan=plan,
+        kind=kind,
+        year=year,
+        number=number,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        due_on=due_on or default_due(ends_on),
+        status=PeriodStatus.OPEN,
+    )
     session.add(period)
     save_record(session, period)
-    leads = select(Project.lead_department_id).where(
-        Project.plan_id == plan.id, Project.lead_department_id.is_not(None)).distinct()
+    leads = (
+        select(Project.lead_department_id)
+        .where(Project.plan_id == plan.id, Project.lead_department_id.is_not(None))
+        .distinct()
+    )
     for department_id in session.scalars(leads):
         session.add(ReportSubmission(period=period, department_id=department_id, status=SubmissionStatus.PENDING))
     session.flush()
@@ -111,6 +138,7 @@ def set_due_date(session: Session, period: ReportingPeriod, due_on: dt.date, exp
 
 
 # -- A department's submission ---------------------------------------------------------------------
+
 
 @dataclass
 class EntryInput:
@@ -150,8 +178,12 @@ class ProjectLine:
         """Milestones still open and due by the period's end (or undated), and any the report already
         speaks of: a status "as of the period end" is asked only of what could have moved by then."""
         ends_on = self.period_end or dt.date.max
-        return [m for m in self.milestones if m.id in self.states or (
-            m.status not in progress.CLOSED_MILESTONE and (m.planned_on is None or m.planned_on <= ends_on))]
+        return [
+            m
+            for m in self.milestones
+            if m.id in self.states
+            or (m.status not in progress.CLOSED_MILESTONE and (m.planned_on is None or m.planned_on <= ends_on))
+        ]
 
     @property
     def cumulative_with_this_period(self):
@@ -166,66 +198,112 @@ def cumulative_with(money: progress.PeriodMoney, entry: ReportEntry | None, stat
     return progress.plus(money.cumulative_completed, entry.completed_amount)
 
 
-def submission_projects(session: Session, submission: ReportSubmission, *, for_display: bool = True) -> list[ProjectLine]:
+def submission_projects(
+    session: Session, submission: ReportSubmission, *, for_display: bool = True
+) -> list[ProjectLine]:
     """The projects the department leads in the plan, with what it reported; a fixed number of queries.
     Saving needs neither the previous period nor the money: `for_display=False` skips them."""
     period = submission.period
-    projects = session.scalars(select(Project).where(
-        Project.plan_id == period.plan_id, Project.lead_department_id == submission.department_id)
-        .order_by(Project.id)).all()
+    projects = session.scalars(
+        select(Project)
+        .where(Project.plan_id == period.plan_id, Project.lead_department_id == submission.department_id)
+        .order_by(Project.id)
+    ).all()
     ids = [p.id for p in projects]
-    entries = {e.project_id: e for e in session.scalars(
-        select(ReportEntry).where(ReportEntry.submission_id == submission.id))}
+    entries = {
+        e.project_id: e for e in session.scalars(select(ReportEntry).where(ReportEntry.submission_id == submission.id))
+    }
     previous = previous_submission(session, submission) if for_display else None
-    previous_entries = {e.project_id: e for e in session.scalars(
-        select(ReportEntry).where(ReportEntry.submission_id == previous.id))} if previous else {}
+    previous_entries = (
+        {e.project_id: e for e in session.scalars(select(ReportEntry).where(ReportEntry.submission_id == previous.id))}
+        if previous
+        else {}
+    )
     if not (ids and for_display):
         money = {}
     elif period.is_open:
         money = progress.money_by_project(session, period, Project.id.in_(ids))
     else:  # a closed period shows its frozen figures
-        money = {row.project_id: (row.department_id, progress.PeriodMoney(
-            row.year_planned, row.period_completed, row.year_completed, row.cumulative_completed, 1))
-            for row in session.scalars(select(PeriodProjectSnapshot).where(
-                PeriodProjectSnapshot.period_id == period.id, PeriodProjectSnapshot.project_id.in_(ids)))}
+        money = {
+            row.project_id: (
+                row.department_id,
+                progress.PeriodMoney(
+                    row.year_planned, row.period_completed, row.year_completed, row.cumulative_completed, 1
+                ),
+            )
+            for row in session.scalars(
+                select(PeriodProjectSnapshot).where(
+                    PeriodProjectSnapshot.period_id == period.id, PeriodProjectSnapshot.project_id.in_(ids)
+                )
+            )
+        }
     wanted = select(Milestone).where(Milestone.project_id.in_(ids))
     if for_display:  # only what the form asks about: open and due by the period's end, or already reported
         stated = select(ReportMilestoneState.milestone_id).where(ReportMilestoneState.submission_id == submission.id)
-        wanted = wanted.where(or_(Milestone.id.in_(stated), and_(progress.is_open(), or_(
-            Milestone.planned_on.is_(None), Milestone.planned_on <= period.ends_on))))
+        wanted = wanted.where(
+            or_(
+                Milestone.id.in_(stated),
+                and_(progress.is_open(), or_(Milestone.planned_on.is_(None), Milestone.planned_on <= period.ends_on)),
+            )
+        )
     milestones: dict[int, list[Milestone]] = defaultdict(list)
     for milestone in session.scalars(wanted.order_by(Milestone.project_id, Milestone.ordinal)):
         milestones[milestone.project_id].append(milestone)
     states: dict[int, dict[int, ReportMilestoneState]] = defaultdict(dict)
-    for state in session.scalars(select(ReportMilestoneState)
-                                 .where(ReportMilestoneState.submission_id == submission.id)):
+    for state in session.scalars(
+        select(ReportMilestoneState).where(ReportMilestoneState.submission_id == submission.id)
+    ):
         states[state.project_id][state.milestone_id] = state
-    return [ProjectLine(p, entries.get(p.id), previous_entries.get(p.id),
-                        money.get(p.id, (None, progress.PeriodMoney()))[1], milestones[p.id], states[p.id],
-                        period.ends_on)
-            for p in projects]
+    return [
+        ProjectLine(
+            p,
+            entries.get(p.id),
+            previous_entries.get(p.id),
+            money.get(p.id, (None, progress.PeriodMoney()))[1],
+            milestones[p.id],
+            states[p.id],
+            period.ends_on,
+        )
+        for p in projects
+    ]
 
 
 def previous_submission(session: Session, submission: ReportSubmission) -> ReportSubmission | None:
     """The same department's submission for the plan's period before this one."""
     period = submission.period
     return session.scalar(
-        select(ReportSubmission).join(ReportingPeriod, ReportingPeriod.id == ReportSubmission.period_id)
-        .where(ReportingPeriod.plan_id == period.plan_id, ReportingPeriod.ends_on < period.starts_on,
-               ReportSubmission.department_id == submission.department_id)
-        .order_by(ReportingPeriod.ends_on.desc()).limit(1))
+        select(ReportSubmission)
+        .join(ReportingPeriod, ReportingPeriod.id == ReportSubmission.period_id)
+        .where(
+            ReportingPeriod.plan_id == period.plan_id,
+            ReportingPeriod.ends_on < period.starts_on,
+            ReportSubmission.department_id == submission.department_id,
+        )
+        .order_by(ReportingPeriod.ends_on.desc())
+        .limit(1)
+    )
 
 
-def save_submission(session: Session, submission: ReportSubmission, entries: dict[int, EntryInput],
-                    milestones: dict[int, MilestoneInput], user: User | None, expected_version: int | None,
-                    *, submit: bool = False, now: dt.datetime | None = None) -> None:
+def save_submission(
+    session: Session,
+    submission: ReportSubmission,
+    entries: dict[int, EntryInput],
+    milestones: dict[int, MilestoneInput],
+    user: User | None,
+    expected_version: int | None,
+    *,
+    submit: bool = False,
+    now: dt.datetime | None = None,
+) -> None:
     """Save the department's figures as a draft, or submit them (未报/退回 → 已报)."""
     check_version(submission, expected_version)
     if not submission.period.is_open:
         raise ServiceError("报送期已关闭，不能再填报")
     if submission.status not in FILLABLE:
-        raise ServiceError(f"本单位的报送已是“{submission.status.label}”，不能再修改"
-                           + ("；如需更正请联系信息办退回" if submission.status is SubmissionStatus.SUBMITTED else ""))
+        raise ServiceError(
+            f"本单位的报送已是“{submission.status.label}”，不能再修改"
+            + ("；如需更正请联系信息办退回" if submission.status is SubmissionStatus.SUBMITTED else "")
+        )
     lines = {line.project.id: line for line in submission_projects(session, submission, for_display=False)}
     strangers = [pid for pid in entries if pid not in lines]
     if strangers:
@@ -251,20 +329,30 @@ def save_submission(session: Session, submission: ReportSubmission, entries: dic
         if state is None:
             if values.status == milestone.status and values.actual_on == milestone.actual_on:
                 continue  # nothing reported beyond what is known
-            state = ReportMilestoneState(submission=submission, milestone_id=milestone_id,
-                                         project_id=milestone.project_id, status=values.status,
-                                         actual_on=values.actual_on, milestone_version=values.version)
+            state = ReportMilestoneState(
+                submission=submission,
+                milestone_id=milestone_id,
+                project_id=milestone.project_id,
+                status=values.status,
+                actual_on=values.actual_on,
+                milestone_version=values.version,
+            )
             session.add(state)
             continue
         if (state.status, state.actual_on) != (values.status, values.actual_on):
             state.status, state.actual_on, state.milestone_version = values.status, values.actual_on, values.version
     now = now or utcnow()
     if submit:
-        missing = [line.project.code for line in lines.values() if line.needs_report
-                   and not (line.entry and line.entry.progress_text)]
+        missing = [
+            line.project.code
+            for line in lines.values()
+            if line.needs_report and not (line.entry and line.entry.progress_text)
+        ]
         if missing:
-            raise ServiceError(f"以下项目还没有填写本期形象进度：{'、'.join(missing[:20])}"
-                               + (f" 等 {len(missing)} 个" if len(missing) > 20 else ""))
+            raise ServiceError(
+                f"以下项目还没有填写本期形象进度：{'、'.join(missing[:20])}"
+                + (f" 等 {len(missing)} 个" if len(missing) > 20 else "")
+            )
         submission.status = SubmissionStatus.SUBMITTED
         submission.submitted_at = now
         submission.submitted_by_id = user.id if user is not None else None
@@ -272,8 +360,9 @@ def save_submission(session: Session, submission: ReportSubmission, entries: dic
     save_record(session, submission)
 
 
-def return_submission(session: Session, submission: ReportSubmission, user: User | None, reason: str,
-                      expected_version: int | None) -> None:
+def return_submission(
+    session: Session, submission: ReportSubmission, user: User | None, reason: str, expected_version: int | None
+) -> None:
     """已报 → 退回, with the reason the department will see."""
     check_version(submission, expected_version)
     reason = (reason or "").strip()
@@ -297,8 +386,13 @@ class Confirmation:
     years_rolled_up: int = 0
 
 
-def confirm_submission(session: Session, submission: ReportSubmission, user: User | None,
-                       expected_version: int | None, today: dt.date | None = None) -> Confirmation:
+def confirm_submission(
+    session: Session,
+    submission: ReportSubmission,
+    user: User | None,
+    expected_version: int | None,
+    today: dt.date | None = None,
+) -> Confirmation:
     """已报 → 已确认: the report becomes the projects' current state.
 
     Milestone statuses reported are applied to milestones nobody changed since the department saw
@@ -341,12 +435,19 @@ def confirm_submission(session: Session, submission: ReportSubmission, user: Use
 
 def roll_up_year(session: Session, period: ReportingPeriod, project_ids: list[int]) -> int:
     """Set each project's 完成投资 for the period's year to the sum of its confirmed periods."""
-    sums = dict(session.execute(progress.year_completed_from_reports(period.plan_id, period.year,
-                                                                     project_ids=project_ids)).all())
+    sums = dict(
+        session.execute(
+            progress.year_completed_from_reports(period.plan_id, period.year, project_ids=project_ids)
+        ).all()
+    )
     if not sums:
         return 0
-    existing = {i.project_id: i for i in session.scalars(
-        select(Investment).where(Investment.project_id.in_(list(sums)), Investment.year == period.year))}
+    existing = {
+        i.project_id: i
+        for i in session.scalars(
+            select(Investment).where(Investment.project_id.in_(list(sums)), Investment.year == period.year)
+        )
+    }
     changed = 0
     for project_id, amount in sums.items():
         investment = existing.get(project_id)
@@ -364,8 +465,14 @@ def roll_up_year(session: Session, period: ReportingPeriod, project_ids: list[in
 
 # -- Closing ---------------------------------------------------------------------------------------
 
-def close_period(session: Session, period: ReportingPeriod, user: User | None, expected_version: int | None,
-                 today: dt.date | None = None) -> None:
+
+def close_period(
+    session: Session,
+    period: ReportingPeriod,
+    user: User | None,
+    expected_version: int | None,
+    today: dt.date | None = None,
+) -> None:
     """Freeze the period: every project's and milestone's state and figures are copied, as they are now."""
     if not period.is_open:
         raise ServiceError("报送期已关闭")
@@ -379,44 +486,91 @@ def close_period(session: Session, period: ReportingPeriod, user: User | None, e
     session.execute(delete(PeriodMilestoneSnapshot).where(PeriodMilestoneSnapshot.period_id == period.id))
     money = progress.money_by_project(session, period)
     completion = progress.project_completion(session, Project.plan_id == period.plan_id)
-    entries = {row.project_id: row for row in session.execute(
-        select(ReportEntry.project_id, ReportEntry.progress_text, ReportEntry.issues, ReportSubmission.status)
-        .join(ReportSubmission, ReportSubmission.id == ReportEntry.submission_id)
-        .where(ReportSubmission.period_id == period.id))}
-    statuses = dict(session.execute(select(ReportSubmission.department_id, ReportSubmission.status)
-                                    .where(ReportSubmission.period_id == period.id)).all())
-    names = dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(
-        select(Project.lead_department_id).where(Project.plan_id == period.plan_id)))).all())
+    entries = {
+        row.project_id: row
+        for row in session.execute(
+            select(ReportEntry.project_id, ReportEntry.progress_text, ReportEntry.issues, ReportSubmission.status)
+            .join(ReportSubmission, ReportSubmission.id == ReportEntry.submission_id)
+            .where(ReportSubmission.period_id == period.id)
+        )
+    }
+    statuses = dict(
+        session.execute(
+            select(ReportSubmission.department_id, ReportSubmission.status).where(
+                ReportSubmission.period_id == period.id
+            )
+        ).all()
+    )
+    names = dict(
+        session.execute(
+            select(Department.id, Department.name).where(
+                Department.id.in_(select(Project.lead_department_id).where(Project.plan_id == period.plan_id))
+            )
+        ).all()
+    )
     rows = []
-    for project in session.execute(select(Project.id, Project.code, Project.name, Project.lead_department_id,
-                                          Project.status, Project.total_budget)
-                                   .where(Project.plan_id == period.plan_id)):
+    for project in session.execute(
+        select(
+            Project.id, Project.code, Project.name, Project.lead_department_id, Project.status, Project.total_budget
+        ).where(Project.plan_id == period.plan_id)
+    ):
         figures = money.get(project.id, (None, progress.PeriodMoney()))[1]
         entry = entries.get(project.id)
-        rows.append({
-            "period_id": period.id, "project_id": project.id, "code": project.code, "name": project.name,
-            "department_id": project.lead_department_id, "department_name": names.get(project.lead_department_id),
-            "status": project.status, "completion": completion.get(project.id),
-            "total_budget": project.total_budget, "year_planned": figures.year_planned,
-            "period_completed": figures.period_completed, "year_completed": figures.year_completed,
-            "cumulative_completed": figures.cumulative_completed,
-            "submission_status": statuses.get(project.lead_department_id),
-            "progress_text": entry.progress_text if entry else None, "issues": entry.issues if entry else None,
-        })
+        rows.append(
+            {
+                "period_id": period.id,
+                "project_id": project.id,
+                "code": project.code,
+                "name": project.name,
+                "department_id": project.lead_department_id,
+                "department_name": names.get(project.lead_department_id),
+                "status": project.status,
+                "completion": completion.get(project.id),
+                "total_budget": project.total_budget,
+                "year_planned": figures.year_planned,
+                "period_completed": figures.period_completed,
+                "year_completed": figures.year_completed,
+                "cumulative_completed": figures.cumulative_completed,
+                "submission_status": statuses.get(project.lead_department_id),
+                "progress_text": entry.progress_text if entry else None,
+                "issues": entry.issues if entry else None,
+            }
+        )
     if rows:
         session.execute(insert(PeriodProjectSnapshot), rows)
-    milestone_columns = (Milestone.id, Milestone.project_id, Milestone.ordinal, Milestone.name, Milestone.planned_on,
-                         Milestone.planned_precision, Milestone.actual_on, Milestone.status)
-    session.execute(insert(PeriodMilestoneSnapshot).from_select(
-        ["period_id", "milestone_id", "project_id", "ordinal", "name", "planned_on", "planned_precision",
-         "actual_on", "status"],
-        select(literal(period.id), *milestone_columns).join(Project, Project.id == Milestone.project_id)
-        .where(Project.plan_id == period.plan_id)))
+    milestone_columns = (
+        Milestone.id,
+        Milestone.project_id,
+        Milestone.ordinal,
+        Milestone.name,
+        Milestone.planned_on,
+        Milestone.planned_precision,
+        Milestone.actual_on,
+        Milestone.status,
+    )
+    session.execute(
+        insert(PeriodMilestoneSnapshot).from_select(
+            [
+                "period_id",
+                "milestone_id",
+                "project_id",
+                "ordinal",
+                "name",
+                "planned_on",
+                "planned_precision",
+                "actual_on",
+                "status",
+            ],
+            select(literal(period.id), *milestone_columns)
+            .join(Project, Project.id == Milestone.project_id)
+            .where(Project.plan_id == period.plan_id),
+        )
+    )
     session.flush()
 
 
-
 # -- The office's view of a period -----------------------------------------------------------------
+
 
 @dataclass
 class DepartmentLine:
@@ -450,45 +604,80 @@ def period_overview(session: Session, period: ReportingPeriod, today: dt.date | 
     """Every department due to report, its status, lateness and money; a fixed number of queries."""
     today = today or progress.today()
     submissions = session.scalars(
-        select(ReportSubmission).where(ReportSubmission.period_id == period.id)
-        .join(Department, Department.id == ReportSubmission.department_id).order_by(Department.name)
-        .options(joinedload(ReportSubmission.department))).all()
+        select(ReportSubmission)
+        .where(ReportSubmission.period_id == period.id)
+        .join(Department, Department.id == ReportSubmission.department_id)
+        .order_by(Department.name)
+        .options(joinedload(ReportSubmission.department))
+    ).all()
     money: dict[int | None, progress.PeriodMoney]
     if period.is_open:
         money = progress.money_by_department(session, period)
     else:
         snap = PeriodProjectSnapshot
-        money = {lead: progress.PeriodMoney(planned, this_period, year, total, n)
-                 for lead, planned, this_period, year, total, n in session.execute(
-                     select(snap.department_id,
-                            *(type_coerce(func.sum(c), Money()) for c in (
-                                snap.year_planned, snap.period_completed, snap.year_completed,
-                                snap.cumulative_completed)), func.count())
-                     .where(snap.period_id == period.id).group_by(snap.department_id))}
+        money = {
+            lead: progress.PeriodMoney(planned, this_period, year, total, n)
+            for lead, planned, this_period, year, total, n in session.execute(
+                select(
+                    snap.department_id,
+                    *(
+                        type_coerce(func.sum(c), Money())
+                        for c in (
+                            snap.year_planned,
+                            snap.period_completed,
+                            snap.year_completed,
+                            snap.cumulative_completed,
+                        )
+                    ),
+                    func.count(),
+                )
+                .where(snap.period_id == period.id)
+                .group_by(snap.department_id)
+            )
+        }
     # Projects still lacking 形象进度: how many per department, and the first few by name (for 催报).
-    lacking = (select(Project.lead_department_id, Project.code, Project.name,
-                      func.row_number().over(partition_by=Project.lead_department_id, order_by=Project.id)
-                      .label("place"))
-               .join(ReportSubmission, (ReportSubmission.department_id == Project.lead_department_id)
-                     & (ReportSubmission.period_id == period.id))
-               .outerjoin(ReportEntry, (ReportEntry.submission_id == ReportSubmission.id)
-                          & (ReportEntry.project_id == Project.id))
-               .where(Project.plan_id == period.plan_id, ReportSubmission.status.in_(FILLABLE),
-                      Project.status.is_(None) | Project.status.not_in(NO_REPORT_NEEDED),
-                      ReportEntry.id.is_(None) | ReportEntry.progress_text.is_(None))).subquery()
+    lacking = (
+        select(
+            Project.lead_department_id,
+            Project.code,
+            Project.name,
+            func.row_number().over(partition_by=Project.lead_department_id, order_by=Project.id).label("place"),
+        )
+        .join(
+            ReportSubmission,
+            (ReportSubmission.department_id == Project.lead_department_id) & (ReportSubmission.period_id == period.id),
+        )
+        .outerjoin(
+            ReportEntry, (ReportEntry.submission_id == ReportSubmission.id) & (ReportEntry.project_id == Project.id)
+        )
+        .where(
+            Project.plan_id == period.plan_id,
+            ReportSubmission.status.in_(FILLABLE),
+            Project.status.is_(None) | Project.status.not_in(NO_REPORT_NEEDED),
+            ReportEntry.id.is_(None) | ReportEntry.progress_text.is_(None),
+        )
+    ).subquery()
     missing: dict[int, list[str]] = defaultdict(list)
     missing_count: dict[int, int] = {}
-    for lead, code, name, _place in session.execute(select(lacking).where(lacking.c.place <= MISSING_NAMED)
-                                                    .order_by(lacking.c.lead_department_id, lacking.c.place)):
+    for lead, code, name, _place in session.execute(
+        select(lacking).where(lacking.c.place <= MISSING_NAMED).order_by(lacking.c.lead_department_id, lacking.c.place)
+    ):
         missing[lead].append(f"{code} {name}")
-    for lead, count in session.execute(select(lacking.c.lead_department_id, func.count())
-                                       .group_by(lacking.c.lead_department_id)):
+    for lead, count in session.execute(
+        select(lacking.c.lead_department_id, func.count()).group_by(lacking.c.lead_department_id)
+    ):
         missing_count[lead] = count
     lines = []
     for submission in submissions:
-        lines.append(DepartmentLine(submission, money.get(submission.department_id, progress.PeriodMoney()),
-                                    days_late(period, submission, today), missing.get(submission.department_id, []),
-                                    missing_count.get(submission.department_id, 0)))
+        lines.append(
+            DepartmentLine(
+                submission,
+                money.get(submission.department_id, progress.PeriodMoney()),
+                days_late(period, submission, today),
+                missing.get(submission.department_id, []),
+                missing_count.get(submission.department_id, 0),
+            )
+        )
     total = progress.PeriodMoney()  # the 合计 row: the sum of the departments listed
     for line in lines:
         total.add(line.money)
@@ -511,7 +700,9 @@ def reminder_text(overview: PeriodOverview) -> str:
     outstanding = [line for line in overview.lines if line.outstanding]
     if not outstanding:
         return f"{period}：各单位均已报送。"
-    lines = [f"【催报】{period.plan.name} {period}，截止日期 {period.due_on.year}年{period.due_on.month}月{period.due_on.day}日。以下单位尚未报送，请尽快填报："]
+    lines = [
+        f"【催报】{period.plan.name} {period}，截止日期 {period.due_on.year}年{period.due_on.month}月{period.due_on.day}日。以下单位尚未报送，请尽快填报："
+    ]
     for number, line in enumerate(outstanding, 1):
         state = "被退回待重报" if line.submission.status is SubmissionStatus.RETURNED else "未报"
         late = f"，已逾期 {line.days_late} 天" if line.days_late else ""
@@ -523,7 +714,12 @@ def reminder_text(overview: PeriodOverview) -> str:
 
 def open_submissions(session: Session, department_id: int) -> list[ReportSubmission]:
     """The department's reports due in open periods (本期应报), earliest due first."""
-    return list(session.scalars(
-        select(ReportSubmission).join(ReportingPeriod, ReportingPeriod.id == ReportSubmission.period_id)
-        .where(ReportSubmission.department_id == department_id, ReportingPeriod.status == PeriodStatus.OPEN)
-        .options(contains_eager(ReportSubmission.period)).order_by(ReportingPeriod.due_on)))
+    return list(
+        session.scalars(
+            select(ReportSubmission)
+            .join(ReportingPeriod, ReportingPeriod.id == ReportSubmission.period_id)
+            .where(ReportSubmission.department_id == department_id, ReportingPeriod.status == PeriodStatus.OPEN)
+            .options(contains_eager(ReportSubmission.period))
+            .order_by(ReportingPeriod.due_on)
+        )
+    )

@@ -4,6 +4,7 @@ Records are matched on their natural keys (plan code, phase ordinal, section pat
 milestone ordinal, investment year, indicator name), and a field is assigned only when its value
 differs, so an unchanged file writes no row and leaves no change record.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -208,8 +209,13 @@ def load_plan(session: Session, data: dict) -> Plan:
             if section is None:
                 section = PlanSection(parent=parent, title=item["title"], ordinal=ordinal)
                 plan.sections.append(section)
-            _assign(section, code=item.get("code"), title=item["title"], ordinal=ordinal,
-                    description=item.get("description"))
+            _assign(
+                section,
+                code=item.get("code"),
+                title=item["title"],
+                ordinal=ordinal,
+                description=item.get("description"),
+            )
             load_sections(item.get("children") or [], section)
             load_projects(item.get("projects") or [], section)
             if "project" in item:
@@ -252,24 +258,28 @@ def _load_project(project: Project, item: dict, section: PlanSection | None, dep
     where = f"项目 {item['code']}"
     if section is not None:
         _assign(project, section=section)
-    _assign(project, **_present(item, {
-        "name": ("name", str),
-        "content": ("content", lambda v: v),
-        "lead": ("lead_department", lambda v: departments.get(v, where)),
-        "nature": ("nature", lambda v: _vocab(ProjectNature, v, where)),
-        "stage": ("stage", lambda v: _vocab(ProjectStage, v, where)),
-        "status": ("status", lambda v: _vocab(ProjectStatus, v, where)),
-        "planned_start": ("planned_start_on", parse_date),
-        "planned_end": ("planned_end_on", parse_date),
-        "total_budget": ("total_budget", parse_amount),
-        "funding_source": ("funding_source", lambda v: _vocab(FundingSource, v, where)),
-        "contact": ("contact", lambda v: v),
-        "remarks": ("remarks", lambda v: v),
-    }))
+    _assign(
+        project,
+        **_present(
+            item,
+            {
+                "name": ("name", str),
+                "content": ("content", lambda v: v),
+                "lead": ("lead_department", lambda v: departments.get(v, where)),
+                "nature": ("nature", lambda v: _vocab(ProjectNature, v, where)),
+                "stage": ("stage", lambda v: _vocab(ProjectStage, v, where)),
+                "status": ("status", lambda v: _vocab(ProjectStatus, v, where)),
+                "planned_start": ("planned_start_on", parse_date),
+                "planned_end": ("planned_end_on", parse_date),
+                "total_budget": ("total_budget", parse_amount),
+                "funding_source": ("funding_source", lambda v: _vocab(FundingSource, v, where)),
+                "contact": ("contact", lambda v: v),
+                "remarks": ("remarks", lambda v: v),
+            },
+        ),
+    )
     if "cooperators" in item:
-        _assign_collection(
-            project, "cooperators", [departments.get(name, where) for name in item["cooperators"] or []]
-        )
+        _assign_collection(project, "cooperators", [departments.get(name, where) for name in item["cooperators"] or []])
     _load_milestones(project, item.get("milestones") or [])
     _load_investments(project, item.get("investments") or [])
 
@@ -327,7 +337,8 @@ def _load_indicators(plan: Plan, items: list[dict]) -> None:
             target_year=parse_year(item.get("target_year")),
             target_text=item.get("target_text"),
             target_direction=_vocab(TargetDirection, item["target_direction"], f"指标 {item['name']}")
-            if item.get("target_direction") else target_direction(item.get("target_text")),
+            if item.get("target_direction")
+            else target_direction(item.get("target_text")),
         )
         values = {v.year: v for v in indicator.values}
         for value_item in item.get("values") or []:
@@ -380,8 +391,11 @@ def load_reporting(session: Session, items: list[dict], departments: _Department
     for item in items:
         plan = session.scalar(select(Plan).where(Plan.code == item["plan"]))
         year, month = (int(part) for part in str(item["month"]).split("-"))
-        exists = session.scalar(select(ReportingPeriod.id).where(
-            ReportingPeriod.plan_id == plan.id, ReportingPeriod.year == year, ReportingPeriod.number == month))
+        exists = session.scalar(
+            select(ReportingPeriod.id).where(
+                ReportingPeriod.plan_id == plan.id, ReportingPeriod.year == year, ReportingPeriod.number == month
+            )
+        )
         if exists is not None:
             continue
         period = reporting.open_period(session, plan, ReportKind.MONTH, year, month)
@@ -391,11 +405,22 @@ def load_reporting(session: Session, items: list[dict], departments: _Department
             submission = next(s for s in period.submissions if s.department_id == department.id)
             clerk = session.scalar(select(User).where(User.department_id == department.id).limit(1))
             codes = {p.code: p.id for p in plan.projects}
-            values = {codes[str(e["project"])]: reporting.EntryInput(
-                e.get("progress"), parse_amount(e.get("completed")), e.get("issues")) for e in entry["entries"]}
+            values = {
+                codes[str(e["project"])]: reporting.EntryInput(
+                    e.get("progress"), parse_amount(e.get("completed")), e.get("issues")
+                )
+                for e in entry["entries"]
+            }
             status = _vocab(SubmissionStatus, entry["status"], where)
-            reporting.save_submission(session, submission, values, {}, clerk, submission.version,
-                                      submit=status is not SubmissionStatus.PENDING)
+            reporting.save_submission(
+                session,
+                submission,
+                values,
+                {},
+                clerk,
+                submission.version,
+                submit=status is not SubmissionStatus.PENDING,
+            )
             if status is SubmissionStatus.RETURNED:
                 reporting.return_submission(session, submission, office, entry["reason"], submission.version)
             elif status is SubmissionStatus.CONFIRMED:
@@ -411,11 +436,12 @@ def load_reporting(session: Session, items: list[dict], departments: _Department
 
 def _noon(day) -> dt.datetime:
     """10:00 Beijing time on a seeded day."""
-    return dt.datetime.combine(parse_date(day), dt.time(2, 0), tzinfo=dt.timezone.utc)
+    return dt.datetime.combine(parse_date(day), dt.time(2, 0), tzinfo=dt.UTC)
 
 
-def seed(session: Session, plan_codes: list[str] | None = None, *, demo: bool = False,
-         seeds_dir: Path = SEEDS_DIR) -> SeedReport:
+def seed(
+    session: Session, plan_codes: list[str] | None = None, *, demo: bool = False, seeds_dir: Path = SEEDS_DIR
+) -> SeedReport:
     """Load the named plans (all when none are named), then the demo data if asked."""
     files = available_plan_files(seeds_dir)
     wanted = plan_codes or list(files)

@@ -1,4 +1,5 @@
 """Creating and changing user accounts."""
+
 from __future__ import annotations
 
 import re

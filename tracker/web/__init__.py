@@ -1,4 +1,5 @@
 """The web UI: blueprints, the per-request rules (access declared, change source, headers), errors."""
+
 from __future__ import annotations
 
 from flask import Flask, abort, render_template, request, url_for
@@ -19,8 +20,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 ERROR_TITLES = {
-    400: "请求无效", 403: "没有权限", 404: "页面不存在", 405: "不支持的操作", 409: "数据已被他人修改",
-    413: "文件太大", 500: "服务器内部错误",
+    400: "请求无效",
+    403: "没有权限",
+    404: "页面不存在",
+    405: "不支持的操作",
+    409: "数据已被他人修改",
+    413: "文件太大",
+    500: "服务器内部错误",
 }
 
 
@@ -59,6 +65,25 @@ class SecureCookiesOverHttps:
         return self.wsgi_app(environ, secure_start_response)
 
 
+def _resubmit_page():
+    """A form posted after its token expired (or from a page opened before a sign-in): nothing is saved;
+    the page offers the same values again under a new token, one click away. Passwords and files are
+    not carried (they are typed or chosen again)."""
+    kept = [
+        (name, value)
+        for name, values in request.form.lists()
+        for value in values
+        if name != "csrf_token" and "password" not in name
+    ]
+    return render_template(
+        "errors/resubmit.html",
+        kept=kept,
+        action=request.full_path.rstrip("?"),
+        dropped_password=any("password" in name for name in request.form),
+        dropped_file=bool(request.files),
+    ), 400
+
+
 def _log_refusal() -> None:
     """A 403 in the security log, in a transaction of its own (the request's was rolled back)."""
     from tracker.services import security_log
@@ -66,8 +91,13 @@ def _log_refusal() -> None:
 
     try:
         user = current_user._get_current_object() if current_user.is_authenticated else None
-        security_log.record(db.session, SecurityEvent.FORBIDDEN, user=user, address=request.remote_addr,
-                            detail=f"{request.method} {request.full_path.rstrip('?')}"[:500])
+        security_log.record(
+            db.session,
+            SecurityEvent.FORBIDDEN,
+            user=user,
+            address=request.remote_addr,
+            detail=f"{request.method} {request.full_path.rstrip('?')}"[:500],
+        )
         db.session.commit()
     except Exception:  # noqa: BLE001 — the refusal page must still be shown
         db.session.rollback()
@@ -86,8 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web.reports.views import bp as reports_bp
 
     app.url_map.converters["int"] = RecordIdConverter  # before any rule is added
-    for bp in (main_bp, auth_bp, dashboard_bp, plans_bp, projects_bp, departments_bp, imports_bp, reports_bp,
-               admin_bp):
+    for bp in (main_bp, auth_bp, dashboard_bp, plans_bp, projects_bp, departments_bp, imports_bp, reports_bp, admin_bp):
         app.register_blueprint(bp)
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -131,8 +160,12 @@ def register_blueprints(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001 — the connection is gone; the session is removed after the request
             pass
-        app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
-                         str(error).splitlines()[0] if str(error) else type(error).__name__)
+        app.logger.error(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            str(error).splitlines()[0] if str(error) else type(error).__name__,
+        )
         if request.path == "/healthz":
             response = app.make_response(({"status": "unavailable"}, 503))
         else:
@@ -148,9 +181,12 @@ def register_blueprints(app: Flask) -> None:
         code = error.code or 500
         if code == 403:
             _log_refusal()
+        if isinstance(error, CSRFError) and request.method == "POST" and current_user.is_authenticated:
+            return _resubmit_page()
         message = "表单已过期或缺少安全令牌，请刷新页面后重试。" if isinstance(error, CSRFError) else None
-        return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, "出错了"),
-                               message=message), code
+        return render_template(
+            "errors/error.html", code=code, title=ERROR_TITLES.get(code, "出错了"), message=message
+        ), code
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -1,5 +1,6 @@
 """Numbers taken from the URL and from forms, read one way everywhere: a bad or huge value is
 "not given" (a database integer column stops at 2**31 - 1; nine digits always fit)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """A file written into memory, sent as a download (workbooks, zips of workbooks)."""
+
 from __future__ import annotations
 
 import io

@@ -3,10 +3,12 @@
 An edit carries the record's version; if someone saved in between, the page answers 409 with both
 values side by side and nothing is written. Register a record type with `register_crud`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_login import current_user
@@ -38,8 +40,17 @@ def conflict_rows(form: RecordForm, submitted: dict[str, Any], obj: Any) -> list
     ]
 
 
-def save_edit(obj: Any, form: RecordForm, *, title: str, success_url: str, cancel_url: str,
-              template: str = FORM_TEMPLATE, apply: Callable[[dict, int | None], None] | None = None, **context):
+def save_edit(
+    obj: Any,
+    form: RecordForm,
+    *,
+    title: str,
+    success_url: str,
+    cancel_url: str,
+    template: str = FORM_TEMPLATE,
+    apply: Callable[[dict, int | None], None] | None = None,
+    **context,
+):
     """The whole edit flow for an already-loaded record and a form bound to the request.
 
     `apply(values, expected_version)` is the service that saves; by default update_record.
@@ -74,12 +85,21 @@ def save_edit(obj: Any, form: RecordForm, *, title: str, success_url: str, cance
             status = 422
     else:
         status = 422
-    return render_template(template, form=form, title=title, cancel_url=cancel_url, conflict=conflict,
-                           record=obj, **context), status
+    return render_template(
+        template, form=form, title=title, cancel_url=cancel_url, conflict=conflict, record=obj, **context
+    ), status
 
 
-def save_new(form: RecordForm, build: Callable[[dict], Any], *, title: str, success_url: Callable[[Any], str],
-             cancel_url: str, template: str = FORM_TEMPLATE, **context):
+def save_new(
+    form: RecordForm,
+    build: Callable[[dict], Any],
+    *,
+    title: str,
+    success_url: Callable[[Any], str],
+    cancel_url: str,
+    template: str = FORM_TEMPLATE,
+    **context,
+):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -94,8 +114,9 @@ def save_new(form: RecordForm, build: Callable[[dict], Any], *, title: str, succ
                 db.session.rollback()
                 _form_error(form, exc)
         status = 422
-    return render_template(template, form=form, title=title, cancel_url=cancel_url, conflict=None, record=None,
-                           **context), status
+    return render_template(
+        template, form=form, title=title, cancel_url=cancel_url, conflict=None, record=None, **context
+    ), status
 
 
 class DeleteForm(ChineseForm):
@@ -114,8 +135,7 @@ def confirm_delete(obj: Any, *, title: str, success_url: str, cancel_url: str, c
             db.session.rollback()
             flash(exc.message, "danger")
             return redirect(cancel_url)
-    return render_template(DELETE_TEMPLATE, form=form, title=title, cancel_url=cancel_url,
-                           consequences=consequences)
+    return render_template(DELETE_TEMPLATE, form=form, title=title, cancel_url=cancel_url, consequences=consequences)
 
 
 def next_ordinal(column, *where) -> int:
@@ -166,18 +186,30 @@ class Crud:
                     setattr(obj, crud.parent_attr, parent)
                     return obj
 
-                return save_new(form, build, title=f"新建{crud.noun}", success_url=crud.show_url,
-                                cancel_url=crud.parent_url(parent), parent=parent)
+                return save_new(
+                    form,
+                    build,
+                    title=f"新建{crud.noun}",
+                    success_url=crud.show_url,
+                    cancel_url=crud.parent_url(parent),
+                    parent=parent,
+                )
 
             rule = f"/{parent_segment}s/<int:{parent_arg}>/{self.name}s/new"
         else:
+
             @requires(self.permission)
             def create():
                 form = crud.make_form(None)
                 if request.method == "GET" and crud.prepare:
                     crud.prepare(form, None)
-                return save_new(form, lambda values: crud.model(**values), title=f"新建{crud.noun}",
-                                success_url=crud.show_url, cancel_url=crud.parent_url(None))
+                return save_new(
+                    form,
+                    lambda values: crud.model(**values),
+                    title=f"新建{crud.noun}",
+                    success_url=crud.show_url,
+                    cancel_url=crud.parent_url(None),
+                )
 
             rule = f"/{self.name}s/new"
         bp.add_url_rule(rule, f"{self.name}_create", create, methods=["GET", "POST"])
@@ -185,15 +217,24 @@ class Crud:
         @requires(self.permission, self.model, arg)
         def edit(**kwargs):
             obj = next(iter(kwargs.values()))
-            return save_edit(obj, crud.make_form(crud.parent_of(obj)), title=f"编辑{crud.noun}：{obj}", success_url=crud.show_url(obj),
-                             cancel_url=crud.show_url(obj))
+            return save_edit(
+                obj,
+                crud.make_form(crud.parent_of(obj)),
+                title=f"编辑{crud.noun}：{obj}",
+                success_url=crud.show_url(obj),
+                cancel_url=crud.show_url(obj),
+            )
 
         bp.add_url_rule(f"/{self.name}s/<int:{arg}>/edit", f"{self.name}_edit", edit, methods=["GET", "POST"])
 
         @requires(self.permission, self.model, arg)
         def delete(**kwargs):
             obj = next(iter(kwargs.values()))
-            return confirm_delete(obj, title=f"{crud.noun}：{obj}", success_url=crud.parent_url(crud.parent_of(obj)),
-                                  cancel_url=crud.show_url(obj))
+            return confirm_delete(
+                obj,
+                title=f"{crud.noun}：{obj}",
+                success_url=crud.parent_url(crud.parent_of(obj)),
+                cancel_url=crud.show_url(obj),
+            )
 
         bp.add_url_rule(f"/{self.name}s/<int:{arg}>/delete", f"{self.name}_delete", delete, methods=["GET", "POST"])

@@ -1,6 +1,8 @@
 """Form fields that read values as people type them (through tracker.parse) and the record form base."""
+
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -10,7 +12,16 @@ from wtforms.validators import DataRequired, Length
 
 from tracker.extensions import db
 from tracker.models import Department
-from tracker.parse import DATE_ENDS, DateValue, ParseError, date_for, format_date, parse_amount, parse_date_value, parse_number
+from tracker.parse import (
+    DATE_ENDS,
+    DateValue,
+    ParseError,
+    date_for,
+    format_date,
+    parse_amount,
+    parse_date_value,
+    parse_number,
+)
 from tracker.vocab import Vocab
 from tracker.web.arguments import number
 
@@ -48,14 +59,32 @@ class _ParsedField(StringField):
 
 
 class TextDateField(_ParsedField):
-    """2007-06-30, 2007/6/30, 2007年6月, 2007.6, 2006年上半年, 2015年 … kept as written (DateValue)."""
+    """2007-06-30, 2007/6/30, 2007年6月, 2007.6, 2006年上半年, 2015年 … kept as written (DateValue).
+
+    Typed as text (a plan's "2007年6月" is a month, not a day); static/js/forms.js puts the browser's
+    date picker beside it, filling in a day."""
 
     parser = staticmethod(parse_date_value)
+
+    def __init__(self, label: str, **kwargs):
+        kwargs.setdefault("render_kw", {})["data-date-text"] = "1"
+        super().__init__(label, **kwargs)
+        if not self.description:
+            self.description = date_hint()
 
     def format(self, value) -> str:
         if isinstance(value, DateValue):
             return value.text()
         return value.isoformat()
+
+
+def date_hint(today: dt.date | None = None) -> str:
+    """The accepted ways of writing a date, with this year's examples."""
+    today = today or dt.date.today()
+    return (
+        f"可写 {today:%Y-%m-%d}、{today.year}年{today.month}月、{today.year}.{today.month}、"
+        f"{today.year}年{'上' if today.month <= 6 else '下'}半年 或 {today.year}年，也可从日历选择"
+    )
 
 
 class AmountField(_ParsedField):
@@ -92,14 +121,53 @@ class VocabField(SelectField):
 
 def choices(pairs, blank: str | None = None) -> list[SelectChoice]:
     """SelectField choices from (value, label) pairs, with an optional blank first."""
-    return ([SelectChoice("", blank)] if blank is not None else []) + [SelectChoice(v, l) for v, l in pairs]
+    return ([SelectChoice("", blank)] if blank is not None else []) + [
+        SelectChoice(value, label) for value, label in pairs
+    ]
 
 
-def department_choices(blank: str | None = "—") -> list[SelectChoice]:
-    rows = db.session.execute(
-        select(Department.id, Department.name).where(Department.active).order_by(Department.name)
-    ).all()
+def department_choices(blank: str | None = "—", plan=None) -> list[SelectChoice]:
+    """Active departments; for a plan, those of its region (and any already named in it), not every
+    department of every city."""
+    where = [Department.active]
+    if plan is not None and plan.region:
+        from sqlalchemy import or_
+
+        from tracker.models import Project
+        from tracker.models.project import project_cooperators
+
+        named = (
+            select(Project.lead_department_id)
+            .where(Project.plan_id == plan.id)
+            .union(
+                select(project_cooperators.c.department_id)
+                .join(Project, Project.id == project_cooperators.c.project_id)
+                .where(Project.plan_id == plan.id)
+            )
+        )
+        where.append(or_(Department.region == plan.region, Department.region.is_(None), Department.id.in_(named)))
+    rows = db.session.execute(select(Department.id, Department.name).where(*where).order_by(Department.name)).all()
     return choices(((row.id, row.name) for row in rows), blank)
+
+
+def section_tree_choices(plan) -> list[tuple[int, str]]:
+    """The plan's programme tree in reading order, each under its parent, with its number:
+    "1 基础设施 / 　1.1 基础网络建设 / …"."""
+    from tracker.models import PlanSection
+
+    sections = db.session.scalars(select(PlanSection).where(PlanSection.plan_id == plan.id)).all()
+    children: dict[int | None, list] = {}
+    for section in sections:
+        children.setdefault(section.parent_id, []).append(section)
+    ordered: list[tuple[int, str]] = []
+
+    def walk(parent_id, depth):
+        for section in sorted(children.get(parent_id, []), key=lambda s: (s.ordinal or 0, s.id)):
+            ordered.append((section.id, "\u3000" * depth + str(section)))
+            walk(section.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
 
 
 def _int_or_none(value):

@@ -5,11 +5,12 @@ the next leader ask for the same figures. Every change to the data they read is 
 change history in the same transaction, so the newest change record's id (one index lookup) and
 the date (lateness moves at midnight) say whether a kept page is still true.
 """
+
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 from flask import current_app
 from markupsafe import Markup

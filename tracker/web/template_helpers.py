@@ -1,4 +1,5 @@
 """What templates may call: the permission check, and one way to show money, dates and statuses."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,18 +8,30 @@ from decimal import Decimal
 from flask import Flask, request
 from flask_login import current_user
 
-from tracker.parse import format_date
 from tracker.auth.permissions import can
+from tracker.parse import format_date
 from tracker.vocab import MilestoneStatus, PeriodStatus, ProjectStatus, SubmissionStatus, Verdict, Vocab
 
 STATUS_STYLES = {
-    MilestoneStatus.DONE: "success", MilestoneStatus.IN_PROGRESS: "primary", MilestoneStatus.DELAYED: "danger",
-    MilestoneStatus.CANCELLED: "secondary", MilestoneStatus.NOT_STARTED: "light",
-    ProjectStatus.COMPLETED: "success", ProjectStatus.IN_PROGRESS: "primary", ProjectStatus.SUSPENDED: "warning",
-    ProjectStatus.CANCELLED: "secondary", ProjectStatus.NOT_STARTED: "light",
-    SubmissionStatus.PENDING: "warning", SubmissionStatus.SUBMITTED: "primary", SubmissionStatus.RETURNED: "danger",
-    SubmissionStatus.CONFIRMED: "success", PeriodStatus.OPEN: "primary", PeriodStatus.CLOSED: "secondary",
-    Verdict.MET: "success", Verdict.NOT_MET: "danger", Verdict.NO_DATA: "light",
+    MilestoneStatus.DONE: "success",
+    MilestoneStatus.IN_PROGRESS: "primary",
+    MilestoneStatus.DELAYED: "danger",
+    MilestoneStatus.CANCELLED: "secondary",
+    MilestoneStatus.NOT_STARTED: "light",
+    ProjectStatus.COMPLETED: "success",
+    ProjectStatus.IN_PROGRESS: "primary",
+    ProjectStatus.SUSPENDED: "warning",
+    ProjectStatus.CANCELLED: "secondary",
+    ProjectStatus.NOT_STARTED: "light",
+    SubmissionStatus.PENDING: "warning",
+    SubmissionStatus.SUBMITTED: "primary",
+    SubmissionStatus.RETURNED: "danger",
+    SubmissionStatus.CONFIRMED: "success",
+    PeriodStatus.OPEN: "primary",
+    PeriodStatus.CLOSED: "secondary",
+    Verdict.MET: "success",
+    Verdict.NOT_MET: "danger",
+    Verdict.NO_DATA: "light",
 }
 
 
@@ -64,21 +77,31 @@ def target(indicator) -> str:
     if indicator.target_value is None:
         return "—"
     figure = f"{number(indicator.target_value)}{indicator.unit or ''}"
-    return {TargetDirection.ABOVE: f"超过{figure}", TargetDirection.AT_MOST: f"{figure}以内",
-            TargetDirection.NEAR: f"近{figure}", TargetDirection.AT_LEAST: f"{figure}以上"}.get(
-        indicator.target_direction, f"达到{figure}")
+    return {
+        TargetDirection.ABOVE: f"超过{figure}",
+        TargetDirection.AT_MOST: f"{figure}以内",
+        TargetDirection.NEAR: f"近{figure}",
+        TargetDirection.AT_LEAST: f"{figure}以上",
+    }.get(indicator.target_direction, f"达到{figure}")
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, number=number, day=day, label=label, status_style=status_style,
-                                 target=target)
+    app.jinja_env.filters.update(
+        money=money, number=number, day=day, label=label, status_style=status_style, target=target
+    )
     from tracker.progress import indicator_verdict
+    from tracker.web.breadcrumbs import breadcrumbs
 
-    app.jinja_env.globals.update(rate=rate, MilestoneStatus=MilestoneStatus, indicator_verdict=indicator_verdict)
+    app.jinja_env.globals.update(
+        rate=rate, MilestoneStatus=MilestoneStatus, indicator_verdict=indicator_verdict, breadcrumbs=breadcrumbs
+    )
 
     @app.context_processor
     def _permissions():
         from tracker import progress
 
-        return {"can": lambda action, obj=None: can(current_user, action, obj), "today": progress.today(),
-                "current_path": request.full_path.rstrip("?") if request else "/"}
+        return {
+            "can": lambda action, obj=None: can(current_user, action, obj),
+            "today": progress.today(),
+            "current_path": request.full_path.rstrip("?") if request else "/",
+        }

@@ -1,4 +1,5 @@
 """Redirect targets taken from the request (next=…) may only be paths of this site."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -1,4 +1,5 @@
 """User accounts (admin only)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import exists, func, select
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import Optional
+from wtforms.widgets import PasswordInput
 
 from tracker.auth import reauth
 from tracker.auth.permissions import requires
@@ -32,16 +34,22 @@ class UserForm(RecordForm):
     role = VocabField("角色", Role, blank=None, default=Role.DEPARTMENT)  # the most common, the least power
     department_id = DepartmentField("所属单位", description="部门用户必填")
     active = BooleanField("启用", default=True)
-    password = PasswordField("新密码", validators=[Optional()],
-                             description=f"至少 {MIN_PASSWORD_LENGTH} 位，不能是常见密码；编辑时留空表示不修改")
+    password = PasswordField(
+        "新密码",
+        validators=[Optional()],
+        # The admin typing a new account's password keeps it when another field needs fixing.
+        widget=PasswordInput(hide_value=False),
+        description=f"至少 {MIN_PASSWORD_LENGTH} 位，不能是常见密码；编辑时留空表示不修改",
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.role.data is Role.DEPARTMENT and not self.department_id.data:
             self.department_id.errors = [*self.department_id.errors, "部门用户必须指定所属单位"]
             ok = False
-        problem = self.password.data and password_problem(self.password.data, self.username.data,
-                                                            self.display_name.data)
+        problem = self.password.data and password_problem(
+            self.password.data, self.username.data, self.display_name.data
+        )
         if problem:
             self.password.errors = [*self.password.errors, problem]
             ok = False
@@ -67,8 +75,13 @@ def user_unlock(user: User):
     """Let a user whose sign-ins are paused (after wrong passwords) try again at once, from anywhere."""
     if UnlockForm().validate_on_submit():
         unlock_user(db.session, user)
-        security_log.record(db.session, SecurityEvent.USER_UNLOCKED, user=current_user, username=user.username,
-                            address=request.remote_addr)
+        security_log.record(
+            db.session,
+            SecurityEvent.USER_UNLOCKED,
+            user=current_user,
+            username=user.username,
+            address=request.remote_addr,
+        )
         db.session.commit()
         flash(f"已解除 {user.username} 的登录限制", "success")
     return redirect(url_for("admin.users"))
@@ -84,17 +97,28 @@ def user_create():
         if not form.password.data:
             raise ServiceError("新建用户必须设置密码", "password")
         department = db.session.get(Department, values["department_id"]) if values["department_id"] else None
-        user = create_user(db.session, username=form.username.data.strip(), role=values["role"].value,
-                           password=form.password.data, display_name=values["display_name"],
-                           department=department)
+        user = create_user(
+            db.session,
+            username=form.username.data.strip(),
+            role=values["role"].value,
+            password=form.password.data,
+            display_name=values["display_name"],
+            department=department,
+        )
         user.active = values["active"]
-        security_log.record(db.session, SecurityEvent.USER_CREATED, user=current_user, username=user.username,
-                            address=request.remote_addr, detail=f"角色：{user.role.label}" + (
-                                "" if user.active else "（停用）"))
+        security_log.record(
+            db.session,
+            SecurityEvent.USER_CREATED,
+            user=current_user,
+            username=user.username,
+            address=request.remote_addr,
+            detail=f"角色：{user.role.label}" + ("" if user.active else "（停用）"),
+        )
         return user
 
-    return save_new(form, build, title="新建用户", success_url=lambda _: url_for("admin.users"),
-                    cancel_url=url_for("admin.users"))
+    return save_new(
+        form, build, title="新建用户", success_url=lambda _: url_for("admin.users"), cancel_url=url_for("admin.users")
+    )
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -119,12 +143,19 @@ def user_edit(user: User):
         elif was_active and not user.active:
             user.end_sessions()
         for event, detail in events:
-            security_log.record(db.session, event, user=current_user, username=user.username,
-                                address=request.remote_addr, detail=detail)
+            security_log.record(
+                db.session, event, user=current_user, username=user.username, address=request.remote_addr, detail=detail
+            )
         db.session.flush()
 
-    return save_edit(user, form, title=f"编辑用户：{user.username}", success_url=url_for("admin.users"),
-                     cancel_url=url_for("admin.users"), apply=apply)
+    return save_edit(
+        user,
+        form,
+        title=f"编辑用户：{user.username}",
+        success_url=url_for("admin.users"),
+        cancel_url=url_for("admin.users"),
+        apply=apply,
+    )
 
 
 @bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
@@ -134,8 +165,9 @@ def user_delete(user: User):
     if db.session.scalar(select(exists().where(ChangeRecord.user_id == user.id))):
         flash("该用户已有修改记录，删除会让历史失去署名；请改为停用。", "warning")
         return redirect(url_for("admin.user_edit", user_id=user.id))
-    return confirm_delete(user, title=f"用户：{user.username}", success_url=url_for("admin.users"),
-                          cancel_url=url_for("admin.users"))
+    return confirm_delete(
+        user, title=f"用户：{user.username}", success_url=url_for("admin.users"), cancel_url=url_for("admin.users")
+    )
 
 
 SECURITY_PER_PAGE = 50
@@ -157,17 +189,37 @@ def security():
     if since is not None:
         where.append(SecurityLogEntry.occurred_at >= dt.datetime.combine(since.first, dt.time()).astimezone())
     if until is not None:
-        where.append(SecurityLogEntry.occurred_at < dt.datetime.combine(until.last + dt.timedelta(days=1), dt.time()).astimezone())
+        where.append(
+            SecurityLogEntry.occurred_at
+            < dt.datetime.combine(until.last + dt.timedelta(days=1), dt.time()).astimezone()
+        )
     page = page_arg()
     total = db.session.scalar(select(func.count(SecurityLogEntry.id)).where(*where))
-    entries = db.session.scalars(select(SecurityLogEntry).where(*where).order_by(SecurityLogEntry.id.desc())
-                                 .limit(SECURITY_PER_PAGE).offset((page - 1) * SECURITY_PER_PAGE)).all()
-    actors = dict(db.session.execute(select(User.id, User.username).where(
-        User.id.in_({e.user_id for e in entries if e.user_id is not None}))).all())
-    return render_template("admin/security.html", entries=entries, total=total, page=page, actors=actors,
-                           pages=page_count(total, SECURITY_PER_PAGE), events=list(SecurityEvent),
-                           event=event, who=who, since=request.args.get("since", ""),
-                           until=request.args.get("until", ""))
+    entries = db.session.scalars(
+        select(SecurityLogEntry)
+        .where(*where)
+        .order_by(SecurityLogEntry.id.desc())
+        .limit(SECURITY_PER_PAGE)
+        .offset((page - 1) * SECURITY_PER_PAGE)
+    ).all()
+    actors = dict(
+        db.session.execute(
+            select(User.id, User.username).where(User.id.in_({e.user_id for e in entries if e.user_id is not None}))
+        ).all()
+    )
+    return render_template(
+        "admin/security.html",
+        entries=entries,
+        total=total,
+        page=page,
+        actors=actors,
+        pages=page_count(total, SECURITY_PER_PAGE),
+        events=list(SecurityEvent),
+        event=event,
+        who=who,
+        since=request.args.get("since", ""),
+        until=request.args.get("until", ""),
+    )
 
 
 def _day(text: str | None):

@@ -3,6 +3,7 @@
 Every rule comes from tracker/progress.py (completion, overdue, money, 开工率, 序时进度); this module
 only picks the scope (a plan, or one stage of it) and gathers.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -137,13 +138,15 @@ class Dashboard(Headline):
 def scope_condition(plan: Plan, phase: Phase | None) -> ColumnElement[bool]:
     condition = Project.plan_id == plan.id
     if phase is not None:
-        condition = and_(condition, Project.id.in_(
-            select(project_phases.c.project_id).where(project_phases.c.phase_id == phase.id)))
+        condition = and_(
+            condition, Project.id.in_(select(project_phases.c.project_id).where(project_phases.c.phase_id == phase.id))
+        )
     return condition
 
 
-def build(session: Session, plan: Plan, phases: list[Phase], phase: Phase | None,
-          today: dt.date | None = None, when=None) -> Dashboard:
+def build(
+    session: Session, plan: Plan, phases: list[Phase], phase: Phase | None, today: dt.date | None = None, when=None
+) -> Dashboard:
     """`when`: the reporting period the figures are for (default: the plan's open or latest one)."""
     today = today or progress.today()
     scope = scope_condition(plan, phase)
@@ -160,8 +163,10 @@ def build(session: Session, plan: Plan, phases: list[Phase], phase: Phase | None
     budget_total: Decimal | None = None
     projects = 0
     for lead, status, count, budget in session.execute(
-            select(Project.lead_department_id, Project.status, func.count(), func.sum(Project.total_budget))
-            .where(scope).group_by(Project.lead_department_id, Project.status)):
+        select(Project.lead_department_id, Project.status, func.count(), func.sum(Project.total_budget))
+        .where(scope)
+        .group_by(Project.lead_department_id, Project.status)
+    ):
         row = row_for(lead)
         row.projects += count
         row.by_status[status] = row.by_status.get(status, 0) + count
@@ -176,42 +181,68 @@ def build(session: Session, plan: Plan, phases: list[Phase], phase: Phase | None
         money.add(figures)
     overdue = 0
     for lead, count in session.execute(
-            select(Project.lead_department_id, func.count(Milestone.id)).join(Milestone.project)
-            .where(scope, progress.is_overdue(today)).group_by(Project.lead_department_id)):
+        select(Project.lead_department_id, func.count(Milestone.id))
+        .join(Milestone.project)
+        .where(scope, progress.is_overdue(today))
+        .group_by(Project.lead_department_id)
+    ):
         row_for(lead).overdue = count
         overdue += count
     unreported = None
     if getattr(when, "status", None) is PeriodStatus.OPEN:
-        statuses = dict(session.execute(select(ReportSubmission.department_id, ReportSubmission.status)
-                                        .where(ReportSubmission.period_id == when.id)).all())
+        statuses = dict(
+            session.execute(
+                select(ReportSubmission.department_id, ReportSubmission.status).where(
+                    ReportSubmission.period_id == when.id
+                )
+            ).all()
+        )
         for department_id, row in rows.items():
             row.report = statuses.get(department_id)
-        unreported = sum(1 for d, s in statuses.items() if d in rows and s in (SubmissionStatus.PENDING,
-                                                                               SubmissionStatus.RETURNED))
-    names = dict(session.execute(select(Department.id, Department.name)
-                                 .where(Department.id.in_([d for d in rows if d is not None] or [-1]))).all())
+        unreported = sum(
+            1 for d, s in statuses.items() if d in rows and s in (SubmissionStatus.PENDING, SubmissionStatus.RETURNED)
+        )
+    names = dict(
+        session.execute(
+            select(Department.id, Department.name).where(Department.id.in_([d for d in rows if d is not None] or [-1]))
+        ).all()
+    )
     for department_id, row in rows.items():
         row.name = names.get(department_id, "（未定责任单位）")
     rollups = progress.plan_rollups(session, plan.id, scope)  # one reading of the plan's milestones
     without_milestones = rollups["scope"].get(0, progress.NO_PROJECTS).unmeasured
 
     return Dashboard(
-        plan=plan, phase=phase, as_of=when, schedule=progress.schedule_share(when), by_status=dict(by_status),
-        projects=projects, budget=budget_total, money=money, overdue=overdue, unreported=unreported,
-        without_lead=rows[None].projects if None in rows else 0, without_milestones=without_milestones,
-        stages=_stage_cards(session, phases, rollups["phase"]), sections=rollups["section"],
+        plan=plan,
+        phase=phase,
+        as_of=when,
+        schedule=progress.schedule_share(when),
+        by_status=dict(by_status),
+        projects=projects,
+        budget=budget_total,
+        money=money,
+        overdue=overdue,
+        unreported=unreported,
+        without_lead=rows[None].projects if None in rows else 0,
+        without_milestones=without_milestones,
+        stages=_stage_cards(session, phases, rollups["phase"]),
+        sections=rollups["section"],
         tree=_tree(session, plan),
         departments=[r for d, r in rows.items() if d is not None] + ([rows[None]] if None in rows else []),
-        late=_late(session, scope, today), monthly=_monthly(session, plan, when),
+        late=_late(session, scope, today),
+        monthly=_monthly(session, plan, when),
     )
 
 
 def _stage_cards(session: Session, phases: list[Phase], completion: dict) -> list[StageCard]:
     ids = [p.id for p in phases]
     goal_projects_done = (
-        select(PhaseGoal.phase_id, PhaseGoal.id,
-               func.count(goal_projects.c.project_id).label("projects"),
-               func.sum(case((Project.status == ProjectStatus.COMPLETED, 1), else_=0)).label("done"))
+        select(
+            PhaseGoal.phase_id,
+            PhaseGoal.id,
+            func.count(goal_projects.c.project_id).label("projects"),
+            func.sum(case((Project.status == ProjectStatus.COMPLETED, 1), else_=0)).label("done"),
+        )
         .outerjoin(goal_projects, goal_projects.c.goal_id == PhaseGoal.id)
         .outerjoin(Project, Project.id == goal_projects.c.project_id)
         .where(PhaseGoal.phase_id.in_(ids or [-1]))
@@ -225,8 +256,9 @@ def _stage_cards(session: Session, phases: list[Phase], completion: dict) -> lis
 
 
 def _tree(session: Session, plan: Plan) -> list[tuple[PlanSection, int]]:
-    sections = session.scalars(select(PlanSection).where(PlanSection.plan_id == plan.id)
-                               .order_by(PlanSection.ordinal, PlanSection.id)).all()
+    sections = session.scalars(
+        select(PlanSection).where(PlanSection.plan_id == plan.id).order_by(PlanSection.ordinal, PlanSection.id)
+    ).all()
     children: dict[int | None, list[PlanSection]] = defaultdict(list)
     for section in sections:
         children[section.parent_id].append(section)
@@ -244,15 +276,28 @@ def _tree(session: Session, plan: Plan) -> list[tuple[PlanSection, int]]:
 def _late(session: Session, scope, today: dt.date) -> list[LateMilestone]:
     """The most overdue milestones first, each with its project's newest report note; two queries."""
     milestones = session.scalars(
-        select(Milestone).join(Milestone.project).where(scope, progress.is_overdue(today))
+        select(Milestone)
+        .join(Milestone.project)
+        .where(scope, progress.is_overdue(today))
         .options(joinedload(Milestone.project).joinedload(Project.lead_department))
-        .order_by(Milestone.planned_on, Milestone.id).limit(LATE_LIST_LIMIT)).all()
+        .order_by(Milestone.planned_on, Milestone.id)
+        .limit(LATE_LIST_LIMIT)
+    ).all()
     project_ids = {m.project_id for m in milestones}
-    newest = select(ReportEntry.project_id, func.max(ReportEntry.id).label("id")) \
-        .where(ReportEntry.project_id.in_(project_ids or [-1])).group_by(ReportEntry.project_id).subquery()
-    notes = {pid: " ".join(t for t in (text, issues) if t) or None for pid, text, issues in session.execute(
-        select(ReportEntry.project_id, ReportEntry.progress_text, ReportEntry.issues)
-        .join(newest, newest.c.id == ReportEntry.id))}
+    newest = (
+        select(ReportEntry.project_id, func.max(ReportEntry.id).label("id"))
+        .where(ReportEntry.project_id.in_(project_ids or [-1]))
+        .group_by(ReportEntry.project_id)
+        .subquery()
+    )
+    notes = {
+        pid: " ".join(t for t in (text, issues) if t) or None
+        for pid, text, issues in session.execute(
+            select(ReportEntry.project_id, ReportEntry.progress_text, ReportEntry.issues).join(
+                newest, newest.c.id == ReportEntry.id
+            )
+        )
+    }
     return [LateMilestone(m, (today - m.planned_on).days, notes.get(m.project_id)) for m in milestones]
 
 
@@ -262,12 +307,15 @@ def _monthly(session: Session, plan: Plan, when) -> list[tuple[int, Decimal | No
 
     amounts: dict[int, Decimal] = {}
     for ends_on, amount in session.execute(
-            select(ReportingPeriod.ends_on, func.sum(ReportEntry.completed_amount))
-            .join(ReportSubmission, ReportSubmission.period_id == ReportingPeriod.id)
-            .join(ReportEntry, ReportEntry.submission_id == ReportSubmission.id)
-            .where(ReportingPeriod.plan_id == plan.id, ReportingPeriod.year == when.year,
-                   ReportSubmission.status == SubmissionStatus.CONFIRMED)
-            .group_by(ReportingPeriod.ends_on)):
+        select(ReportingPeriod.ends_on, func.sum(ReportEntry.completed_amount))
+        .join(ReportSubmission, ReportSubmission.period_id == ReportingPeriod.id)
+        .join(ReportEntry, ReportEntry.submission_id == ReportSubmission.id)
+        .where(
+            ReportingPeriod.plan_id == plan.id,
+            ReportingPeriod.year == when.year,
+            ReportSubmission.status == SubmissionStatus.CONFIRMED,
+        )
+        .group_by(ReportingPeriod.ends_on)
+    ):
         amounts[ends_on.month] = Decimal(amount).quantize(Decimal("0.01")) if amount is not None else Decimal(0)
     return [(month, amounts.get(month)) for month in range(1, 13)]
-

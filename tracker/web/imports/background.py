@@ -6,6 +6,7 @@ worker that dies — leaves nothing written, and the batch can be confirmed agai
 written through a connection of its own where the database allows a second writer (PostgreSQL);
 SQLite has one writer at a time, so there the page says only that the import is under way.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,8 +29,9 @@ def start(app: Flask, batch: ImportBatch, user: User, total: int, valid_only: bo
     batch.status = ImportStatus.APPLYING
     batch.progress_done, batch.progress_total, batch.started_at, batch.failure = 0, total, utcnow(), None
     db.session.commit()
-    thread = threading.Thread(target=_run, args=(app, batch.id, user.id, valid_only), daemon=True,
-                              name=f"import-{batch.id}")
+    thread = threading.Thread(
+        target=_run, args=(app, batch.id, user.id, valid_only), daemon=True, name=f"import-{batch.id}"
+    )
     app.extensions.setdefault("import_threads", {})[batch.id] = thread  # tests wait on it
     thread.start()
     return thread
@@ -43,12 +45,20 @@ def _run(app: Flask, batch_id: int, user_id: int, valid_only: bool) -> None:
         batch = session.get(ImportBatch, batch_id)
         user = session.get(User, user_id)
         try:
-            commit_import(session, batch, user, valid_only=valid_only, in_background=True,
-                          progress=lambda done: _progress(app, batch_id, done))
+            commit_import(
+                session,
+                batch,
+                user,
+                valid_only=valid_only,
+                in_background=True,
+                progress=lambda done: _progress(app, batch_id, done),
+            )
             session.commit()
         except Exception as exc:  # noqa: BLE001 — whatever stopped it, nothing is written and people are told
             session.rollback()
-            message = exc.message if isinstance(exc, ServiceError) else f"导入失败（{type(exc).__name__}），未写入任何数据"
+            message = (
+                exc.message if isinstance(exc, ServiceError) else f"导入失败（{type(exc).__name__}），未写入任何数据"
+            )
             current_app.logger.exception("background import %s failed", batch_id)
             _release(session, batch_id, message[:500])
         finally:
@@ -64,8 +74,11 @@ def _progress(app: Flask, batch_id: int, done: int) -> None:
 
 def _release(session, batch_id: int, failure: str) -> None:
     """After the import's transaction rolled back: the batch may be confirmed again, with the reason."""
-    session.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.status == ImportStatus.APPLYING)
-                    .values(status=ImportStatus.PREVIEWED, failure=failure))
+    session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch_id, ImportBatch.status == ImportStatus.APPLYING)
+        .values(status=ImportStatus.PREVIEWED, failure=failure)
+    )
     session.commit()
 
 

@@ -1,4 +1,5 @@
 """Workbooks: export a plan (or a department's part of it), upload one back, preview, confirm, history."""
+
 from __future__ import annotations
 
 import io
@@ -8,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectField
 
 from tracker.auth.permissions import requires, visible_plans
@@ -15,8 +17,8 @@ from tracker.extensions import db
 from tracker.models import Department, ImportBatch, Plan, Project
 from tracker.services import ServiceError
 from tracker.vocab import ChangeSource, ImportOutcome, ImportStatus, Role
-from tracker.web.arguments import int_arg, page_arg
 from tracker.web import downloads
+from tracker.web.arguments import int_arg, page_arg, page_count
 from tracker.web.downloads import download
 from tracker.web.forms import ChineseForm, choices
 
@@ -47,8 +49,11 @@ def export(plan: Plan):
     elif int_arg("department") is not None:
         department = db.session.get(Department, int_arg("department")) or abort(404)
     scope = ExportScope(plan, department)
-    projects = db.session.scalar(select(func.count(Project.id)).where(
-        Project.plan_id == plan.id, *([Project.lead_department_id == department.id] if department else [])))
+    projects = db.session.scalar(
+        select(func.count(Project.id)).where(
+            Project.plan_id == plan.id, *([Project.lead_department_id == department.id] if department else [])
+        )
+    )
     if projects > current_app.config["EXPORT_OWN_PROCESS_PROJECTS"]:
         workbook = downloads.workbook_from_own_process(plan.id, department.id if department else None)
     else:
@@ -71,8 +76,9 @@ def upload():
     if form.validate_on_submit():
         data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
         try:
-            batch, _preview = stage_import(db.session, data, form.file.data.filename or "", current_user,
-                                           ChangeSource.WEB, form.plan.data or None)
+            batch, _preview = stage_import(
+                db.session, data, form.file.data.filename or "", current_user, ChangeSource.WEB, form.plan.data or None
+            )
         except ServiceError as exc:
             db.session.rollback()
             form.file.errors = [*form.file.errors, exc.message]
@@ -85,14 +91,35 @@ def upload():
     return render_template("imports/upload.html", form=form, limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024), status
 
 
+IMPORTS_PER_PAGE = 50
+
+
 @bp.get("/imports")
 @requires("import.use")
 def index():
-    query = select(ImportBatch).order_by(ImportBatch.created_at.desc()).limit(200)
+    """Newest first, 50 a page; a preview nobody confirmed within 7 days has left the list."""
+    from tracker.services.imports import abandoned_before
+
+    where = [~((ImportBatch.status == ImportStatus.PREVIEWED) & (ImportBatch.created_at < abandoned_before()))]
     if current_user.role is Role.DEPARTMENT:
-        query = query.where(ImportBatch.user_id == current_user.id)
-    batches = db.session.scalars(query).all()
-    return render_template("imports/index.html", batches=batches, labels=OUTCOME_LABELS)
+        where.append(ImportBatch.user_id == current_user.id)
+    page = page_arg()
+    total = db.session.scalar(select(func.count(ImportBatch.id)).where(*where))
+    batches = db.session.scalars(
+        select(ImportBatch)
+        .where(*where)
+        .options(selectinload(ImportBatch.user), selectinload(ImportBatch.plan))
+        .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+        .limit(IMPORTS_PER_PAGE)
+        .offset((page - 1) * IMPORTS_PER_PAGE)
+    ).all()
+    return render_template(
+        "imports/index.html",
+        batches=batches,
+        labels=OUTCOME_LABELS,
+        page=page,
+        pages=page_count(total, IMPORTS_PER_PAGE),
+    )
 
 
 PAGE_ROWS = 500
@@ -128,10 +155,21 @@ def show(import_batch: ImportBatch):
         rows = [r for r in preview.rows if r.outcome not in ("unchanged", "skipped")]
     page = page_arg()
     pages = max(1, (len(rows) + PAGE_ROWS - 1) // PAGE_ROWS)
-    shown = rows[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
-    return render_template("imports/show.html", batch=import_batch, preview=preview, rows=shown, problem=problem,
-                           labels=OUTCOME_LABELS, form=ConfirmForm(), show=show, applied=applied, page=page,
-                           pages=pages, total=len(rows))
+    shown = rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
+    return render_template(
+        "imports/show.html",
+        batch=import_batch,
+        preview=preview,
+        rows=shown,
+        problem=problem,
+        labels=OUTCOME_LABELS,
+        form=ConfirmForm(),
+        show=show,
+        applied=applied,
+        page=page,
+        pages=pages,
+        total=len(rows),
+    )
 
 
 @bp.post("/imports/<int:import_batch_id>/apply")
@@ -147,16 +185,23 @@ def apply(import_batch: ImportBatch):
         abort(400)
     valid_only = request.form.get("valid_only") == "1"
     try:
-        preview = check_committable(db.session, import_batch, valid_only=valid_only,
-                                    expected_sha256=request.form.get("sha256"))
+        preview = check_committable(
+            db.session, import_batch, valid_only=valid_only, expected_sha256=request.form.get("sha256")
+        )
         total = operations_count(preview)
         if total > current_app.config["IMPORT_INLINE_LIMIT"]:
-            background.start(current_app._get_current_object(), import_batch, current_user._get_current_object(),
-                             total, valid_only)
+            background.start(
+                current_app._get_current_object(), import_batch, current_user._get_current_object(), total, valid_only
+            )
             flash(f"正在导入 {total} 条记录：本页会自动刷新，完成后列出写入的内容。", "info")
         else:
-            applied = commit_import(db.session, import_batch, current_user, valid_only=valid_only,
-                                    expected_sha256=request.form.get("sha256"))
+            applied = commit_import(
+                db.session,
+                import_batch,
+                current_user,
+                valid_only=valid_only,
+                expected_sha256=request.form.get("sha256"),
+            )
             db.session.commit()
             flash(f"已导入 {applied} 行：下表是写入的内容。", "success")
     except ServiceError as exc:
@@ -183,8 +228,9 @@ def rejected(import_batch: ImportBatch):
 @bp.get("/imports/<int:import_batch_id>/file")
 @requires("import.use", ImportBatch, "import_batch_id")
 def original(import_batch: ImportBatch):
-    return send_file(io.BytesIO(import_batch.content), as_attachment=True, download_name=import_batch.filename,
-                     mimetype="application/octet-stream")
-
-
-
+    return send_file(
+        io.BytesIO(import_batch.content),
+        as_attachment=True,
+        download_name=import_batch.filename,
+        mimetype="application/octet-stream",
+    )

@@ -1,4 +1,5 @@
 """Home: a department user's own work; everyone else starts at the plans."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
@@ -56,27 +57,44 @@ def my_work():
     ours = project_ids_of(department_id)
     milestone_page, project_page = page_arg("page"), page_arg("projects_page")
     milestone_total = session.scalar(select(func.count(Milestone.id)).where(Milestone.project_id.in_(ours)))
-    milestones = milestone_rows(session, Milestone.project_id.in_(ours), order_overdue_first=True,
-                                limit=MILESTONES_PER_PAGE, offset=(milestone_page - 1) * MILESTONES_PER_PAGE)
+    milestones = milestone_rows(
+        session,
+        Milestone.project_id.in_(ours),
+        order_overdue_first=True,
+        limit=MILESTONES_PER_PAGE,
+        offset=(milestone_page - 1) * MILESTONES_PER_PAGE,
+    )
     project_total = session.scalar(select(func.count()).select_from(ours.subquery()))
     projects = session.scalars(
-        select(Project).where(Project.id.in_(ours)).options(joinedload(Project.plan))
+        select(Project)
+        .where(Project.id.in_(ours))
+        .options(joinedload(Project.plan))
         .order_by(case((Project.lead_department_id == department_id, 0), else_=1), Project.plan_id, Project.id)
-        .limit(PER_PAGE).offset((project_page - 1) * PER_PAGE)).all()
+        .limit(PER_PAGE)
+        .offset((project_page - 1) * PER_PAGE)
+    ).all()
     return render_template(
-        "main/my_work.html", department=current_user.department, due=due, submission=submission, lines=lines,
-        period=submission.period if submission else None, form=_EmptyForm(),
+        "main/my_work.html",
+        department=current_user.department,
+        due=due,
+        submission=submission,
+        lines=lines,
+        period=submission.period if submission else None,
+        form=_EmptyForm(),
         schedule=progress.schedule_share(submission.period) if submission else None,
-        milestones=milestones, milestone_page=milestone_page,
+        milestones=milestones,
+        milestone_page=milestone_page,
         milestone_pages=page_count(milestone_total, MILESTONES_PER_PAGE),
-        projects=projects, project_page=project_page, project_pages=page_count(project_total, PER_PAGE),
+        projects=projects,
+        project_page=project_page,
+        project_pages=page_count(project_total, PER_PAGE),
         completion=progress.project_completion(session, Project.id.in_([p.id for p in projects])),
-        overdue_count=session.scalar(select(func.count(Milestone.id)).where(
-            Milestone.project_id.in_(ours), progress.is_overdue())),
+        overdue_count=session.scalar(
+            select(func.count(Milestone.id)).where(Milestone.project_id.in_(ours), progress.is_overdue())
+        ),
     )
 
 
 class _EmptyForm:
     raw: dict = {}
     errors: dict = {}
-

@@ -1,4 +1,5 @@
 """Forms for plans, stages, goals, sections, indicators and indicator values."""
+
 from __future__ import annotations
 
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
@@ -9,8 +10,9 @@ from tracker.web.forms import NumberField, RecordForm, TextDateField, VocabField
 
 
 def _year(label: str, optional: bool = True) -> IntegerField:
-    return IntegerField(label, validators=[Optional() if optional else required(),
-                                           NumberRange(1949, 2100, message="请填写四位年份")])
+    return IntegerField(
+        label, validators=[Optional() if optional else required(), NumberRange(1949, 2100, message="请填写四位年份")]
+    )
 
 
 def _ordinal(label: str = "序号") -> IntegerField:
@@ -23,8 +25,7 @@ def _sort_key(label: str = "排序") -> IntegerField:
 
 
 class PlanForm(RecordForm):
-    model_fields = ("code", "name", "region", "issuing_body", "start_year", "end_year", "description",
-                    "report_cadence")
+    model_fields = ("code", "name", "region", "issuing_body", "start_year", "end_year", "description", "report_cadence")
     code = StringField("代码", validators=[required(), length(32)], description="简短英文或拼音，如 szwz")
     name = StringField("规划名称", validators=[required(), length(200)])
     region = StringField("地区", validators=[Optional(), length(100)])
@@ -32,7 +33,9 @@ class PlanForm(RecordForm):
     start_year = _year("起始年")
     end_year = _year("截止年")
     description = TextAreaField("说明")
-    report_cadence = VocabField("报送周期", ReportKind, blank=None, description="各单位按月（月报）还是按季度（季报）报送进度")
+    report_cadence = VocabField(
+        "报送周期", ReportKind, blank=None, description="各单位按月（月报）还是按季度（季报）报送进度"
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -74,8 +77,17 @@ class SectionForm(RecordForm):
 
 
 class IndicatorForm(RecordForm):
-    model_fields = ("ordinal", "name", "unit", "baseline_value", "baseline_year", "target_value", "target_year",
-                    "target_direction", "target_text")
+    model_fields = (
+        "ordinal",
+        "name",
+        "unit",
+        "baseline_value",
+        "baseline_year",
+        "target_value",
+        "target_year",
+        "target_direction",
+        "target_text",
+    )
     ordinal = _sort_key()
     name = StringField("指标", validators=[required(), length(200)])
     unit = StringField("单位", validators=[Optional(), length(20)])
@@ -83,8 +95,11 @@ class IndicatorForm(RecordForm):
     baseline_year = _year("基期年")
     target_value = NumberField("目标值")
     target_year = _year("目标年")
-    target_direction = VocabField("达成条件", TargetDirection,
-                                  description="规划原文怎么说：以上/达到 → 不低于目标值；超过 → 高于；以内 → 不超过；近 → 达到目标值的 95% 即算")
+    target_direction = VocabField(
+        "达成条件",
+        TargetDirection,
+        description="规划原文怎么说：以上/达到 → 不低于目标值；超过 → 高于；以内 → 不超过；近 → 达到目标值的 95% 即算",
+    )
     target_text = TextAreaField("目标原文")
 
 

@@ -1,4 +1,5 @@
 """Plans, their stages and goals, programme sections and indicators."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for
@@ -44,13 +45,21 @@ def show(plan: Plan):
     place = func.row_number().over(partition_by=Project.section_id, order_by=Project.id).label("place")
     shown = select(Project.id, place).where(Project.plan_id == plan.id).subquery()
     projects = session.scalars(
-        select(Project).join(shown, shown.c.id == Project.id).where(shown.c.place <= PER_SECTION)
-        .options(joinedload(Project.lead_department)).order_by(Project.id)
+        select(Project)
+        .join(shown, shown.c.id == Project.id)
+        .where(shown.c.place <= PER_SECTION)
+        .options(joinedload(Project.lead_department))
+        .order_by(Project.id)
     ).all()
-    counts = dict(session.execute(select(Project.section_id, func.count()).where(Project.plan_id == plan.id)
-                                  .group_by(Project.section_id)).all())
+    counts = dict(
+        session.execute(
+            select(Project.section_id, func.count()).where(Project.plan_id == plan.id).group_by(Project.section_id)
+        ).all()
+    )
     indicators = session.scalars(
-        select(Indicator).where(Indicator.plan_id == plan.id).options(selectinload(Indicator.values))
+        select(Indicator)
+        .where(Indicator.plan_id == plan.id)
+        .options(selectinload(Indicator.values))
         .order_by(Indicator.ordinal, Indicator.id)
     ).all()
 
@@ -83,22 +92,37 @@ def phase(phase: Phase):
     """A stage: its goals (with a few of their projects), its projects and milestones, paged."""
     session = db.session
     goals = session.scalars(select(PhaseGoal).where(PhaseGoal.phase_id == phase.id).order_by(PhaseGoal.ordinal)).all()
-    goal_counts = dict(session.execute(select(goal_projects.c.goal_id, func.count())
-                                       .where(goal_projects.c.goal_id.in_([g.id for g in goals] or [-1]))
-                                       .group_by(goal_projects.c.goal_id)).all())
+    goal_counts = dict(
+        session.execute(
+            select(goal_projects.c.goal_id, func.count())
+            .where(goal_projects.c.goal_id.in_([g.id for g in goals] or [-1]))
+            .group_by(goal_projects.c.goal_id)
+        ).all()
+    )
     place = func.row_number().over(partition_by=goal_projects.c.goal_id, order_by=goal_projects.c.project_id)
-    sample = select(goal_projects.c.goal_id, goal_projects.c.project_id, place.label("place")) \
-        .where(goal_projects.c.goal_id.in_([g.id for g in goals] or [-1])).subquery()
+    sample = (
+        select(goal_projects.c.goal_id, goal_projects.c.project_id, place.label("place"))
+        .where(goal_projects.c.goal_id.in_([g.id for g in goals] or [-1]))
+        .subquery()
+    )
     goal_samples: dict[int, list[Project]] = {}
-    for goal_id, project in session.execute(select(sample.c.goal_id, Project).join(Project, Project.id == sample.c.project_id)
-                                            .where(sample.c.place <= PER_SECTION).order_by(Project.id)):
+    for goal_id, project in session.execute(
+        select(sample.c.goal_id, Project)
+        .join(Project, Project.id == sample.c.project_id)
+        .where(sample.c.place <= PER_SECTION)
+        .order_by(Project.id)
+    ):
         goal_samples.setdefault(goal_id, []).append(project)
     in_phase = select(project_phases.c.project_id).where(project_phases.c.phase_id == phase.id)
     page, milestone_page = page_arg("page"), page_arg("milestones_page")
     total = session.scalar(select(func.count()).select_from(in_phase.subquery()))
     projects = session.scalars(
-        select(Project).where(Project.id.in_(in_phase)).options(joinedload(Project.lead_department))
-        .order_by(Project.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+        select(Project)
+        .where(Project.id.in_(in_phase))
+        .options(joinedload(Project.lead_department))
+        .order_by(Project.id)
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
     ).all()
     window = [Milestone.project_id.in_(in_phase), Milestone.planned_on.is_not(None)]
     if phase.planned_start_on:
@@ -115,10 +139,15 @@ def phase(phase: Phase):
         goal_samples=goal_samples,
         goal_counts=goal_counts,
         projects=projects,
-        page=page, pages=page_count(total, PER_PAGE), total=total,
-        milestones=milestone_rows(session, *window, order_overdue_first=True, limit=PER_PAGE,
-                                  offset=(milestone_page - 1) * PER_PAGE),
-        milestone_page=milestone_page, milestone_pages=page_count(milestone_total, PER_PAGE), milestone_total=milestone_total,
+        page=page,
+        pages=page_count(total, PER_PAGE),
+        total=total,
+        milestones=milestone_rows(
+            session, *window, order_overdue_first=True, limit=PER_PAGE, offset=(milestone_page - 1) * PER_PAGE
+        ),
+        milestone_page=milestone_page,
+        milestone_pages=page_count(milestone_total, PER_PAGE),
+        milestone_total=milestone_total,
         completion=progress.phase_completion(session, [phase.id]).get(phase.id, progress.NO_PROJECTS),
         project_completion=progress.project_completion(session, Project.id.in_(shown_ids)),
     )
@@ -138,23 +167,63 @@ def _section_choices(form: SectionForm, plan: Plan) -> None:
 def _next_ordinal(column, parent_column):
     def prepare(form, parent):
         form.ordinal.data = next_ordinal(column, parent_column == parent.id)
+
     return prepare
 
 
 Crud("plan", Plan, PlanForm, "规划", show_url=_plan_url, parent_url=lambda _: url_for("plans.index")).register(bp)
-Crud("phase", Phase, PhaseForm, "阶段", show_url=lambda p: url_for("plans.phase", phase_id=p.id),
-     parent_model=Plan, parent_attr="plan", parent_url=_plan_url,
-     prepare=_next_ordinal(Phase.ordinal, Phase.plan_id)).register(bp, "plan")
-Crud("goal", PhaseGoal, GoalForm, "阶段目标", show_url=lambda g: url_for("plans.phase", phase_id=g.phase_id),
-     parent_model=Phase, parent_attr="phase", parent_url=lambda p: url_for("plans.phase", phase_id=p.id),
-     prepare=_next_ordinal(PhaseGoal.ordinal, PhaseGoal.phase_id)).register(bp, "phase")
-Crud("section", PlanSection, SectionForm, "工程/任务", show_url=lambda s: url_for("plans.show", plan_id=s.plan_id),
-     parent_model=Plan, parent_attr="plan", parent_url=_plan_url, setup=_section_choices,
-     prepare=lambda form, plan: setattr(form.ordinal, "data", 1)).register(bp, "plan")
-Crud("indicator", Indicator, IndicatorForm, "指标", show_url=lambda i: url_for("plans.show", plan_id=i.plan_id),
-     parent_model=Plan, parent_attr="plan", parent_url=_plan_url,
-     prepare=_next_ordinal(Indicator.ordinal, Indicator.plan_id)).register(bp, "plan")
-Crud("indicator_value", IndicatorValue, IndicatorValueForm, "指标实际值",
-     show_url=lambda v: url_for("plans.show", plan_id=v.indicator.plan_id),
-     parent_model=Indicator, parent_attr="indicator",
-     parent_url=lambda i: url_for("plans.show", plan_id=i.plan_id)).register(bp, "indicator")
+Crud(
+    "phase",
+    Phase,
+    PhaseForm,
+    "阶段",
+    show_url=lambda p: url_for("plans.phase", phase_id=p.id),
+    parent_model=Plan,
+    parent_attr="plan",
+    parent_url=_plan_url,
+    prepare=_next_ordinal(Phase.ordinal, Phase.plan_id),
+).register(bp, "plan")
+Crud(
+    "goal",
+    PhaseGoal,
+    GoalForm,
+    "阶段目标",
+    show_url=lambda g: url_for("plans.phase", phase_id=g.phase_id),
+    parent_model=Phase,
+    parent_attr="phase",
+    parent_url=lambda p: url_for("plans.phase", phase_id=p.id),
+    prepare=_next_ordinal(PhaseGoal.ordinal, PhaseGoal.phase_id),
+).register(bp, "phase")
+Crud(
+    "section",
+    PlanSection,
+    SectionForm,
+    "工程/任务",
+    show_url=lambda s: url_for("plans.show", plan_id=s.plan_id),
+    parent_model=Plan,
+    parent_attr="plan",
+    parent_url=_plan_url,
+    setup=_section_choices,
+    prepare=lambda form, plan: setattr(form.ordinal, "data", 1),
+).register(bp, "plan")
+Crud(
+    "indicator",
+    Indicator,
+    IndicatorForm,
+    "指标",
+    show_url=lambda i: url_for("plans.show", plan_id=i.plan_id),
+    parent_model=Plan,
+    parent_attr="plan",
+    parent_url=_plan_url,
+    prepare=_next_ordinal(Indicator.ordinal, Indicator.plan_id),
+).register(bp, "plan")
+Crud(
+    "indicator_value",
+    IndicatorValue,
+    IndicatorValueForm,
+    "指标实际值",
+    show_url=lambda v: url_for("plans.show", plan_id=v.indicator.plan_id),
+    parent_model=Indicator,
+    parent_attr="indicator",
+    parent_url=lambda i: url_for("plans.show", plan_id=i.plan_id),
+).register(bp, "indicator")

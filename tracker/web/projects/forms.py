@@ -1,4 +1,5 @@
 """Forms for projects, milestones and investments, and the quick progress updates."""
+
 from __future__ import annotations
 
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
@@ -25,9 +26,26 @@ def _int_or_none(value):
 
 class ProjectForm(RecordForm):
     precision_fields = ("planned_start_precision", "planned_end_precision")
-    model_fields = ("section_id", "code", "name", "content", "lead_department_id", "cooperators", "phases",
-                    "nature", "stage", "status", "planned_start_on", "planned_end_on", "total_budget",
-                    "funding_source", "progress_note", "issues", "contact", "remarks")
+    model_fields = (
+        "section_id",
+        "code",
+        "name",
+        "content",
+        "lead_department_id",
+        "cooperators",
+        "phases",
+        "nature",
+        "stage",
+        "status",
+        "planned_start_on",
+        "planned_end_on",
+        "total_budget",
+        "funding_source",
+        "progress_note",
+        "issues",
+        "contact",
+        "remarks",
+    )
     section_id = SelectField("所属工程/任务", coerce=_int_or_none)
     code = StringField("项目编号", validators=[required(), length(32)])
     name = StringField("项目名称", validators=[required(), length(200)])

@@ -1,4 +1,5 @@
 """Queries the project pages share: milestone lists and the project search."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,11 @@ from tracker.vocab import ProjectStage, ProjectStatus
 def project_ids_of(department_id: int) -> Select:
     """The ids of the projects the department leads or cooperates on — a UNION of two index lookups,
     which both databases plan far better than an OR (12 ms → 1 ms for a milestone count at 100,000)."""
-    return select(Project.id).where(Project.lead_department_id == department_id).union(
-        select(project_cooperators.c.project_id).where(project_cooperators.c.department_id == department_id))
+    return (
+        select(Project.id)
+        .where(Project.lead_department_id == department_id)
+        .union(select(project_cooperators.c.project_id).where(project_cooperators.c.department_id == department_id))
+    )
 
 
 def takes_part(department_id: int) -> ColumnElement[bool]:
@@ -36,8 +40,14 @@ class MilestoneRow:
     overdue: bool
 
 
-def milestone_rows(session: Session, *where: ColumnElement[bool], order_overdue_first: bool = False,
-                   on: dt.date | None = None, limit: int | None = None, offset: int = 0) -> list[MilestoneRow]:
+def milestone_rows(
+    session: Session,
+    *where: ColumnElement[bool],
+    order_overdue_first: bool = False,
+    on: dt.date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[MilestoneRow]:
     """Milestones matching `where` with their project (and its lead), in date order; one query."""
     query = (
         select(Milestone, progress.is_overdue(on).label("overdue"))
@@ -93,14 +103,16 @@ class ProjectFilter:
         return conditions
 
 
-def search_projects(session: Session, filters: ProjectFilter, visible: ColumnElement[bool], page: int,
-                    per_page: int) -> tuple[list[Project], int]:
-    base: Select = select(Project).where(Project.plan_id.in_(select_visible_plan_ids(visible)),
-                                         *filters.conditions())
+def search_projects(
+    session: Session, filters: ProjectFilter, visible: ColumnElement[bool], page: int, per_page: int
+) -> tuple[list[Project], int]:
+    base: Select = select(Project).where(Project.plan_id.in_(select_visible_plan_ids(visible)), *filters.conditions())
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     projects = session.scalars(
         base.options(joinedload(Project.lead_department), joinedload(Project.plan))
-        .order_by(Project.plan_id, Project.id).offset((page - 1) * per_page).limit(per_page)
+        .order_by(Project.plan_id, Project.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     ).all()
     return list(projects), total
 

@@ -1,4 +1,5 @@
 """Projects: search, the project page, and their milestones and investments."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
@@ -9,12 +10,13 @@ from sqlalchemy.orm import selectinload
 from tracker import progress
 from tracker.auth.permissions import requires, visible_plans
 from tracker.extensions import db
-from tracker.models import Department, Investment, Milestone, Phase, Plan, PlanSection, Project
+from tracker.models import Department, Investment, Milestone, Phase, Plan, Project
 from tracker.services.progress_updates import update_milestone_progress
 from tracker.vocab import ProjectStage, ProjectStatus
 from tracker.web import editing
+from tracker.web.arguments import int_arg, number, page_arg
 from tracker.web.editing import Crud, next_ordinal
-from tracker.web.forms import choices
+from tracker.web.forms import choices, department_choices, section_tree_choices
 from tracker.web.history import project_history
 from tracker.web.projects.forms import (
     InvestmentForm,
@@ -25,7 +27,6 @@ from tracker.web.projects.forms import (
     ProjectProgressForm,
 )
 from tracker.web.projects.queries import ProjectFilter, milestone_rows, search_projects
-from tracker.web.arguments import int_arg, page_arg
 from tracker.web.urls import safe_next_url
 
 bp = Blueprint("projects", __name__)
@@ -58,15 +59,25 @@ def index():
     page = page_arg()
     projects, total = search_projects(db.session, filters, visible_plans(current_user), page, PER_PAGE)
     plans = db.session.scalars(select(Plan).where(visible_plans(current_user)).order_by(Plan.code)).all()
-    phases = db.session.scalars(
-        select(Phase).where(Phase.plan_id == filters.plan_id).order_by(Phase.ordinal)
-    ).all() if filters.plan_id else []
+    phases = (
+        db.session.scalars(select(Phase).where(Phase.plan_id == filters.plan_id).order_by(Phase.ordinal)).all()
+        if filters.plan_id
+        else []
+    )
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     return render_template(
-        "projects/index.html", projects=projects, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
-        filters=filters, plans=plans, phases=phases, departments=departments,
+        "projects/index.html",
+        projects=projects,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        filters=filters,
+        plans=plans,
+        phases=phases,
+        departments=departments,
         completion=progress.project_completion(db.session, Project.id.in_([p.id for p in projects])),
-        statuses=ProjectStatus, stages=ProjectStage,
+        statuses=ProjectStatus,
+        stages=ProjectStage,
     )
 
 
@@ -75,8 +86,12 @@ def index():
 def show(project: Project):
     session = db.session
     project = session.scalar(
-        select(Project).where(Project.id == project.id).options(
-            selectinload(Project.cooperators), selectinload(Project.phases), selectinload(Project.goals),
+        select(Project)
+        .where(Project.id == project.id)
+        .options(
+            selectinload(Project.cooperators),
+            selectinload(Project.phases),
+            selectinload(Project.goals),
             selectinload(Project.investments),
         )
     )
@@ -88,7 +103,7 @@ def show(project: Project):
         milestones=milestone_rows(session, Milestone.project_id == project.id),
         investments=investments,
         completion=progress.project_completion(session, Project.id == project.id).get(project.id),
-        history=project_history(session, project.id),
+        history=project_history(session, project.id, pages=min(number(request.args.get("history")) or 1, 100)),
     )
 
 
@@ -98,8 +113,11 @@ def milestone_progress(milestone: Milestone):
     """The quick status update: status, actual date and note, from any milestone list."""
     back = safe_next_url(request.values.get("next"), url_for("projects.show", project_id=milestone.project_id))
     return editing.save_edit(
-        milestone, MilestoneProgressForm(), title=f"更新进度：{milestone.project.name} · {milestone.name}",
-        success_url=back, cancel_url=back,
+        milestone,
+        MilestoneProgressForm(),
+        title=f"更新进度：{milestone.project.name} · {milestone.name}",
+        success_url=back,
+        cancel_url=back,
         apply=lambda values, version: update_milestone_progress(db.session, milestone, values, version),
     )
 
@@ -108,8 +126,13 @@ def milestone_progress(milestone: Milestone):
 @requires("progress.update", Project, "project_id")
 def project_progress(project: Project):
     back = url_for("projects.show", project_id=project.id)
-    return editing.save_edit(project, ProjectProgressForm(), title=f"填报项目进展：{project.code} {project.name}",
-                             success_url=back, cancel_url=back)
+    return editing.save_edit(
+        project,
+        ProjectProgressForm(),
+        title=f"填报项目进展：{project.code} {project.name}",
+        success_url=back,
+        cancel_url=back,
+    )
 
 
 @bp.route("/investments/<int:investment_id>/progress", methods=["GET", "POST"])
@@ -117,8 +140,11 @@ def project_progress(project: Project):
 def investment_progress(investment: Investment):
     back = url_for("projects.show", project_id=investment.project_id)
     return editing.save_edit(
-        investment, InvestmentProgressForm(), title=f"填报完成投资：{investment.project.name} · {investment.year}年",
-        success_url=back, cancel_url=back,
+        investment,
+        InvestmentProgressForm(),
+        title=f"填报完成投资：{investment.project.name} · {investment.year}年",
+        success_url=back,
+        cancel_url=back,
     )
 
 
@@ -127,21 +153,45 @@ def _project_url(project: Project) -> str:
 
 
 def _project_choices(form: ProjectForm, plan: Plan) -> None:
-    sections = db.session.scalars(
-        select(PlanSection).where(PlanSection.plan_id == plan.id).order_by(PlanSection.id)
-    ).all()
-    form.section_id.choices = choices(((s.id, str(s)) for s in sections), "—")
+    form.section_id.choices = choices(section_tree_choices(plan), "—")
     form.phases.choices = choices((p.id, p.name) for p in plan.phases)
+    form.lead_department_id.choices = department_choices("—", plan)
+    form.cooperators.choices = department_choices(None, plan)
 
 
 def _next_milestone(form, project):
     form.ordinal.data = next_ordinal(Milestone.ordinal, Milestone.project_id == project.id)
 
 
-Crud("project", Project, ProjectForm, "项目", show_url=_project_url, parent_model=Plan, parent_attr="plan",
-     parent_url=lambda plan: url_for("plans.show", plan_id=plan.id), setup=_project_choices).register(bp, "plan")
-Crud("milestone", Milestone, MilestoneForm, "里程碑", show_url=lambda m: _project_url(m.project),
-     parent_model=Project, parent_attr="project", parent_url=_project_url, prepare=_next_milestone
-     ).register(bp, "project")
-Crud("investment", Investment, InvestmentForm, "年度投资", show_url=lambda i: _project_url(i.project),
-     parent_model=Project, parent_attr="project", parent_url=_project_url).register(bp, "project")
+Crud(
+    "project",
+    Project,
+    ProjectForm,
+    "项目",
+    show_url=_project_url,
+    parent_model=Plan,
+    parent_attr="plan",
+    parent_url=lambda plan: url_for("plans.show", plan_id=plan.id),
+    setup=_project_choices,
+).register(bp, "plan")
+Crud(
+    "milestone",
+    Milestone,
+    MilestoneForm,
+    "里程碑",
+    show_url=lambda m: _project_url(m.project),
+    parent_model=Project,
+    parent_attr="project",
+    parent_url=_project_url,
+    prepare=_next_milestone,
+).register(bp, "project")
+Crud(
+    "investment",
+    Investment,
+    InvestmentForm,
+    "年度投资",
+    show_url=lambda i: _project_url(i.project),
+    parent_model=Project,
+    parent_attr="project",
+    parent_url=_project_url,
+).register(bp, "project")

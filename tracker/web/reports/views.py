@@ -1,23 +1,23 @@
 """The reporting cycle on the web: a plan's periods, the period page (who has reported, money,
 催报), a department's report form, and the office's confirm / return / close."""
+
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField
 from flask_login import current_user
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
+from wtforms import BooleanField
 
 from tracker import progress
 from tracker.auth.permissions import requires
 from tracker.extensions import db
 from tracker.models import ImportBatch, Plan, ReportingPeriod, ReportSubmission
 from tracker.parse import ParseError, parse_amount, parse_date
-from tracker.services import ServiceError
-from tracker.services import reporting
+from tracker.services import ServiceError, reporting
 from tracker.services.records import EditConflict, MissingVersion
 from tracker.vocab import ImportOutcome, MilestoneStatus, SubmissionStatus
 from tracker.web.arguments import form_version, number
@@ -36,7 +36,12 @@ def _run(action, success, back: str):
     except MissingVersion as exc:
         return _refused(400, "请求无效", exc.message, back)
     except EditConflict:
-        return _refused(409, "数据已被他人修改", "操作未完成：在您打开页面后，这条记录已被他人修改。请返回查看最新内容后重试。", back)
+        return _refused(
+            409,
+            "数据已被他人修改",
+            "操作未完成：在您打开页面后，这条记录已被他人修改。请返回查看最新内容后重试。",
+            back,
+        )
     except ServiceError as exc:
         return _refused(422, "操作未完成", exc.message, back)
     flash(success(result) if callable(success) else success, "success")
@@ -50,20 +55,30 @@ def _refused(code: int, title: str, message: str, back: str):
 
 # -- Periods ---------------------------------------------------------------------------------------
 
+
 @bp.get("/plans/<int:plan_id>/periods")
 @requires("period.view", Plan, "plan_id")
 def periods(plan: Plan):
-    rows = db.session.scalars(select(ReportingPeriod).where(ReportingPeriod.plan_id == plan.id)
-                              .order_by(ReportingPeriod.ends_on.desc())).all()
+    rows = db.session.scalars(
+        select(ReportingPeriod).where(ReportingPeriod.plan_id == plan.id).order_by(ReportingPeriod.ends_on.desc())
+    ).all()
     next_label = reporting.period_label(*reporting.next_period(db.session, plan))
     counts: dict[int, dict[str, int]] = {}
     for period_id, status, n in db.session.execute(
-            select(ReportSubmission.period_id, ReportSubmission.status, func.count())
-            .join(ReportingPeriod, ReportingPeriod.id == ReportSubmission.period_id)
-            .where(ReportingPeriod.plan_id == plan.id).group_by(ReportSubmission.period_id, ReportSubmission.status)):
+        select(ReportSubmission.period_id, ReportSubmission.status, func.count())
+        .join(ReportingPeriod, ReportingPeriod.id == ReportSubmission.period_id)
+        .where(ReportingPeriod.plan_id == plan.id)
+        .group_by(ReportSubmission.period_id, ReportSubmission.status)
+    ):
         counts.setdefault(period_id, {})[status.value] = n
-    return render_template("reports/periods.html", plan=plan, periods=rows, next_label=next_label, counts=counts,
-                           open_period=next((p for p in rows if p.is_open), None))
+    return render_template(
+        "reports/periods.html",
+        plan=plan,
+        periods=rows,
+        next_label=next_label,
+        counts=counts,
+        open_period=next((p for p in rows if p.is_open), None),
+    )
 
 
 @bp.post("/plans/<int:plan_id>/periods/open")
@@ -84,16 +99,26 @@ def period_open(plan: Plan):
 @requires("period.view", ReportingPeriod, "period_id")
 def period_show(reporting_period: ReportingPeriod):
     overview = reporting.period_overview(db.session, reporting_period)
-    return render_template("reports/period.html", period=reporting_period, plan=reporting_period.plan,
-                           overview=overview, statuses=SubmissionStatus)
+    return render_template(
+        "reports/period.html",
+        period=reporting_period,
+        plan=reporting_period.plan,
+        overview=overview,
+        statuses=SubmissionStatus,
+    )
 
 
 @bp.get("/periods/<int:period_id>/reminders")
 @requires("period.view", ReportingPeriod, "period_id")
 def period_reminders(reporting_period: ReportingPeriod):
     overview = reporting.period_overview(db.session, reporting_period)
-    return render_template("reports/reminders.html", period=reporting_period, plan=reporting_period.plan,
-                           overview=overview, text=reporting.reminder_text(overview))
+    return render_template(
+        "reports/reminders.html",
+        period=reporting_period,
+        plan=reporting_period.plan,
+        overview=overview,
+        text=reporting.reminder_text(overview),
+    )
 
 
 @bp.post("/periods/<int:period_id>/due")
@@ -106,29 +131,41 @@ def period_due(reporting_period: ReportingPeriod):
         return _refused(422, "操作未完成", f"截止日期：{exc}", back)
     if due_on is None:
         return _refused(422, "操作未完成", "请填写截止日期", back)
-    return _run(lambda: reporting.set_due_date(db.session, reporting_period, due_on, form_version()),
-                f"截止日期已改为 {due_on}", back)
+    return _run(
+        lambda: reporting.set_due_date(db.session, reporting_period, due_on, form_version()),
+        f"截止日期已改为 {due_on}",
+        back,
+    )
 
 
 @bp.post("/periods/<int:period_id>/close")
 @requires("period.manage", ReportingPeriod, "period_id")
 def period_close(reporting_period: ReportingPeriod):
     back = url_for("reports.period_show", period_id=reporting_period.id)
-    return _run(lambda: reporting.close_period(db.session, reporting_period, current_user, form_version()),
-                f"{reporting_period} 已关闭，数据已冻结", back)
+    return _run(
+        lambda: reporting.close_period(db.session, reporting_period, current_user, form_version()),
+        f"{reporting_period} 已关闭，数据已冻结",
+        back,
+    )
 
 
 # -- A submission ----------------------------------------------------------------------------------
+
 
 @bp.get("/submissions/<int:submission_id>")
 @requires("report.view", ReportSubmission, "submission_id")
 def submission_show(report_submission: ReportSubmission):
     """The report as submitted, beside the previous period's; the office confirms or returns it here."""
     lines = reporting.submission_projects(db.session, report_submission)
-    history = submission_history(db.session, report_submission.id, [l.entry.id for l in lines if l.entry])
-    return render_template("reports/submission.html", submission=report_submission,
-                           period=report_submission.period, lines=lines, history=history,
-                           previous=reporting.previous_submission(db.session, report_submission))
+    history = submission_history(db.session, report_submission.id, [line.entry.id for line in lines if line.entry])
+    return render_template(
+        "reports/submission.html",
+        submission=report_submission,
+        period=report_submission.period,
+        lines=lines,
+        history=history,
+        previous=reporting.previous_submission(db.session, report_submission),
+    )
 
 
 @dataclass
@@ -143,8 +180,11 @@ class FormState:
 @requires("report.fill", ReportSubmission, "submission_id")
 def submission_fill(report_submission: ReportSubmission):
     submission = report_submission
-    back = url_for("main.my_work") if current_user.department_id == submission.department_id \
+    back = (
+        url_for("main.my_work")
+        if current_user.department_id == submission.department_id
         else url_for("reports.submission_show", submission_id=submission.id)
+    )
     state, status = FormState(), 200
     if request.method == "POST":
         lines = reporting.submission_projects(db.session, submission)
@@ -152,8 +192,9 @@ def submission_fill(report_submission: ReportSubmission):
         if not state.errors:
             submit = request.form.get("action") == "submit"
             try:
-                reporting.save_submission(db.session, submission, entries, milestones, current_user, form_version(),
-                                          submit=submit)
+                reporting.save_submission(
+                    db.session, submission, entries, milestones, current_user, form_version(), submit=submit
+                )
                 db.session.commit()
                 flash(f"已提交 {submission.period}，等待信息办确认" if submit else "草稿已保存（尚未提交）", "success")
                 return redirect(back)
@@ -162,16 +203,24 @@ def submission_fill(report_submission: ReportSubmission):
                 state.errors["_form"], status = exc.message, 400
             except EditConflict:
                 db.session.rollback()
-                state.errors["_form"], status = "保存失败：此报送在您打开后已被修改（可能在另一个窗口）。下面是您填写的内容，请核对后重新保存。", 409
+                state.errors["_form"], status = (
+                    "保存失败：此报送在您打开后已被修改（可能在另一个窗口）。下面是您填写的内容，请核对后重新保存。",
+                    409,
+                )
                 db.session.refresh(submission)
             except ServiceError as exc:
                 db.session.rollback()
                 state.errors["_form"], status = exc.message, 422
         else:
             status = 422
-    return render_template("reports/fill.html", submission=submission, period=submission.period,
-                           lines=reporting.submission_projects(db.session, submission), form=state,
-                           schedule=progress.schedule_share(submission.period)), status
+    return render_template(
+        "reports/fill.html",
+        submission=submission,
+        period=submission.period,
+        lines=reporting.submission_projects(db.session, submission),
+        form=state,
+        schedule=progress.schedule_share(submission.period),
+    ), status
 
 
 def read_form(form, lines: list[reporting.ProjectLine]):
@@ -187,8 +236,9 @@ def read_form(form, lines: list[reporting.ProjectLine]):
             amount = parse_amount(form.get(f"amount-{pid}"))
         except ParseError as exc:
             state.errors[f"amount-{pid}"], amount = f"本期完成投资：{exc}", None
-        entries[pid] = reporting.EntryInput(_text(form.get(f"progress-{pid}")), amount,
-                                            _text(form.get(f"issues-{pid}")))
+        entries[pid] = reporting.EntryInput(
+            _text(form.get(f"progress-{pid}")), amount, _text(form.get(f"issues-{pid}"))
+        )
         for milestone in line.milestones:
             mid = milestone.id
             if f"ms-{mid}" not in form:
@@ -225,20 +275,26 @@ def submission_confirm(report_submission: ReportSubmission):
             text += f"；{len(result.milestones_kept)} 个里程碑在填报后已被修改，保留了修改后的状态（{'、'.join(result.milestones_kept[:5])}）"
         return text
 
-    return _run(lambda: reporting.confirm_submission(db.session, report_submission, current_user, form_version()),
-                said, back)
+    return _run(
+        lambda: reporting.confirm_submission(db.session, report_submission, current_user, form_version()), said, back
+    )
 
 
 @bp.post("/submissions/<int:submission_id>/return")
 @requires("report.review", ReportSubmission, "submission_id")
 def submission_return(report_submission: ReportSubmission):
     back = url_for("reports.submission_show", submission_id=report_submission.id)
-    return _run(lambda: reporting.return_submission(db.session, report_submission, current_user,
-                                                    request.form.get("reason", ""), form_version()),
-                f"已退回 {report_submission.department.name} 的报送", back)
+    return _run(
+        lambda: reporting.return_submission(
+            db.session, report_submission, current_user, request.form.get("reason", ""), form_version()
+        ),
+        f"已退回 {report_submission.department.name} 的报送",
+        back,
+    )
 
 
 # -- Workbooks -------------------------------------------------------------------------------------
+
 
 @bp.get("/submissions/<int:submission_id>/report.xlsx")
 @requires("report.view", ReportSubmission, "submission_id")
@@ -293,8 +349,9 @@ def period_import(reporting_period: ReportingPeriod):
         upload = form.file.data
         data = upload.read()
         try:
-            batch, _preview = stage_report_import(db.session, data, upload.filename or "", reporting_period,
-                                                  current_user)
+            batch, _preview = stage_report_import(
+                db.session, data, upload.filename or "", reporting_period, current_user
+            )
             db.session.commit()
             return redirect(url_for("reports.import_show", import_batch_id=batch.id))
         except ImportRefused as exc:
@@ -316,9 +373,17 @@ def import_show(import_batch: ImportBatch):
     period = db.session.get(ReportingPeriod, import_batch.period_id)
     show_all = request.args.get("show") == "all"
     rows = preview.rows if show_all else [r for r in preview.rows if r.outcome not in ("unchanged", "skipped")]
-    return render_template("reports/import_show.html", batch=import_batch, preview=preview, period=period,
-                           rows=rows[:1000], total=len(rows), show_all=show_all, form=ReportConfirmForm(),
-                           labels={o.value: o.label for o in ImportOutcome})
+    return render_template(
+        "reports/import_show.html",
+        batch=import_batch,
+        preview=preview,
+        period=period,
+        rows=rows[:1000],
+        total=len(rows),
+        show_all=show_all,
+        form=ReportConfirmForm(),
+        labels={o.value: o.label for o in ImportOutcome},
+    )
 
 
 @bp.post("/report-imports/<int:import_batch_id>/apply")
@@ -332,5 +397,8 @@ def import_apply(import_batch: ImportBatch):
     form = ReportConfirmForm()
     if not form.validate_on_submit():
         return _refused(400, "请求无效", "表单已过期，请刷新页面后重试", back)
-    return _run(lambda: commit_report_import(db.session, import_batch, current_user, valid_only=form.valid_only.data),
-                lambda applied: f"已导入 {applied} 行", back)
+    return _run(
+        lambda: commit_report_import(db.session, import_batch, current_user, valid_only=form.valid_only.data),
+        lambda applied: f"已导入 {applied} 行",
+        back,
+    )

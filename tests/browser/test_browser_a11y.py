@@ -1,0 +1,115 @@
+"""Every kind of page, for each role, in a real browser: no serious or critical axe-core violation at
+1366 px, and nothing wider than a 390 px phone screen (wide tables scroll inside their own box)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+ROLES = {
+    "office": "demo-office-2026",
+    "admin": "demo-admin-2026",
+    "leader": "demo-leader-2026",
+    "xxb": "demo-dept-2026",
+}
+
+# role → the page kinds it uses, each (name, a path, or "pattern [words]": a link on the pages seen so
+# far, the latest first, whose address matches and whose text holds the words)
+PAGES = {
+    "office": [
+        ("规划列表", "/plans"),
+        ("规划页", r"^/plans/\d+$ 数字温州"),
+        ("阶段页", r"^/phases/\d+$"),
+        ("项目页", r"^/projects/\d+$"),
+        ("项目编辑", r"^/projects/\d+/edit$"),
+        ("里程碑编辑", r"^/milestones/\d+/edit$"),
+        ("项目列表", "/projects?overdue=1"),
+        ("单位列表", "/departments"),
+        ("单位页", r"^/departments/\d+$"),
+        ("报送期列表", r"^/plans/\d+/periods$"),
+        ("报送期页", r"^/periods/\d+$"),
+        ("报送页", r"^/submissions/\d+$"),
+        ("通报", r"^/periods/\d+/bulletin$"),
+        ("驾驶舱", "/dashboard"),
+        ("导入记录", "/imports"),
+        ("导入工作簿", "/imports/new"),
+        ("修改密码", "/account/password"),
+    ],
+    "admin": [
+        ("用户", "/admin/users"),
+        ("编辑用户", r"^/admin/users/\d+/edit$"),
+        ("新建用户", "/admin/users/new"),
+        ("安全日志", "/admin/security"),
+    ],
+    "leader": [("驾驶舱", "/dashboard"), ("通报", r"^/periods/\d+/bulletin$")],
+    "anonymous": [("登录", "/login")],
+    "xxb": [("我的工作", "/my"), ("本期报表导入", r"^/periods/\d+/import$"), ("项目页", r"^/projects/\d+$")],
+}
+
+
+def _axe_problems(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => JSON.stringify(await axe.run(document, {resultTypes: ['violations']}))")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+        for v in json.loads(result)["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _open(context, live_server, username, password):
+    page = context.new_page()
+    if username == "anonymous":
+        return page
+    page.goto(f"{live_server}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+@pytest.mark.parametrize("role", list(PAGES))
+def test_every_page_kind_passes_axe_and_fits_a_phone(browser, live_server, output_folder, role):
+    wide = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", bypass_csp=True)
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
+    try:
+        page = _open(wide, live_server, role, ROLES.get(role))
+        small = _open(phone, live_server, role, ROLES.get(role))
+        problems, visited, links = [], [], []
+        for name, where in PAGES[role]:
+            if where.startswith("^"):
+                pattern, _, words = where.partition(" ")
+                found = next(
+                    (h for h, text in links if re.match(pattern, h.split("#")[0].split("?")[0]) and words in text), None
+                )
+                assert found, f"{role}: no link to {name} ({where}) on {page.url}"
+                path = found.split("#")[0]
+            else:
+                path = where
+            response = page.goto(live_server + path)
+            assert response.status < 400, (role, name, path, response.status)
+            links[:0] = page.eval_on_selector_all(
+                "a[href]", "as => as.map(a => [a.getAttribute('href'), a.textContent])"
+            )
+            visited.append(path)
+            problems += [f"{name} {path}: {p}" for p in _axe_problems(page)]
+            small.goto(live_server + path)
+            width = small.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                small.screenshot(path=str(output_folder / f"narrow-{role}-{len(visited)}.png"), full_page=True)
+                problems.append(f"{name} {path}: {width} px wide on a 390 px screen")
+            squeezed = small.evaluate("""() => Array.from(document.querySelectorAll('.btn')).filter(
+                b => b.offsetParent && b.textContent.trim().length > 1 && b.getClientRects().length &&
+                b.getBoundingClientRect().height > 2.2 * parseFloat(getComputedStyle(b).lineHeight)).map(
+                b => b.textContent.trim())""")
+            problems += [f"{name} {path}: button “{b}” wraps" for b in squeezed]
+        assert problems == [], "\n".join(problems)
+        assert len(visited) == len(PAGES[role])
+    finally:
+        wide.close()
+        phone.close()
