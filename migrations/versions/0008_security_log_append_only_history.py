@@ -1,5 +1,6 @@
-"""security_events: the security log; on PostgreSQL the change history and the security log refuse
-UPDATE and DELETE (a trigger), so no one — not the application, not a stray SQL session — rewrites them
+"""security_events: the security log; the change history and the security log refuse UPDATE and DELETE
+(a trigger; on PostgreSQL TRUNCATE too), so no one — not the application, not a stray SQL session —
+rewrites them
 
 Revision ID: 0008
 Revises: 0007
@@ -36,6 +37,11 @@ def upgrade() -> None:
     op.create_index('ix_security_events_event_at', 'security_events', ['event', 'occurred_at'])
     op.create_index(op.f('ix_security_events_occurred_at'), 'security_events', ['occurred_at'])
     op.create_index(op.f('ix_security_events_user_id'), 'security_events', ['user_id'])
+    if op.get_bind().dialect.name == 'sqlite':  # the same rule, in SQLite's words
+        for table in APPEND_ONLY:
+            for action in ('UPDATE', 'DELETE'):
+                op.execute(f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                           f"BEGIN SELECT RAISE(ABORT, '{table} 只能追加：不允许 {action}'); END")
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("""
             CREATE FUNCTION tracker_refuse_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -50,6 +56,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        for table in APPEND_ONLY:
+            for action in ('update', 'delete'):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
     if op.get_bind().dialect.name == 'postgresql':
         for table in APPEND_ONLY:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")

@@ -204,8 +204,12 @@ def load_plan(session: Session, data: dict) -> Plan:
     def load_sections(items: list[dict], parent: PlanSection | None) -> None:
         existing = sections_by_parent.get(id(parent) if parent else None, [])
         for ordinal, item in enumerate(items, start=1):
-            key = item.get("code") or item["title"]
-            section = next((s for s in existing if (s.code or s.title) == key), None)
+            # By its number, else by its title: a section whose number was wrong (一个目标 had "3") is
+            # corrected in place on a reload, not doubled.
+            code = item.get("code")
+            section = next((s for s in existing if code and s.code == str(code)), None) or next(
+                (s for s in existing if s.title == item["title"]), None
+            )
             if section is None:
                 section = PlanSection(parent=parent, title=item["title"], ordinal=ordinal)
                 plan.sections.append(section)
