@@ -23,6 +23,7 @@ from tracker.models import (
     Phase,
     PhaseGoal,
     Plan,
+    PlanEvent,
     PlanSection,
     Project,
     ReportingPeriod,
@@ -51,6 +52,7 @@ RECORD_OF_ARGUMENT = {
     "indicator_id": Indicator,
     "indicator_value_id": IndicatorValue,
     "goal_id": PhaseGoal,
+    "event_id": PlanEvent,
 }
 
 

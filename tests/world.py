@@ -12,7 +12,7 @@ import openpyxl
 from tests.conftest import PASSWORD
 from tests.factories import make_department, make_milestone, make_phase, make_plan, make_project, make_user
 from tracker.excel.export import ExportScope, export_workbook
-from tracker.models import ImportBatch, Indicator, IndicatorValue, Investment, PhaseGoal, PlanSection
+from tracker.models import ImportBatch, Indicator, IndicatorValue, Investment, PhaseGoal, PlanEvent, PlanSection
 from tracker.services.imports import stage_import
 from tracker.services.reporting import open_period
 from tracker.vocab import ChangeSource, ImportStatus, ReportKind, Role
@@ -27,7 +27,8 @@ def build_world(session) -> SimpleNamespace:
     w.section = PlanSection(plan=w.plan, code="1.1", title="基础网络建设", ordinal=1)
     w.indicator = Indicator(plan=w.plan, name="宽带普及率", unit="%", target_value=Decimal(60))
     w.indicator_value = IndicatorValue(indicator=w.indicator, year=2026, value=Decimal(40))
-    session.add_all([w.goal, w.section, w.indicator, w.indicator_value])
+    w.event = PlanEvent(plan=w.plan, text="国家信息产业部批准为试点城市", occurred_on=dt.date(2001, 7, 1))
+    session.add_all([w.goal, w.section, w.indicator, w.indicator_value, w.event])
     w.project = make_project(
         session, w.plan, lead_department=w.dept, section=w.section, name="甲项目", total_budget=Decimal("100")
     )

@@ -247,6 +247,7 @@ DATE_ENDS: dict[str, tuple[str, str | None]] = {
     "planned_end_on": ("last", "planned_end_precision"),
     "planned_on": ("last", "planned_precision"),
     "actual_on": ("last", "actual_precision"),
+    "occurred_on": ("first", "occurred_precision"),  # 大事记: "2001年7月" happened in July, from its start
 }
 
 

@@ -91,6 +91,13 @@ class Role(Vocab):
     LEADER = "leader", "领导"
 
 
+class ProjectRoleKind(Vocab):
+    """What a department does for a project beside leading it (牵头) and cooperating (配合)."""
+
+    SUPPORT = "support", "支持", "技术支持"
+    REVIEW = "review", "审查", "联合审查", "审核"
+
+
 class ChangeSource(Vocab):
     WEB = "web", "网页"
     IMPORT = "import", "导入"

@@ -6,8 +6,8 @@ from tracker.models.department import Department, DepartmentAlias
 from tracker.models.import_batch import ImportBatch
 from tracker.models.indicator import Indicator, IndicatorValue
 from tracker.models.login_attempt import LoginThrottle
-from tracker.models.plan import Phase, PhaseGoal, Plan, PlanSection
-from tracker.models.project import Investment, Milestone, Project
+from tracker.models.plan import Phase, PhaseGoal, Plan, PlanEvent, PlanSection
+from tracker.models.project import Investment, InvestmentFunding, Milestone, Project, ProjectRole
 from tracker.models.reporting import (
     PeriodMilestoneSnapshot,
     PeriodProjectSnapshot,
@@ -29,14 +29,17 @@ __all__ = [
     "IndicatorValue",
     "LoginThrottle",
     "Investment",
+    "InvestmentFunding",
     "Milestone",
     "Phase",
     "PhaseGoal",
     "Plan",
+    "PlanEvent",
     "PlanSection",
     "PeriodMilestoneSnapshot",
     "PeriodProjectSnapshot",
     "Project",
+    "ProjectRole",
     "ReportEntry",
     "ReportingPeriod",
     "ReportMilestoneState",

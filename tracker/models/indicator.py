@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, Versioned, vocab_type
-from tracker.models.plan import Plan
+from tracker.models.plan import PhaseGoal, Plan, PlanSection
+
+if TYPE_CHECKING:
+    from tracker.models.project import Project
 from tracker.vocab import TargetDirection
 
 # Indicators are counts, shares and sums of any size (199.87万户, 63.39%), not money.
@@ -34,7 +38,15 @@ class Indicator(Versioned, Base):
     # Which side of target_value counts as 达成 (以上/超过/以内/近); None: not said.
     target_direction: Mapped[TargetDirection | None] = mapped_column(vocab_type(TargetDirection))
 
+    # What the indicator measures, where the plan says: a section of its tree, a stage goal, a project.
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("plan_sections.id", ondelete="SET NULL"), index=True)
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("phase_goals.id", ondelete="SET NULL"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+
     plan: Mapped[Plan] = relationship(back_populates="indicators")
+    section: Mapped[PlanSection | None] = relationship()
+    goal: Mapped[PhaseGoal | None] = relationship()
+    project: Mapped[Project | None] = relationship()
     values: Mapped[list[IndicatorValue]] = relationship(
         back_populates="indicator", cascade="all, delete-orphan", order_by="IndicatorValue.year"
     )

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, Versioned, vocab_type
-from tracker.vocab import ReportKind
+from tracker.vocab import DatePrecision, ReportKind
 
 if TYPE_CHECKING:
     from tracker.models.indicator import Indicator
@@ -31,6 +31,12 @@ class Plan(Versioned, Base):
     start_year: Mapped[int | None]
     end_year: Mapped[int | None]
     description: Mapped[str | None] = mapped_column(Text)
+    # The plan's own words, as it states them: 指导思想, 建设原则, 依据 (laws, plans, documents it rests
+    # on) and 总体/具体目标 (the "——" headings). Empty where the document says nothing.
+    guiding_thought: Mapped[str | None] = mapped_column(Text)
+    principles: Mapped[str | None] = mapped_column(Text)
+    basis: Mapped[str | None] = mapped_column(Text)
+    objectives: Mapped[str | None] = mapped_column(Text)
     # 月报 or 季报: the cadence of the plan's reporting periods.
     report_cadence: Mapped[ReportKind] = mapped_column(
         vocab_type(ReportKind, "report_cadence"), default=ReportKind.MONTH, server_default=ReportKind.MONTH.value
@@ -48,9 +54,33 @@ class Plan(Versioned, Base):
     indicators: Mapped[list[Indicator]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="Indicator.ordinal"
     )
+    events: Mapped[list[PlanEvent]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="[PlanEvent.occurred_on, PlanEvent.ordinal]"
+    )
 
     def __str__(self) -> str:
         return self.name
+
+
+class PlanEvent(Versioned, Base):
+    """大事记: a dated event the plan's documents record — an approval, an award, a system going live
+    ("2001年7月 国家信息产业部批准温州为试点城市") — with where it is written."""
+
+    __tablename__ = "plan_events"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(default=0, server_default="0")
+    occurred_on: Mapped[dt.date | None]
+    occurred_precision: Mapped[DatePrecision | None] = mapped_column(vocab_type(DatePrecision, "occurred_precision"))
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))  # the document, as cited
+
+    plan: Mapped[Plan] = relationship(back_populates="events")
+
+    def __str__(self) -> str:
+        return self.text[:40]
 
 
 class Phase(Versioned, Base):

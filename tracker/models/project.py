@@ -11,7 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.models.base import Base, Versioned, vocab_type
 from tracker.models.department import Department
 from tracker.models.plan import Phase, PhaseGoal, Plan, PlanSection
-from tracker.vocab import DatePrecision, FundingSource, MilestoneStatus, ProjectNature, ProjectStage, ProjectStatus
+from tracker.vocab import (
+    DatePrecision,
+    FundingSource,
+    MilestoneStatus,
+    ProjectNature,
+    ProjectRoleKind,
+    ProjectStage,
+    ProjectStatus,
+)
 
 project_phases = Table(
     "project_phases",
@@ -87,6 +95,9 @@ class Project(Versioned, Base):
     milestones: Mapped[list[Milestone]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="Milestone.ordinal"
     )
+    roles: Mapped[list[ProjectRole]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="ProjectRole.id"
+    )
     investments: Mapped[list[Investment]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="Investment.year"
     )
@@ -151,6 +162,46 @@ class Investment(Versioned, Base):
     funding_source: Mapped[FundingSource | None] = mapped_column(vocab_type(FundingSource))
 
     project: Mapped[Project] = relationship(back_populates="investments")
+    fundings: Mapped[list[InvestmentFunding]] = relationship(
+        back_populates="investment", cascade="all, delete-orphan", order_by="InvestmentFunding.id"
+    )
 
     def __str__(self) -> str:
         return f"{self.year}"
+
+
+class InvestmentFunding(Versioned, Base):
+    """One source of a project-year's money, with its amount where the document gives one: 长兴's
+    党政信息网 was paid by operators (运营商投资1200万元); 丽水's 网络图书馆 by "政府投资、部门联建、电信支持"."""
+
+    __tablename__ = "investment_fundings"
+    __audited__ = True
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    investment_id: Mapped[int] = mapped_column(ForeignKey("investments.id", ondelete="CASCADE"), index=True)
+    # The investment's project, kept beside it so the change history files each source under its project.
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    source: Mapped[FundingSource] = mapped_column(vocab_type(FundingSource, "funding_source_kind"))
+    amount: Mapped[Decimal | None]
+    note: Mapped[str | None] = mapped_column(String(200))  # as written: 电信支持, 运营商投资
+
+    investment: Mapped[Investment] = relationship(back_populates="fundings")
+    project: Mapped[Project] = relationship()
+
+
+class ProjectRole(Versioned, Base):
+    """A department's part in a project beyond 牵头 and 配合: 支持 (电信支持) or 审查 (立项联合审查)."""
+
+    __tablename__ = "project_roles"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("project_id", "department_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[ProjectRoleKind] = mapped_column(vocab_type(ProjectRoleKind))
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    project: Mapped[Project] = relationship(back_populates="roles")
+    department: Mapped[Department] = relationship()

@@ -23,16 +23,27 @@ from tracker.models import (
     Indicator,
     IndicatorValue,
     Investment,
+    InvestmentFunding,
     Milestone,
     Phase,
     PhaseGoal,
     Plan,
+    PlanEvent,
     PlanSection,
     Project,
+    ProjectRole,
     ReportingPeriod,
     User,
 )
-from tracker.parse import parse_amount, parse_date, parse_number, parse_year, target_direction
+from tracker.parse import (
+    date_for,
+    parse_amount,
+    parse_date,
+    parse_date_value,
+    parse_number,
+    parse_year,
+    target_direction,
+)
 from tracker.services import ServiceError
 from tracker.services.departments import DepartmentNames
 from tracker.vocab import (
@@ -40,6 +51,7 @@ from tracker.vocab import (
     FundingSource,
     MilestoneStatus,
     ProjectNature,
+    ProjectRoleKind,
     ProjectStage,
     ProjectStatus,
     ReportKind,
@@ -138,11 +150,13 @@ def load_plan(session: Session, data: dict) -> Plan:
             selectinload(Plan.phases).selectinload(Phase.goals).selectinload(PhaseGoal.projects),
             selectinload(Plan.sections),
             selectinload(Plan.projects).selectinload(Project.milestones),
-            selectinload(Plan.projects).selectinload(Project.investments),
+            selectinload(Plan.projects).selectinload(Project.investments).selectinload(Investment.fundings),
+            selectinload(Plan.projects).selectinload(Project.roles),
             selectinload(Plan.projects).selectinload(Project.cooperators),
             selectinload(Plan.projects).selectinload(Project.phases),
             selectinload(Plan.projects).selectinload(Project.goals),
             selectinload(Plan.indicators).selectinload(Indicator.values),
+            selectinload(Plan.events),
         )
     )
     if plan is None:
@@ -156,6 +170,10 @@ def load_plan(session: Session, data: dict) -> Plan:
         start_year=parse_year(info.get("start_year")),
         end_year=parse_year(info.get("end_year")),
         description=info.get("description"),
+        guiding_thought=info.get("guiding_thought"),
+        principles=info.get("principles"),
+        basis=info.get("basis"),
+        objectives=info.get("objectives"),
     )
 
     phases = {p.ordinal: p for p in plan.phases}
@@ -247,7 +265,10 @@ def load_plan(session: Session, data: dict) -> Plan:
             wanted = sorted({g.phase for g in goals}, key=lambda p: p.ordinal)
         _assign_collection(project, "phases", wanted)
 
-    _load_indicators(plan, data.get("indicators") or [])
+    sections_by_code = {s.code: s for s in plan.sections if s.code}
+    goals_by_key = {f"{phase.ordinal}.{goal.ordinal}": goal for phase in plan.phases for goal in phase.goals}
+    _load_indicators(plan, data.get("indicators") or [], sections_by_code, goals_by_key, projects)
+    _load_events(plan, data.get("events") or [])
     session.flush()
     return plan
 
@@ -284,8 +305,22 @@ def _load_project(project: Project, item: dict, section: PlanSection | None, dep
     )
     if "cooperators" in item:
         _assign_collection(project, "cooperators", [departments.get(name, where) for name in item["cooperators"] or []])
+    _load_roles(project, item.get("roles") or [], departments, where)
     _load_milestones(project, item.get("milestones") or [])
     _load_investments(project, item.get("investments") or [])
+
+
+def _load_roles(project: Project, items: list[dict], departments: _Departments, where: str) -> None:
+    """支持 / 审查: `{department: 市电信, role: 支持, note: 电信支持}`."""
+    existing = {(r.department_id, r.role): r for r in project.roles if r.department_id is not None}
+    for item in items:
+        department = departments.get(item["department"], where)
+        role = _vocab(ProjectRoleKind, item["role"], where)
+        found = existing.get((department.id, role)) if department.id is not None else None
+        if found is None:
+            found = ProjectRole(department=department, role=role)
+            project.roles.append(found)
+        _assign(found, note=item.get("note"))
 
 
 def _load_milestones(project: Project, items: list[dict]) -> None:
@@ -296,11 +331,16 @@ def _load_milestones(project: Project, items: list[dict]) -> None:
             milestone = Milestone(ordinal=ordinal, name=item["name"])
             project.milestones.append(milestone)
         where = f"项目 {project.code} 里程碑 {ordinal}"
+        # As written: "2003年" is a year, kept with its precision (the one date rule, tracker.parse).
+        planned_on, planned_precision = date_for("planned_on", parse_date_value(item.get("planned")))
+        actual_on, actual_precision = date_for("actual_on", parse_date_value(item.get("actual")))
         _assign(
             milestone,
             name=item["name"],
-            planned_on=parse_date(item.get("planned")),
-            actual_on=parse_date(item.get("actual")),
+            planned_on=planned_on,
+            planned_precision=planned_precision,
+            actual_on=actual_on,
+            actual_precision=actual_precision,
             status=_vocab(MilestoneStatus, item.get("status"), where) or MilestoneStatus.NOT_STARTED,
             weight=int(item.get("weight", 1)),
             note=item.get("note"),
@@ -315,21 +355,60 @@ def _load_investments(project: Project, items: list[dict]) -> None:
         if investment is None:
             investment = Investment(year=year)
             project.investments.append(investment)
+        where = f"项目 {project.code} {year}年投资"
         _assign(
             investment,
             planned_amount=parse_amount(item.get("planned")),
             completed_amount=parse_amount(item.get("completed")),
-            funding_source=_vocab(FundingSource, item.get("funding_source"), f"项目 {project.code} {year}年投资"),
+            funding_source=_vocab(FundingSource, item.get("funding_source"), where),
+        )
+        # Several sources, each with its amount where the document gives one.
+        fundings = {f.note or f.source.value: f for f in investment.fundings}
+        for source_item in item.get("fundings") or []:
+            source = _vocab(FundingSource, source_item["source"], where)
+            funding = fundings.get(source_item.get("note") or source.value)
+            if funding is None:
+                funding = InvestmentFunding(source=source, project=project)
+                investment.fundings.append(funding)
+            _assign(
+                funding, source=source, amount=parse_amount(source_item.get("amount")), note=source_item.get("note")
+            )
+
+
+def _load_events(plan: Plan, items: list[dict]) -> None:
+    """大事记, matched on their text; `date` is as written (2001年7月 is a month)."""
+    existing = {e.text: e for e in plan.events}
+    for ordinal, item in enumerate(items, start=1):
+        event = existing.get(item["text"])
+        if event is None:
+            event = PlanEvent(text=item["text"])
+            plan.events.append(event)
+        occurred_on, precision = date_for("occurred_on", parse_date_value(item.get("date")))
+        _assign(
+            event, ordinal=ordinal, occurred_on=occurred_on, occurred_precision=precision, source=item.get("source")
         )
 
 
-def _load_indicators(plan: Plan, items: list[dict]) -> None:
+def _load_indicators(plan: Plan, items: list[dict], sections: dict, goals: dict, projects: dict) -> None:
     existing = {i.name: i for i in plan.indicators}
     for ordinal, item in enumerate(items, start=1):
         indicator = existing.get(item["name"])
         if indicator is None:
             indicator = Indicator(name=item["name"])
             plan.indicators.append(indicator)
+        where = f"指标 {item['name']}"
+        # What it measures: `section` by number, `goal` as "stage.goal" (2.1), `project` by code.
+        for key, known, noun in (
+            ("section", sections, "工程"),
+            ("goal", goals, "阶段目标"),
+            ("project", projects, "项目"),
+        ):
+            wanted = item.get(key)
+            if wanted is not None and str(wanted) not in known:
+                raise ServiceError(f"{plan.code} {where} 引用了不存在的{noun} {wanted}")
+            target = known[str(wanted)] if wanted is not None else None
+            if getattr(indicator, key) is not target:
+                setattr(indicator, key, target)
         # Decimal('50') == Decimal('50.0000'), so a reload finds no change in stored figures.
         _assign(
             indicator,

@@ -19,6 +19,7 @@ from tracker.models import (
     Phase,
     PhaseGoal,
     Plan,
+    PlanEvent,
     PlanSection,
     Project,
     ReportingPeriod,
@@ -40,6 +41,8 @@ def trail_of(obj) -> list[tuple[str, str | None]]:
         return trail_of(obj.phase) + [(f"目标 {obj.ordinal}", None)]
     if isinstance(obj, PlanSection):
         return trail_of(obj.plan) + [(str(obj), url_for("projects.index", plan=obj.plan_id, section=obj.id))]
+    if isinstance(obj, PlanEvent):
+        return trail_of(obj.plan) + [("大事记", url_for("plans.show", plan_id=obj.plan_id) + "#events")]
     if isinstance(obj, (Indicator,)):
         return trail_of(obj.plan) + [(obj.name, None)]
     if isinstance(obj, IndicatorValue):

@@ -15,6 +15,7 @@ from tracker.vocab import (
     FundingSource,
     MilestoneStatus,
     ProjectNature,
+    ProjectRoleKind,
     ProjectStage,
     ProjectStatus,
     SubmissionStatus,
@@ -38,6 +39,9 @@ ENTITY_LABELS = {
     "report_submissions": "报送",
     "report_entries": "报送内容",
     "report_milestone_states": "报送的里程碑状态",
+    "plan_events": "大事记",
+    "investment_fundings": "资金来源",
+    "project_roles": "单位角色",
 }
 
 FIELD_LABELS = {
@@ -83,6 +87,17 @@ FIELD_LABELS = {
     "target_text": "目标原文",
     "target_value": "目标值",
     "target_year": "目标年",
+    "guiding_thought": "指导思想",
+    "principles": "建设原则",
+    "basis": "依据",
+    "objectives": "总体目标与具体目标",
+    "occurred_on": "日期",
+    "occurred_precision": "日期（写法）",
+    "text": "内容",
+    "source": "出处",
+    "goal_id": "阶段目标",
+    "amount": "金额（万元）",
+    "role": "角色",
     "submitted_at": "报送时间",
     "reviewed_at": "审核时间",
     "draft_saved_at": "草稿保存时间",
@@ -98,6 +113,8 @@ VOCAB_FIELDS: dict[tuple[str, str], type[Vocab]] = {
     ("report_submissions", "status"): SubmissionStatus,
     ("indicators", "target_direction"): TargetDirection,
     ("report_milestone_states", "status"): MilestoneStatus,
+    ("investment_fundings", "source"): FundingSource,
+    ("project_roles", "role"): ProjectRoleKind,
     **{
         (entity, name): DatePrecision
         for entity, name in (
@@ -140,7 +157,10 @@ def project_history(session: Session, project_id: int, pages: int = 1) -> Projec
     Every change record carries the project it belongs to (models/change.py), so this is one range
     of the (project_id, changed_at) index, whatever the size of the history table.
     """
-    mine = (ChangeRecord.project_id == project_id, ChangeRecord.entity.in_(("projects", "milestones", "investments")))
+    mine = (
+        ChangeRecord.project_id == project_id,
+        ChangeRecord.entity.in_(("projects", "milestones", "investments", "investment_fundings", "project_roles")),
+    )
     limit = HISTORY_PAGE * pages
     query = (
         select(ChangeRecord, User.display_name)

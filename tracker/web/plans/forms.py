@@ -25,7 +25,20 @@ def _sort_key(label: str = "排序") -> IntegerField:
 
 
 class PlanForm(RecordForm):
-    model_fields = ("code", "name", "region", "issuing_body", "start_year", "end_year", "description", "report_cadence")
+    model_fields = (
+        "code",
+        "name",
+        "region",
+        "issuing_body",
+        "start_year",
+        "end_year",
+        "description",
+        "report_cadence",
+        "guiding_thought",
+        "principles",
+        "basis",
+        "objectives",
+    )
     code = StringField("代码", validators=[required(), length(32)], description="简短英文或拼音，如 szwz")
     name = StringField("规划名称", validators=[required(), length(200)])
     region = StringField("地区", validators=[Optional(), length(100)])
@@ -36,6 +49,10 @@ class PlanForm(RecordForm):
     report_cadence = VocabField(
         "报送周期", ReportKind, blank=None, description="各单位按月（月报）还是按季度（季报）报送进度"
     )
+    guiding_thought = TextAreaField("指导思想", description="照录规划原文；原文没有的留空")
+    principles = TextAreaField("建设原则")
+    basis = TextAreaField("依据", description="规划依据的法规、上级规划和文件")
+    objectives = TextAreaField("总体目标与具体目标")
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -87,6 +104,8 @@ class IndicatorForm(RecordForm):
         "target_year",
         "target_direction",
         "target_text",
+        "section_id",
+        "goal_id",
     )
     ordinal = _sort_key()
     name = StringField("指标", validators=[required(), length(200)])
@@ -101,6 +120,16 @@ class IndicatorForm(RecordForm):
         description="规划原文怎么说：以上/达到 → 不低于目标值；超过 → 高于；以内 → 不超过；近 → 达到目标值的 95% 即算",
     )
     target_text = TextAreaField("目标原文")
+    section_id = SelectField("衡量的工程/任务", coerce=_int_or_none)
+    goal_id = SelectField("衡量的阶段目标", coerce=_int_or_none)
+
+
+class PlanEventForm(RecordForm):
+    model_fields = ("occurred_on", "text", "source")
+    precision_fields = ("occurred_precision",)
+    occurred_on = TextDateField("日期", description="照原文写：2001年7月、2006年、2003-05-12")
+    text = TextAreaField("大事", validators=[required()])
+    source = StringField("出处", validators=[Optional(), length(200)], description="文件名称及段落")
 
 
 class IndicatorValueForm(RecordForm):

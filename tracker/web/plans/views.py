@@ -10,12 +10,30 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker import progress
 from tracker.auth.permissions import requires, visible_plans
 from tracker.extensions import db
-from tracker.models import Indicator, IndicatorValue, Milestone, Phase, PhaseGoal, Plan, PlanSection, Project
+from tracker.models import (
+    Indicator,
+    IndicatorValue,
+    Milestone,
+    Phase,
+    PhaseGoal,
+    Plan,
+    PlanEvent,
+    PlanSection,
+    Project,
+)
 from tracker.models.project import goal_projects, project_phases
 from tracker.web.arguments import page_arg, page_count
 from tracker.web.editing import Crud, next_ordinal
-from tracker.web.forms import choices
-from tracker.web.plans.forms import GoalForm, IndicatorForm, IndicatorValueForm, PhaseForm, PlanForm, SectionForm
+from tracker.web.forms import choices, section_tree_choices
+from tracker.web.plans.forms import (
+    GoalForm,
+    IndicatorForm,
+    IndicatorValueForm,
+    PhaseForm,
+    PlanEventForm,
+    PlanForm,
+    SectionForm,
+)
 from tracker.web.projects.queries import milestone_rows
 
 bp = Blueprint("plans", __name__)
@@ -59,8 +77,16 @@ def show(plan: Plan):
     indicators = session.scalars(
         select(Indicator)
         .where(Indicator.plan_id == plan.id)
-        .options(selectinload(Indicator.values))
+        .options(
+            selectinload(Indicator.values),
+            selectinload(Indicator.section),
+            selectinload(Indicator.goal).selectinload(PhaseGoal.phase),
+            selectinload(Indicator.project),
+        )
         .order_by(Indicator.ordinal, Indicator.id)
+    ).all()
+    events = session.scalars(
+        select(PlanEvent).where(PlanEvent.plan_id == plan.id).order_by(PlanEvent.occurred_on, PlanEvent.ordinal)
     ).all()
 
     rollups = progress.plan_rollups(session, plan.id)  # the plan, its stages and its tree: one reading
@@ -74,6 +100,7 @@ def show(plan: Plan):
     return render_template(
         "plans/show.html",
         plan=plan,
+        events=events,
         phases=phases,
         children=children,
         projects_in=projects_in,
@@ -206,6 +233,19 @@ Crud(
     setup=_section_choices,
     prepare=lambda form, plan: setattr(form.ordinal, "data", 1),
 ).register(bp, "plan")
+
+
+def _indicator_choices(form: IndicatorForm, plan: Plan) -> None:
+    form.section_id.choices = choices(section_tree_choices(plan), "—")
+    goals = db.session.execute(
+        select(PhaseGoal.id, Phase.ordinal, PhaseGoal.ordinal, PhaseGoal.text)
+        .join(Phase)
+        .where(Phase.plan_id == plan.id)
+        .order_by(Phase.ordinal, PhaseGoal.ordinal)
+    ).all()
+    form.goal_id.choices = choices(((g[0], f"第{g[1]}阶段 {g[2]}. {g[3][:40]}") for g in goals), "—")
+
+
 Crud(
     "indicator",
     Indicator,
@@ -215,7 +255,18 @@ Crud(
     parent_model=Plan,
     parent_attr="plan",
     parent_url=_plan_url,
+    setup=_indicator_choices,
     prepare=_next_ordinal(Indicator.ordinal, Indicator.plan_id),
+).register(bp, "plan")
+Crud(
+    "event",
+    PlanEvent,
+    PlanEventForm,
+    "大事记",
+    show_url=lambda e: url_for("plans.show", plan_id=e.plan_id) + "#events",
+    parent_model=Plan,
+    parent_attr="plan",
+    parent_url=_plan_url,
 ).register(bp, "plan")
 Crud(
     "indicator_value",

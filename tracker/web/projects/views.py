@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from tracker import progress
 from tracker.auth.permissions import requires, visible_plans
 from tracker.extensions import db
-from tracker.models import Department, Investment, Milestone, Phase, Plan, Project
+from tracker.models import Department, Investment, Milestone, Phase, Plan, Project, ProjectRole
 from tracker.services.progress_updates import update_milestone_progress
 from tracker.vocab import ProjectStage, ProjectStatus
 from tracker.web import editing
@@ -92,7 +92,8 @@ def show(project: Project):
             selectinload(Project.cooperators),
             selectinload(Project.phases),
             selectinload(Project.goals),
-            selectinload(Project.investments),
+            selectinload(Project.investments).selectinload(Investment.fundings),
+            selectinload(Project.roles).joinedload(ProjectRole.department),
         )
     )
     investments = project.investments
