@@ -132,7 +132,11 @@ def test_nothing_invented_without_demo(seeded):
         assert project.lead_department is None, project.code
         assert project.total_budget is None and project.status is None, project.code
         assert project.planned_start_on is None and project.planned_end_on is None, project.code
-        assert project.milestones == [] and project.investments == [], project.code
+        assert project.investments == [], project.code
+        # Milestones only where the text dates a step itself (2.6: 2005年以前…, 2007年以前…).
+        assert [m.note for m in project.milestones] == (
+            ["原文：2005年以前", "原文：2007年以前"] if project.code == "2.6" else []
+        ), project.code
     for phase in wenzhou.phases:
         assert phase.planned_start_on is None and phase.planned_end_on is None
     assert seeded.scalar(select(func.count(User.id))) == 0
@@ -161,7 +165,9 @@ def test_wenling_2010_targets(seeded):
     assert indicators["公务员中熟练应用计算机技术的人数比例"].target_value == 70
     assert indicators["中小学计算机教育普及率"].target_value == 100
     assert indicators["上网用户普及率"].target_value == 20
-    assert all(i.target_year == 2010 for i in indicators.values())
+    # Every target is for 2010; the 十五 figures are baselines, without a target.
+    assert all(i.target_year == 2010 for i in indicators.values() if i.target_text)
+    assert indicators["“十五”期间政府部门信息化建设总投入"].baseline_value == Decimal("1.4")
 
 
 def test_changxing_programme_figures(seeded):
