@@ -115,3 +115,22 @@ def test_every_page_kind_passes_axe_and_fits_a_phone(browser, live_server, outpu
     finally:
         wide.close()
         phone.close()
+
+
+def test_the_keyboard_reaches_the_content_first_and_the_focus_is_visible(browser, live_server):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    try:
+        page = _open(context, live_server, "office", ROLES["office"])
+        page.goto(f"{live_server}/plans")
+        page.keyboard.press("Tab")
+        focused = page.evaluate("""() => { const e = document.activeElement; const s = getComputedStyle(e);
+            const r = e.getBoundingClientRect();
+            return {text: e.textContent.trim(), outline: s.outlineStyle, width: parseFloat(s.outlineWidth), seen: r.width > 0} }""")
+        assert focused["text"] == "跳到正文" and focused["seen"]  # the skip link shows itself when focused
+        assert focused["outline"] != "none" and focused["width"] >= 2  # and carries a ring anyone can see
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "content"
+        current = page.locator('nav a[aria-current="page"]')
+        assert current.count() == 1 and current.inner_text() == "规划"
+    finally:
+        context.close()
