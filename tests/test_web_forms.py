@@ -115,6 +115,13 @@ def test_forms_and_record_pages_carry_breadcrumbs_naming_the_plan(session, login
         .where(Project.plan_id == plan.id, Project.lead_department_id.is_not(None))
         .order_by(Milestone.id)
     )
+    # Read before any request: a request ends the test's session, and these are not loaded yet.
+    plan_name, milestone_id, milestone_name = plan.name, milestone.id, milestone.name
+    project_code, lead_id, lead_name = (
+        milestone.project.code,
+        milestone.project.lead_department_id,
+        milestone.project.lead_department.name,
+    )
     client = login(make_user(session, Role.OFFICE, password=PASSWORD))
 
     def trail(url):
@@ -124,10 +131,9 @@ def test_forms_and_record_pages_carry_breadcrumbs_naming_the_plan(session, login
         items = [re.sub(r"<[^>]+>", "", "<" + item).strip() for item in nav.split('<li class="breadcrumb-item')[1:]]
         return [html.unescape(item.split(">", 1)[-1]) for item in items]
 
-    project = milestone.project
-    steps = trail(f"/milestones/{milestone.id}/edit")
-    assert steps[:4] == ["规划", plan.name, project.code, milestone.name] and "编辑" in steps[-1]
+    steps = trail(f"/milestones/{milestone_id}/edit")
+    assert steps[:4] == ["规划", plan_name, project_code, milestone_name] and "编辑" in steps[-1]
     new_project = trail(f"/plans/{plan.id}/projects/new")
-    assert new_project[:2] == ["规划", plan.name] and "新建" in new_project[-1]
-    department = trail(f"/departments/{project.lead_department_id}")
-    assert department == ["单位", project.lead_department.name]
+    assert new_project[:2] == ["规划", plan_name] and "新建" in new_project[-1]
+    department = trail(f"/departments/{lead_id}")
+    assert department == ["单位", lead_name]
