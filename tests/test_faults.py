@@ -19,6 +19,7 @@ from tracker.models import (
     Indicator,
     IndicatorValue,
     Investment,
+    InvestmentFunding,
     Milestone,
     Phase,
     PhaseGoal,
@@ -26,6 +27,7 @@ from tracker.models import (
     PlanEvent,
     PlanSection,
     Project,
+    ProjectRole,
     ReportingPeriod,
     ReportSubmission,
     User,
@@ -53,6 +55,8 @@ RECORD_OF_ARGUMENT = {
     "indicator_value_id": IndicatorValue,
     "goal_id": PhaseGoal,
     "event_id": PlanEvent,
+    "funding_id": InvestmentFunding,
+    "role_id": ProjectRole,
 }
 
 

@@ -102,6 +102,12 @@ ROUTES = {
     "projects.investment_create": ("edit", {"project_id": "project"}, None),
     "projects.investment_edit": ("edit", {"investment_id": "investment"}, None),
     "projects.investment_delete": ("edit", {"investment_id": "investment"}, None),
+    "projects.funding_create": ("edit", {"investment_id": "investment"}, None),
+    "projects.funding_edit": ("edit", {"funding_id": "funding"}, None),
+    "projects.funding_delete": ("edit", {"funding_id": "funding"}, None),
+    "projects.role_create": ("edit", {"project_id": "project"}, None),
+    "projects.role_edit": ("edit", {"role_id": "role"}, None),
+    "projects.role_delete": ("edit", {"role_id": "role"}, None),
     "projects.investment_progress": (
         "progress",
         {"investment_id": "investment"},

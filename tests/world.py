@@ -12,10 +12,20 @@ import openpyxl
 from tests.conftest import PASSWORD
 from tests.factories import make_department, make_milestone, make_phase, make_plan, make_project, make_user
 from tracker.excel.export import ExportScope, export_workbook
-from tracker.models import ImportBatch, Indicator, IndicatorValue, Investment, PhaseGoal, PlanEvent, PlanSection
+from tracker.models import (
+    ImportBatch,
+    Indicator,
+    IndicatorValue,
+    Investment,
+    InvestmentFunding,
+    PhaseGoal,
+    PlanEvent,
+    PlanSection,
+    ProjectRole,
+)
 from tracker.services.imports import stage_import
 from tracker.services.reporting import open_period
-from tracker.vocab import ChangeSource, ImportStatus, ReportKind, Role
+from tracker.vocab import ChangeSource, FundingSource, ImportStatus, ProjectRoleKind, ReportKind, Role
 
 
 def build_world(session) -> SimpleNamespace:
@@ -37,6 +47,10 @@ def build_world(session) -> SimpleNamespace:
     w.milestone = make_milestone(session, w.project, planned_on=dt.date(2026, 1, 31))
     w.investment = Investment(project=w.project, year=2026, planned_amount=Decimal("50"))
     session.add(w.investment)
+    session.flush()
+    w.funding = InvestmentFunding(investment=w.investment, source=FundingSource.FISCAL, amount=Decimal("30"))
+    w.role = ProjectRole(project=w.project, department=w.other_dept, role=ProjectRoleKind.REVIEW)
+    session.add_all([w.funding, w.role])
     w.other_project = make_project(session, w.other_plan, lead_department=w.other_dept, name="乙项目")
     w.other_milestone = make_milestone(session, w.other_project)
     w.other_investment = Investment(project=w.other_project, year=2026, planned_amount=Decimal("10"))

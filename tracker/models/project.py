@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tracker.models.base import Base, Versioned, vocab_type
 from tracker.models.department import Department
@@ -188,6 +188,12 @@ class InvestmentFunding(Versioned, Base):
 
     investment: Mapped[Investment] = relationship(back_populates="fundings")
     project: Mapped[Project] = relationship()
+
+    @validates("investment")
+    def _under_its_project(self, _key, investment):
+        if investment is not None and investment.project_id is not None:
+            self.project_id = investment.project_id
+        return investment
 
 
 class ProjectRole(Versioned, Base):

@@ -15,6 +15,7 @@ from tracker.models import (
     Indicator,
     IndicatorValue,
     Investment,
+    InvestmentFunding,
     Milestone,
     Phase,
     PhaseGoal,
@@ -22,6 +23,7 @@ from tracker.models import (
     PlanEvent,
     PlanSection,
     Project,
+    ProjectRole,
     ReportingPeriod,
     ReportSubmission,
     User,
@@ -55,6 +57,10 @@ def trail_of(obj) -> list[tuple[str, str | None]]:
         ]
     if isinstance(obj, Investment):
         return trail_of(obj.project) + [(f"{obj.year}年投资", None)]
+    if isinstance(obj, InvestmentFunding):
+        return trail_of(obj.investment)
+    if isinstance(obj, ProjectRole):
+        return trail_of(obj.project) + [(f"{obj.role.label}单位", None)]
     if isinstance(obj, ReportingPeriod):
         return trail_of(obj.plan) + [
             ("报送期", url_for("reports.periods", plan_id=obj.plan_id)),

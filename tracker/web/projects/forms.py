@@ -6,7 +6,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from tracker.models import Phase
-from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStage, ProjectStatus
+from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectRoleKind, ProjectStage, ProjectStatus
 from tracker.web.forms import (
     AmountField,
     DepartmentField,
@@ -107,6 +107,24 @@ class InvestmentForm(RecordForm):
     planned_amount = AmountField("计划投资（万元）")
     completed_amount = AmountField("完成投资（万元）")
     funding_source = VocabField("资金来源", FundingSource)
+
+
+class FundingForm(RecordForm):
+    """One source of a project-year's money (a year may have several: 政府投资、部门联建、电信支持)."""
+
+    model_fields = ("source", "amount", "note")
+    source = VocabField("来源类别", FundingSource, blank=None)
+    amount = AmountField("金额（万元）", description="原文没有金额的留空")
+    note = StringField("原文写法", validators=[Optional(), length(200)], description="如：运营商投资、电信支持")
+
+
+class ProjectRoleForm(RecordForm):
+    """A department's part beyond 牵头 and 配合."""
+
+    model_fields = ("department_id", "role", "note")
+    department_id = DepartmentField("单位", blank=None)
+    role = VocabField("角色", ProjectRoleKind, blank=None)
+    note = StringField("说明", validators=[Optional(), length(200)], description="如：电信支持、立项联合审查")
 
 
 class InvestmentProgressForm(RecordForm):

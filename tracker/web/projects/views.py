@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from tracker import progress
 from tracker.auth.permissions import requires, visible_plans
 from tracker.extensions import db
-from tracker.models import Department, Investment, Milestone, Phase, Plan, Project, ProjectRole
+from tracker.models import Department, Investment, InvestmentFunding, Milestone, Phase, Plan, Project, ProjectRole
 from tracker.services.progress_updates import update_milestone_progress
 from tracker.vocab import ProjectStage, ProjectStatus
 from tracker.web import editing
@@ -19,12 +19,14 @@ from tracker.web.editing import Crud, next_ordinal
 from tracker.web.forms import choices, department_choices, section_tree_choices
 from tracker.web.history import project_history
 from tracker.web.projects.forms import (
+    FundingForm,
     InvestmentForm,
     InvestmentProgressForm,
     MilestoneForm,
     MilestoneProgressForm,
     ProjectForm,
     ProjectProgressForm,
+    ProjectRoleForm,
 )
 from tracker.web.projects.queries import ProjectFilter, milestone_rows, search_projects
 from tracker.web.urls import safe_next_url
@@ -195,4 +197,31 @@ Crud(
     parent_model=Project,
     parent_attr="project",
     parent_url=_project_url,
+).register(bp, "project")
+Crud(
+    "funding",
+    InvestmentFunding,
+    FundingForm,
+    "资金来源",
+    show_url=lambda f: _project_url(f.investment.project),
+    parent_model=Investment,
+    parent_attr="investment",
+    parent_url=lambda i: _project_url(i.project),
+).register(bp, "investment")
+
+
+def _role_choices(form: ProjectRoleForm, project: Project) -> None:
+    form.department_id.choices = department_choices(None, project.plan)
+
+
+Crud(
+    "role",
+    ProjectRole,
+    ProjectRoleForm,
+    "单位角色",
+    show_url=lambda r: _project_url(r.project),
+    parent_model=Project,
+    parent_attr="project",
+    parent_url=_project_url,
+    setup=_role_choices,
 ).register(bp, "project")
