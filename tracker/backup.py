@@ -40,13 +40,19 @@ def backup(url: str, output: str | Path) -> Path:
             timeout=3600,
         )
     else:
-        source = sqlite3.connect(make_url(url).database)
-        target = sqlite3.connect(output)
+        _sqlite_copy(make_url(url).database, output)
+    return output
+
+
+def _sqlite_copy(source_path, target_path) -> None:
+    """SQLite's online backup: a consistent copy even while another connection writes."""
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
         with target:
             source.backup(target)
+    finally:
         target.close()
         source.close()
-    return output
 
 
 def restore(backup_file: str | Path, url: str) -> None:
@@ -64,12 +70,7 @@ def restore(backup_file: str | Path, url: str) -> None:
         target_path = Path(make_url(url).database)
         if target_path.exists() and target_path.stat().st_size:
             raise FileExistsError(f"{target_path} 已存在：恢复只写入新的数据库文件")
-        source = sqlite3.connect(backup_file)
-        target = sqlite3.connect(target_path)
-        with target:
-            source.backup(target)
-        target.close()
-        source.close()
+        _sqlite_copy(backup_file, target_path)
 
 
 def fingerprint(url: str) -> dict[str, object]:

@@ -45,7 +45,7 @@ def trail_of(obj) -> list[tuple[str, str | None]]:
         return trail_of(obj.plan) + [(str(obj), url_for("projects.index", plan=obj.plan_id, section=obj.id))]
     if isinstance(obj, PlanEvent):
         return trail_of(obj.plan) + [("大事记", url_for("plans.show", plan_id=obj.plan_id) + "#events")]
-    if isinstance(obj, (Indicator,)):
+    if isinstance(obj, Indicator):
         return trail_of(obj.plan) + [(obj.name, None)]
     if isinstance(obj, IndicatorValue):
         return trail_of(obj.indicator)

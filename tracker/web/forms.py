@@ -6,12 +6,13 @@ import datetime as dt
 from typing import Any
 
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.extensions import db
-from tracker.models import Department
+from tracker.models import Department, PlanSection, Project
+from tracker.models.project import project_cooperators
 from tracker.parse import (
     DATE_ENDS,
     DateValue,
@@ -131,11 +132,6 @@ def department_choices(blank: str | None = "—", plan=None) -> list[SelectChoic
     department of every city."""
     where = [Department.active]
     if plan is not None and plan.region:
-        from sqlalchemy import or_
-
-        from tracker.models import Project
-        from tracker.models.project import project_cooperators
-
         named = (
             select(Project.lead_department_id)
             .where(Project.plan_id == plan.id)
@@ -153,8 +149,6 @@ def department_choices(blank: str | None = "—", plan=None) -> list[SelectChoic
 def section_tree_choices(plan) -> list[tuple[int, str]]:
     """The plan's programme tree in reading order, each under its parent, with its number:
     "1 基础设施 / 　1.1 基础网络建设 / …"."""
-    from tracker.models import PlanSection
-
     sections = db.session.scalars(select(PlanSection).where(PlanSection.plan_id == plan.id)).all()
     children: dict[int | None, list] = {}
     for section in sections:
@@ -170,7 +164,9 @@ def section_tree_choices(plan) -> list[tuple[int, str]]:
     return ordered
 
 
-def _int_or_none(value):
+def int_or_none(value):
+    """A select's chosen id, or None for the blank choice."""
+
     return int(value) if value not in (None, "", "None") else None
 
 
@@ -178,7 +174,7 @@ class DepartmentField(SelectField):
     """One department by id (choices filled at form creation)."""
 
     def __init__(self, label: str, blank: str | None = "—", **kwargs):
-        super().__init__(label, coerce=_int_or_none, **kwargs)
+        super().__init__(label, coerce=int_or_none, **kwargs)
         self.blank = blank
 
     def populate_choices(self):

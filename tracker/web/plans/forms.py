@@ -6,7 +6,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from tracker.vocab import ReportKind, TargetDirection
-from tracker.web.forms import NumberField, RecordForm, TextDateField, VocabField, length, required
+from tracker.web.forms import NumberField, RecordForm, TextDateField, VocabField, int_or_none, length, required
 
 
 def _year(label: str, optional: bool = True) -> IntegerField:
@@ -80,13 +80,9 @@ class GoalForm(RecordForm):
     text = TextAreaField("目标", validators=[required()])
 
 
-def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 class SectionForm(RecordForm):
     model_fields = ("parent_id", "code", "title", "ordinal", "description")
-    parent_id = SelectField("上级", coerce=_int_or_none)
+    parent_id = SelectField("上级", coerce=int_or_none)
     code = StringField("编号", validators=[Optional(), length(32)], description="按原文，如 1.1、（一）")
     title = StringField("名称", validators=[required(), length(200)])
     ordinal = _sort_key()
@@ -120,8 +116,8 @@ class IndicatorForm(RecordForm):
         description="规划原文怎么说：以上/达到 → 不低于目标值；超过 → 高于；以内 → 不超过；近 → 达到目标值的 95% 即算",
     )
     target_text = TextAreaField("目标原文")
-    section_id = SelectField("衡量的工程/任务", coerce=_int_or_none)
-    goal_id = SelectField("衡量的阶段目标", coerce=_int_or_none)
+    section_id = SelectField("衡量的工程/任务", coerce=int_or_none)
+    goal_id = SelectField("衡量的阶段目标", coerce=int_or_none)
 
 
 class PlanEventForm(RecordForm):

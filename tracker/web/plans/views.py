@@ -185,10 +185,7 @@ def _plan_url(plan: Plan | None) -> str:
 
 
 def _section_choices(form: SectionForm, plan: Plan) -> None:
-    sections = db.session.scalars(
-        select(PlanSection).where(PlanSection.plan_id == plan.id).order_by(PlanSection.ordinal)
-    ).all()
-    form.parent_id.choices = choices(((s.id, str(s)) for s in sections), "（顶层）")
+    form.parent_id.choices = choices(section_tree_choices(plan), "（顶层）")
 
 
 def _next_ordinal(column, parent_column):

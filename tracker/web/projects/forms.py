@@ -15,13 +15,10 @@ from tracker.web.forms import (
     RecordsField,
     TextDateField,
     VocabField,
+    int_or_none,
     length,
     required,
 )
-
-
-def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") else None
 
 
 class ProjectForm(RecordForm):
@@ -46,7 +43,7 @@ class ProjectForm(RecordForm):
         "contact",
         "remarks",
     )
-    section_id = SelectField("所属工程/任务", coerce=_int_or_none)
+    section_id = SelectField("所属工程/任务", coerce=int_or_none)
     code = StringField("项目编号", validators=[required(), length(32)])
     name = StringField("项目名称", validators=[required(), length(200)])
     content = TextAreaField("建设内容")
