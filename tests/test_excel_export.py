@@ -23,7 +23,9 @@ def test_plan_workbook_layout(session, wenzhou):
         C.PROJECTS_SHEET,
         C.MILESTONES_SHEET,
         C.INVESTMENTS_SHEET,
+        C.FUNDINGS_SHEET,
         C.GOALS_SHEET,
+        C.EVENTS_SHEET,
         C.HELP_SHEET,
         C.META_SHEET,
     ]
@@ -31,8 +33,8 @@ def test_plan_workbook_layout(session, wenzhou):
     assert ws["A1"].value == "'数字温州'建设规划纲要 项目进度表"
     assert ws["A2"].value == "单位：万元"
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert "A1:U1" in merged and "M3:P3" in merged  # 投资情况 over 总投资/年度计划/累计完成/累计完成÷总投资
-    assert ws["M3"].value == "投资情况" and [ws.cell(4, c).value for c in range(13, 17)] == [
+    assert "A1:W1" in merged and "O3:R3" in merged  # 投资情况 over 总投资/年度计划/累计完成/累计完成÷总投资
+    assert ws["O3"].value == "投资情况" and [ws.cell(4, c).value for c in range(15, 19)] == [
         "总投资",
         "年度计划投资",
         "累计完成投资",
@@ -44,12 +46,12 @@ def test_plan_workbook_layout(session, wenzhou):
     assert ws.print_title_rows == "$3:$4"
     # group rows with subtotals, then projects numbered 1, 2 …, and a 合计 row summing them
     assert ws["A5"].value == "一、" and "基础网络平台建设" in ws["C5"].value
-    assert ws["M5"].value == 1550  # 1.1 (1200) + 1.2 (350)
+    assert ws["O5"].value == 1550  # 1.1 (1200) + 1.2 (350)
     assert (ws["A6"].value, ws["B6"].value, ws["C6"].value) == (1, "1.1", "基础网络建设")
-    assert ws["M6"].number_format == "#,##0.00" and ws["J6"].number_format == "yyyy-mm-dd"
+    assert ws["O6"].number_format == "#,##0.00" and ws["L6"].number_format == "yyyy-mm-dd"
     total_row = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "合计")
-    budgets = [ws.cell(r, 13).value for r in range(5, total_row) if isinstance(ws.cell(r, 1).value, int)]
-    assert Decimal(str(ws.cell(total_row, 13).value)) == sum(Decimal(str(b)) for b in budgets if b)
+    budgets = [ws.cell(r, 15).value for r in range(5, total_row) if isinstance(ws.cell(r, 1).value, int)]
+    assert Decimal(str(ws.cell(total_row, 15).value)) == sum(Decimal(str(b)) for b in budgets if b)
     assert book[C.META_SHEET].sheet_state == "hidden"
     meta = book[C.META_SHEET]
     assert (meta["A1"].value, meta["B1"].value, meta["B3"].value) == ("format", C.FORMAT_NAME, "szwz")

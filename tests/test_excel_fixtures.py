@@ -23,6 +23,7 @@ FIXTURES = {
     "quarterly_report": (W.quarterly_report, W.QUARTERLY_EXPECTED),
     "header_word_in_first_row": (W.header_word_in_first_row, W.HEADER_WORD_EXPECTED),
     "milestone_dates_every_way": (W.milestone_dates_every_way, W.DATES_EXPECTED),
+    "funding_sources": (W.funding_sources, W.FUNDING_EXPECTED),
 }
 
 

@@ -20,6 +20,7 @@ from tracker.models import (
     Indicator,
     IndicatorValue,
     Investment,
+    InvestmentFunding,
     Milestone,
     Phase,
     PhaseGoal,
@@ -166,6 +167,8 @@ OFFICE_FIELDS: dict[type, frozenset[str]] = {
             "content",
             "lead_department_id",
             "cooperators",
+            "supporters",
+            "reviewers",
             "phases",
             "goals",
             "nature",
@@ -197,6 +200,7 @@ OFFICE_FIELDS: dict[type, frozenset[str]] = {
         }
     ),
     Investment: frozenset({"year", "planned_amount", "completed_amount", "funding_source"}),
+    InvestmentFunding: frozenset({"source", "amount", "note"}),
 }
 # A department reports on the projects it leads: progress, not the plan.
 DEPARTMENT_FIELDS: dict[type, frozenset[str]] = {

@@ -20,6 +20,8 @@ META_SHEET = "_tracker"
 PROJECTS_SHEET = "项目进度"
 MILESTONES_SHEET = "里程碑"
 INVESTMENTS_SHEET = "投资"
+FUNDINGS_SHEET = "资金来源"
+EVENTS_SHEET = "大事记"
 GOALS_SHEET = "阶段目标"
 HELP_SHEET = "填表说明"
 
@@ -27,6 +29,7 @@ HELP_SHEET = "填表说明"
 class Kind(Enum):
     TEXT = "text"
     INT = "int"
+    YEAR = "year"
     AMOUNT = "amount"  # 万元
     DATE = "date"
     PERCENT = "percent"
@@ -94,6 +97,8 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
         ),
     ),
     _c("cooperators", "配合单位", Kind.DEPARTMENTS, width=18, aliases=("协办单位", "配合部门", "协作单位")),
+    _c("supporters", "支持单位", Kind.DEPARTMENTS, width=14, aliases=("技术支持单位", "支持部门")),
+    _c("reviewers", "审查单位", Kind.DEPARTMENTS, width=14, aliases=("审核单位", "联合审查单位", "审查部门")),
     _c("nature", "建设性质", Kind.NATURE, width=9, aliases=("性质",)),
     _c(
         "planned_start_on",
@@ -180,6 +185,28 @@ INVESTMENT_KEY_COLUMNS: tuple[Column, ...] = (
 )
 INVESTMENT_PLANNED = Column("planned_amount", "计划", Kind.AMOUNT, width=11, aliases=("计划投资", "年度计划"))
 INVESTMENT_COMPLETED = Column("completed_amount", "完成", Kind.AMOUNT, width=11, aliases=("完成投资", "实际完成"))
+
+# The 资金来源 sheet: one row per source of a project-year's money (a year may have several).
+FUNDING_COLUMNS: tuple[Column, ...] = (
+    _c("project_code", "项目编号", Kind.TEXT, width=10, aliases=("编号",)),
+    _c("project_name", "项目名称", Kind.TEXT, width=28, aliases=("项目", "工程名称")),
+    _c("year", "年度", Kind.YEAR, width=8, aliases=("年份", "投资年度")),
+    _c("source", "资金来源", Kind.FUNDING, width=12, aliases=("来源类别", "资金渠道")),
+    _c("amount", "金额", Kind.AMOUNT, width=12, aliases=("资金数额", "资金额", "来源金额")),
+    _c("note", "原文写法", Kind.TEXT, width=24, aliases=("说明", "备注")),
+)
+
+
+def funding_key(project_code: str, year: int, funding) -> str:
+    """How the hidden sheet names a 资金来源 row: its project-year, its source and the source as written."""
+    return f"{project_code}@{year}/{funding.source.value}/{funding.note or ''}"
+
+
+EVENT_COLUMNS: tuple[Column, ...] = (
+    _c("occurred", "日期", Kind.DATE, width=14),
+    _c("text", "事件", Kind.TEXT, width=60),
+    _c("source", "出处", Kind.TEXT, width=30),
+)
 
 GOAL_COLUMNS: tuple[Column, ...] = (
     _c("phase", "阶段", Kind.TEXT, width=36),

@@ -28,10 +28,21 @@ from sqlalchemy.orm import Session
 from tracker.auth.permissions import DEPARTMENT_FIELDS
 from tracker.excel import columns as C
 from tracker.excel.cells import row_digest, safe_text
-from tracker.models import Department, Investment, Milestone, Phase, PhaseGoal, Plan, PlanSection, Project
-from tracker.models.project import goal_projects, project_cooperators, project_phases
+from tracker.models import (
+    Department,
+    Investment,
+    InvestmentFunding,
+    Milestone,
+    Phase,
+    PhaseGoal,
+    Plan,
+    PlanEvent,
+    PlanSection,
+    Project,
+)
+from tracker.models.project import ProjectRole, goal_projects, project_cooperators, project_phases
 from tracker.parse import format_date
-from tracker.vocab import DatePrecision, MilestoneStatus, ProjectStatus, Vocab
+from tracker.vocab import DatePrecision, FundingSource, MilestoneStatus, ProjectRoleKind, ProjectStatus, Vocab
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: "you may write here"
@@ -199,7 +210,7 @@ def _editable(column: C.Column, department: Department | None, model: type | Non
             if column in (C.INVESTMENT_PLANNED, C.INVESTMENT_COMPLETED)
             else (Milestone if column in C.MILESTONE_COLUMNS else Project)
         )
-    return _COLUMN_FIELDS.get(column.key, column.key) in DEPARTMENT_FIELDS[model]
+    return _COLUMN_FIELDS.get(column.key, column.key) in DEPARTMENT_FIELDS.get(model, frozenset())
 
 
 def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today: dt.date | None = None) -> None:
@@ -248,6 +259,14 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
         .order_by(Department.name)
     ):
         cooperators[project_id].append(name)
+    role_names: dict[tuple[int, ProjectRoleKind], list[str]] = defaultdict(list)
+    for project_id, role, name in session.execute(
+        select(ProjectRole.project_id, ProjectRole.role, Department.name)
+        .join(Department, Department.id == ProjectRole.department_id)
+        .where(ProjectRole.project_id.in_(project_ids))
+        .order_by(Department.name)
+    ):
+        role_names[(project_id, role)].append(name)
     phase_names: dict[int, list[str]] = defaultdict(list)
     for project_id, name in session.execute(
         select(project_phases.c.project_id, Phase.name)
@@ -355,6 +374,8 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
                 "content": row.content,
                 "lead_department": row.lead,
                 "cooperators": "、".join(cooperators.get(row.id, [])) or None,
+                "supporters": "、".join(role_names.get((row.id, ProjectRoleKind.SUPPORT), [])) or None,
+                "reviewers": "、".join(role_names.get((row.id, ProjectRoleKind.REVIEW), [])) or None,
                 "nature": row.nature,
                 "planned_start_on": _as_written(row.planned_start_on, row.planned_start_precision),
                 "planned_end_on": _as_written(row.planned_end_on, row.planned_end_precision),
@@ -493,6 +514,51 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     if department is not None:
         ws.protection.sheet = True
 
+    # ---- 资金来源: one row per source of a project-year's money
+    fcols = C.FUNDING_COLUMNS
+    ws = wb.create_sheet(C.FUNDINGS_SHEET)
+    styles = _Styles(ws)
+    _setup_sheet(ws, fcols, freeze="C4", title_rows="3:3")
+    ws.append([styles.cell(f"{plan.name} 资金来源", title=True)])
+    ws.merged_cells.add(f"A1:{get_column_letter(len(fcols))}1")
+    ws.append([styles.cell("单位：万元")])
+    ws.append([styles.cell(c.header, header=True) for c in fcols])
+    row_number = 3
+    for f in session.execute(
+        select(
+            InvestmentFunding.id,
+            InvestmentFunding.version,
+            Project.code,
+            Project.name,
+            Investment.year,
+            InvestmentFunding.source,
+            InvestmentFunding.amount,
+            InvestmentFunding.note,
+        )
+        .join(Investment, Investment.id == InvestmentFunding.investment_id)
+        .join(Project, Project.id == InvestmentFunding.project_id)
+        .where(*project_filter)
+        .order_by(Project.id, Investment.year, InvestmentFunding.id)
+    ):
+        row_number += 1
+        values = {
+            "project_code": f.code,
+            "project_name": f.name,
+            "year": f.year,
+            "source": f.source,
+            "amount": f.amount,
+            "note": f.note,
+        }
+        ws.append(
+            [
+                styles.cell(_display(values[c.key]), kind=c.kind, editable=_editable(c, department, InvestmentFunding))
+                for c in fcols
+            ]
+        )
+        meta_rows.append([C.FUNDINGS_SHEET, row_number, "funding", f.id, f.version, C.funding_key(f.code, f.year, f)])
+    if department is not None:
+        ws.protection.sheet = True
+
     # ---- 阶段目标
     ws = wb.create_sheet(C.GOALS_SHEET)
     styles = _Styles(ws)
@@ -524,6 +590,27 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
         )
     if department is not None:
         ws.protection.sheet = True
+
+    # ---- 大事记 (the whole plan's workbook only; kept on the plan page, so read-only here)
+    if department is None:
+        ws = wb.create_sheet(C.EVENTS_SHEET)
+        styles = _Styles(ws)
+        _setup_sheet(ws, C.EVENT_COLUMNS, freeze="A3", title_rows="2:2")
+        ws.append([styles.cell(f"{plan.name} 大事记", title=True)])
+        ws.merged_cells.add(f"A1:{get_column_letter(len(C.EVENT_COLUMNS))}1")
+        ws.append([styles.cell(c.header, header=True) for c in C.EVENT_COLUMNS])
+        for event in session.execute(
+            select(PlanEvent.occurred_on, PlanEvent.occurred_precision, PlanEvent.text, PlanEvent.source)
+            .where(PlanEvent.plan_id == plan.id)
+            .order_by(PlanEvent.occurred_on.is_(None), PlanEvent.occurred_on, PlanEvent.ordinal, PlanEvent.id)
+        ):
+            ws.append(
+                [
+                    styles.cell(_as_written(event.occurred_on, event.occurred_precision), kind=C.Kind.DATE),
+                    styles.cell(event.text, wrap=True),
+                    styles.cell(event.source),
+                ]
+            )
 
     # ---- 填表说明
     ws = wb.create_sheet(C.HELP_SHEET)
@@ -572,4 +659,10 @@ def _help_lines(department: Department | None) -> list[str]:
         )
     else:
         lines.append("7. 新增项目：在项目进度表末尾（合计行之前）填一行新的项目编号；新增里程碑同理。")
+    lines.append(
+        "8. “资金来源”表每行是一个项目某一年度的一项资金来源（"
+        + "、".join(m.label for m in FundingSource)
+        + "），同一年度可有多行；“原文写法”照文件原样填写（如“电信支持”）。"
+        "“大事记”和“阶段目标”表只读，请在系统中修改。"
+    )
     return lines

@@ -20,8 +20,8 @@ from tracker.excel.reader import MAX_COLUMNS, Workbook, column_letter
 from tracker.parse import ParseError, parse_date_range
 from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStatus
 
-PROJECTS, MILESTONES, INVESTMENTS = "projects", "milestones", "investments"
-KIND_LABELS = {PROJECTS: "项目", MILESTONES: "里程碑", INVESTMENTS: "年度投资"}
+PROJECTS, MILESTONES, INVESTMENTS, FUNDINGS = "projects", "milestones", "investments", "fundings"
+KIND_LABELS = {PROJECTS: "项目", MILESTONES: "里程碑", INVESTMENTS: "年度投资", FUNDINGS: "资金来源"}
 HEADER_SCAN_ROWS = 25
 
 UNIT_FACTORS = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10000)}
@@ -92,7 +92,7 @@ class ColumnLine:
 @dataclass
 class SheetData:
     name: str
-    kind: str | None  # PROJECTS / MILESTONES / INVESTMENTS, or None when not imported
+    kind: str | None  # PROJECTS / MILESTONES / INVESTMENTS / FUNDINGS, or None when not imported
     why: str = ""  # for a sheet not imported
     rows: list[Row] = field(default_factory=list)
     columns: list[ColumnLine] = field(default_factory=list)
@@ -177,11 +177,18 @@ def _index(columns) -> dict[str, C.Column]:
 _PROJECT_INDEX = {k: v for k, v in _index(C.PROJECT_COLUMNS).items() if k not in ("开始", "完成")}
 _MILESTONE_INDEX = _index(C.MILESTONE_COLUMNS)
 _INVESTMENT_KEY_INDEX = _index(C.INVESTMENT_KEY_COLUMNS)
+_FUNDING_INDEX = _index(C.FUNDING_COLUMNS)
+_READ_ONLY_SHEETS = {
+    C.HELP_SHEET: "填表说明",
+    C.GOALS_SHEET: "阶段目标只读，请在系统中修改",
+    C.EVENTS_SHEET: "大事记只读，请在系统中修改（规划页 → 大事记）",
+}
 _MILESTONE_NAME_WORDS = {normalise(n) for n in next(c for c in C.MILESTONE_COLUMNS if c.key == "name").names}
 _KNOWN = (
     set(_PROJECT_INDEX)
     | set(_MILESTONE_INDEX)
     | set(_INVESTMENT_KEY_INDEX)
+    | set(_FUNDING_INDEX)
     | {
         normalise(w)
         for w in (
@@ -223,8 +230,8 @@ def read_sheets(
         if name in book.hidden:
             result.append(SheetData(name, None, "隐藏的工作表"))
             continue
-        if name == C.HELP_SHEET or name == C.GOALS_SHEET:
-            result.append(SheetData(name, None, "填表说明" if name == C.HELP_SHEET else "阶段目标只读，请在系统中修改"))
+        if name in _READ_ONLY_SHEETS:
+            result.append(SheetData(name, None, _READ_ONLY_SHEETS[name]))
             continue
         result.append(_read_sheet(name, rows, book.merged.get(name, []), from_tracker, meta))
     return result
@@ -321,7 +328,7 @@ def _plan_columns(
     """For each kind of sheet, how each column would be read; the caller picks the kind."""
     width = max(len(upper), len(lower or []))
     plans: dict[str, tuple[list[_Plan], list[ColumnLine]]] = {}
-    for kind in (PROJECTS, MILESTONES, INVESTMENTS):
+    for kind in (PROJECTS, MILESTONES, INVESTMENTS, FUNDINGS):
         found: list[_Plan] = []
         lines: list[ColumnLine] = []
         taken: dict[str, str] = {}
@@ -366,6 +373,11 @@ def _column(
     # Period columns first: "10月形象进度" must never be read as 形象进度.
     if _PERIOD.search(up) or _PERIOD.search(low):
         return None, "月报/季报数据，由报送周期导入"
+    if kind == FUNDINGS:
+        if text in C.ROW_NUMBER_HEADERS:
+            return _Plan(col, "seq", C.Kind.TEXT, "序号（用于识别分组、合计行）"), None
+        column = _FUNDING_INDEX.get(text)
+        return (_Plan(col, column.key, column.kind, column.header), None) if column else (None, None)
     year = _YEAR_HEADER.match(up)
     if year and low:
         y = int(year.group(1))
@@ -419,9 +431,21 @@ def _column(
 
 def _choose_kind(name: str, plans: dict, from_tracker: bool) -> str | None:
     keys = {kind: {p.key for p in found} for kind, (found, _lines) in plans.items()}
-    ours = {C.PROJECTS_SHEET: PROJECTS, C.MILESTONES_SHEET: MILESTONES, C.INVESTMENTS_SHEET: INVESTMENTS}
+    ours = {
+        C.PROJECTS_SHEET: PROJECTS,
+        C.MILESTONES_SHEET: MILESTONES,
+        C.INVESTMENTS_SHEET: INVESTMENTS,
+        C.FUNDINGS_SHEET: FUNDINGS,
+    }
     if from_tracker and name in ours:
         return ours[name]
+    # One row per source of a year's money: 年度 and 资金来源 beside a project, and nothing of a project row.
+    if (
+        {"year", "source", "amount"} <= keys[FUNDINGS]
+        and keys[FUNDINGS] & {"project_code", "project_name"}
+        and not keys[PROJECTS] & {"lead_department", "content", "total_budget", "status", "progress_note"}
+    ):
+        return FUNDINGS
     if "name" in keys[MILESTONES] and keys[MILESTONES] & {"project_code", "project_name"}:
         return MILESTONES
     project_keys = keys[PROJECTS]
@@ -632,6 +656,8 @@ def _read(plan: _Plan, raw: Any) -> Any:
         return cells.read_date(raw)
     if kind is C.Kind.INT:
         return cells.read_int(raw)
+    if kind is C.Kind.YEAR:
+        return cells.read_year(raw)
     if kind in _VOCAB_READERS:
         vocab, what = _VOCAB_READERS[kind]
         return cells.read_vocab(vocab, raw, what)

@@ -105,6 +105,38 @@ class Project(Versioned, Base):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    # 支持单位 and 审查单位 as lists of departments, like 配合单位: what the workbook's columns and an
+    # import read and write. Each role stays its own audited record, so the history says who added it.
+    @property
+    def supporters(self) -> list[Department]:
+        return self._departments_as(ProjectRoleKind.SUPPORT)
+
+    @supporters.setter
+    def supporters(self, departments: list[Department]) -> None:
+        self._set_departments_as(ProjectRoleKind.SUPPORT, departments)
+
+    @property
+    def reviewers(self) -> list[Department]:
+        return self._departments_as(ProjectRoleKind.REVIEW)
+
+    @reviewers.setter
+    def reviewers(self, departments: list[Department]) -> None:
+        self._set_departments_as(ProjectRoleKind.REVIEW, departments)
+
+    def department_ids_as(self, role: ProjectRoleKind) -> list[int]:
+        return sorted(r.department_id for r in self.roles if r.role is role)
+
+    def _departments_as(self, role: ProjectRoleKind) -> list[Department]:
+        return sorted((r.department for r in self.roles if r.role is role), key=lambda d: d.name)
+
+    def _set_departments_as(self, role: ProjectRoleKind, departments: list[Department]) -> None:
+        wanted = {d.id: d for d in departments}
+        for existing in [r for r in self.roles if r.role is role]:
+            if wanted.pop(existing.department_id, None) is None:
+                self.roles.remove(existing)
+        for department in wanted.values():
+            self.roles.append(ProjectRole(department=department, department_id=department.id, role=role))
+
 
 class Milestone(Versioned, Base):
     __tablename__ = "milestones"

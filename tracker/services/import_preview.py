@@ -23,8 +23,18 @@ from sqlalchemy.orm import Session, selectinload
 from tracker.auth.permissions import editable_fields, may_create
 from tracker.excel import columns as C
 from tracker.excel.reader import WorkbookError, open_workbook
-from tracker.excel.sheets import INVESTMENTS, MILESTONES, PROJECTS, Meta, Row, SheetData, read_meta, read_sheets
-from tracker.models import Department, Investment, Milestone, Plan, Project, User
+from tracker.excel.sheets import (
+    FUNDINGS,
+    INVESTMENTS,
+    MILESTONES,
+    PROJECTS,
+    Meta,
+    Row,
+    SheetData,
+    read_meta,
+    read_sheets,
+)
+from tracker.models import Department, Investment, InvestmentFunding, Milestone, Plan, Project, User
 from tracker.parse import DateValue, format_date
 from tracker.services import ServiceError, bulk
 from tracker.services.departments import DepartmentNames, name_key
@@ -34,13 +44,14 @@ from tracker.vocab import (
     ImportOutcome,
     MilestoneStatus,
     ProjectNature,
+    ProjectRoleKind,
     ProjectStatus,
     Role,
 )
 
 OUTCOMES = tuple(o.value for o in ImportOutcome)
 OUTCOME_LABELS = {o.value: o.label for o in ImportOutcome}
-MODELS = {"project": Project, "milestone": Milestone, "investment": Investment}
+MODELS = {"project": Project, "milestone": Milestone, "investment": Investment, "funding": InvestmentFunding}
 
 # Field → (label, kind) for what an import may write; kinds say how a value is stored in the preview.
 FIELDS: dict[str, dict[str, tuple[str, str]]] = {
@@ -50,6 +61,8 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "content": ("建设内容", "text"),
         "lead_department_id": ("责任单位", "department"),
         "cooperators": ("配合单位", "departments"),
+        "supporters": ("支持单位", "departments"),
+        "reviewers": ("审查单位", "departments"),
         "nature": ("建设性质", "nature"),
         "funding_source": ("资金来源", "funding"),
         "planned_start_on": ("计划开始", "date"),
@@ -73,6 +86,7 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "note": ("说明", "text"),
     },
     "investment": {"planned_amount": ("计划投资", "amount"), "completed_amount": ("完成投资", "amount")},
+    "funding": {"source": ("资金来源", "funding"), "amount": ("金额", "amount"), "note": ("原文写法", "text")},
 }
 # Date fields and how they read a date as written: a start is its span's first day, a deadline its last.
 DATE_FIELDS = {
@@ -104,8 +118,11 @@ SIMPLE_FIELDS = frozenset(
         "note",
         "planned_amount",
         "completed_amount",
+        "amount",
     }
 )
+# Fields holding a list of departments (配合 and the roles beyond it), compared as sorted ids.
+DEPARTMENT_LISTS = frozenset({"cooperators", "supporters", "reviewers"})
 # Fields a record cannot be without: a blank cell there is an error, never a clearing.
 REQUIRED = {"project": {"code", "name"}, "milestone": {"name", "status"}}
 
@@ -394,7 +411,7 @@ def preview_workbook(
             "没有找到可以识别的表头（如“项目编号”“项目名称”“责任单位”“里程碑”）：" + "；".join(s.line() for s in sheets)
         )
     matcher = _Matcher(session, plan, user, department, meta, today or dt.date.today(), [s for s in sheets if s.kind])
-    order = {PROJECTS: 0, MILESTONES: 1, INVESTMENTS: 2}  # projects first: milestones may belong to new ones
+    order = {PROJECTS: 0, MILESTONES: 1, INVESTMENTS: 2, FUNDINGS: 3}  # projects first: the rest may belong to new ones
     for sheet in sorted((s for s in sheets if s.kind), key=lambda s: order[s.kind]):
         matcher.read(sheet)
     matcher.settle()
@@ -473,7 +490,7 @@ class _Matcher:
         projects = session.scalars(
             select(Project)
             .where(Project.plan_id == plan.id, *([Project.id.in_(wanted)] if self.partial else []))
-            .options(selectinload(Project.cooperators))
+            .options(selectinload(Project.cooperators), selectinload(Project.roles))
         ).all()
         self.projects_by_id = {p.id: p for p in projects}
         self.projects_by_code = {p.code: p for p in projects}
@@ -488,6 +505,7 @@ class _Matcher:
         self.allowed_cache: dict[tuple, frozenset[str]] = {}
         self.milestones_by_id: dict[int, Any] | None = None
         self.investments: dict[tuple[int, int], Any] | None = None
+        self.fundings: dict[tuple[int, int, str], list[Any]] | None = None
 
     def _projects_meant(self, session: Session, sheets: list[SheetData]) -> set[int]:
         """Ids of the projects any row can be matched to, by the keys _find_project and
@@ -538,7 +556,12 @@ class _Matcher:
         return wanted
 
     def read(self, sheet: SheetData) -> None:
-        reader = {PROJECTS: self._project_row, MILESTONES: self._milestone_row, INVESTMENTS: self._investment_row}
+        reader = {
+            PROJECTS: self._project_row,
+            MILESTONES: self._milestone_row,
+            INVESTMENTS: self._investment_row,
+            FUNDINGS: self._funding_row,
+        }
         for row in sheet.rows:
             if row.skip:
                 self.results.append(RowResult(sheet.name, row.number, "skipped", "", [row.skip]))
@@ -709,8 +732,8 @@ class _Matcher:
             if pairs is None:
                 continue
             old_pairs = [(name, getattr(record, name) if record is not None else None) for name, _v in pairs]
-            if entity == "project" and field_name == "cooperators" and record is not None:
-                old_pairs = [("cooperators", sorted(d.id for d in record.cooperators))]
+            if field_name in DEPARTMENT_LISTS and record is not None:
+                old_pairs = [(field_name, _department_ids(record, field_name))]
             if (
                 all(_same(old, new) for (_n, old), (_m, new) in zip(old_pairs, pairs, strict=False))
                 or (
@@ -765,13 +788,13 @@ class _Matcher:
                 return [(field_name, None)]
             lead = self.departments.find(value)
             return [(field_name, lead.id)] if lead else None  # unknown: reported by _lead
-        if field_name == "cooperators":
+        if field_name in DEPARTMENT_LISTS:
             ids = []
             for name in value or []:
                 dept = self.departments.find(name)
                 if dept is None:
                     result.messages.append(
-                        f"{row.ref('cooperators')}：未知单位“{name}”（{self._region()}请使用全称、简称或别名）"
+                        f"{row.ref(field_name)}：未知单位“{name}”（{self._region()}请使用全称、简称或别名）"
                     )
                     return None
                 ids.append(dept.id)
@@ -790,6 +813,8 @@ class _Matcher:
         "content": "content",
         "lead_department": "lead_department_id",
         "cooperators": "cooperators",
+        "supporters": "supporters",
+        "reviewers": "reviewers",
         "nature": "nature",
         "funding_source": "funding_source",
         "planned_start_on": "planned_start_on",
@@ -956,6 +981,84 @@ class _Matcher:
             op.changes.insert(0, FieldChange("year", "年度", None, str(year), result.ref))
             result.operations.append(op)
             self._claim(f"investment:{creator.ref}@{year}", result)
+
+    # -- 资金来源 (one row per source of a project-year's money)
+    FUNDING_KEYS = {"amount": "amount", "note": "note"}
+
+    def _load_fundings(self) -> dict[tuple[int, int, str], list[Any]]:
+        if self.fundings is None:
+            self.fundings = defaultdict(list)
+            for f in self.session.execute(
+                select(
+                    InvestmentFunding.id,
+                    InvestmentFunding.version,
+                    InvestmentFunding.project_id,
+                    Investment.year,
+                    InvestmentFunding.source,
+                    InvestmentFunding.amount,
+                    InvestmentFunding.note,
+                )
+                .join(Investment, Investment.id == InvestmentFunding.investment_id)
+                .join(Project, Project.id == InvestmentFunding.project_id)
+                .where(
+                    Project.plan_id == self.plan.id,
+                    *([Project.id.in_(list(self.projects_by_id))] if self.partial else []),
+                )
+                .order_by(InvestmentFunding.id)
+            ):
+                self.fundings[(f.project_id, f.year, f.source.value)].append(f)
+        return self.fundings
+
+    def _funding_row(self, sheet: SheetData, row: Row, result: RowResult) -> None:
+        result.entity = "funding"
+        project, creator = self._find_project(row, result, "project_code", "project_name", creating=False)
+        year, source, note = row.value("year"), row.value("source"), row.value("note")
+        who = row.value("project_code") or row.value("project_name") or ""
+        result.key = " ".join(
+            str(part) for part in (who, f"{year}年" if year else "", source.label if source else "") if part
+        )
+        for key, what in (("year", "年度"), ("source", "资金来源")):
+            cell = row.cells.get(key)
+            if cell is not None and cell.value is None and cell.error is None:
+                result.messages.append(f"{cell.ref}：缺少{what}")
+        if (project is None and creator is None) or result.messages:
+            return
+        if self._not_ours(project):
+            result.outcome, result.messages = "skipped", ["不是本单位牵头的项目，未读取"]
+            return
+        if project is not None:
+            result.entity_id = result.project_id = project.id
+            same = self._load_fundings().get((project.id, year, source.value), [])
+            if len(same) > 1:  # two sources of one kind in a year: the source as written tells them apart
+                same = [f for f in same if (f.note or "") == (note or "")]
+                if len(same) != 1:
+                    result.messages.append(
+                        f"{row.ref('note') or result.ref}：{year}年有多条“{source.label}”资金来源，"
+                        "请在“原文写法”列填写与系统中一致的写法以区分"
+                    )
+                    return
+            if same:
+                existing = same[0]
+                record = _Plain(existing, project, InvestmentFunding)
+                exported = self._confirm(
+                    result, sheet.name, C.funding_key(project.code, year, existing), "funding", existing.id
+                )
+                op = Operation("funding", existing.id, existing.version)
+                self._compare(result, op, record, row, self.FUNDING_KEYS, exported)
+                self.seen[f"funding:{existing.id}"] = existing.version
+                result.operations.append(op)
+                self._claim(f"funding:{existing.id}", result)
+                return
+        if not may_create(self.user, InvestmentFunding):
+            result.messages.append(f"{result.ref}：本单位不能新增资金来源（请联系信息办）")
+            return
+        parent = {"project_id": project.id} if project is not None else {"project_row": creator.ref}
+        op = Operation("funding", None, values={"year": year, "source": source.value}, parent=parent)
+        self._compare(result, op, None, row, self.FUNDING_KEYS)
+        op.changes.insert(0, FieldChange("source", "资金来源", None, f"{year}年 {source.label}", result.ref))
+        result.operations.append(op)
+        owner = project.id if project is not None else creator.ref
+        self._claim(f"new-funding:{owner}@{year}/{source.value}/{note or ''}", result)
 
     # -- 里程碑
     MILESTONE_KEYS = {
@@ -1149,6 +1252,12 @@ def _unchanged_at_a_glance(record: Any, field_name: str, value: Any) -> bool:
     if field_name == "name":
         return record.name == value
     return False
+
+
+def _department_ids(project: Project, field_name: str) -> list[int]:
+    if field_name == "cooperators":
+        return sorted(d.id for d in project.cooperators)
+    return project.department_ids_as(ProjectRoleKind.SUPPORT if field_name == "supporters" else ProjectRoleKind.REVIEW)
 
 
 def _less_precise_same(old_pairs: list, new_pairs: list) -> bool:

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from tracker.models import (
     Department,
     ImportBatch,
     Investment,
+    InvestmentFunding,
     Milestone,
     Plan,
     Project,
@@ -31,6 +33,7 @@ from tracker.models import (
 )
 from tracker.services import ServiceError, bulk, security_log
 from tracker.services.import_preview import (  # noqa: F401 — the preview's names, for this module's callers
+    DEPARTMENT_LISTS,
     FIELDS,
     MODELS,
     OUTCOME_LABELS,
@@ -46,7 +49,7 @@ from tracker.services.import_preview import (  # noqa: F401 — the preview's na
 )
 from tracker.services.progress_updates import update_milestone_progress
 from tracker.services.records import EditConflict, update_record
-from tracker.vocab import ChangeSource, ImportStatus, SecurityEvent
+from tracker.vocab import ChangeSource, FundingSource, ImportStatus, SecurityEvent
 
 # -- Batches: keep, show, apply ------------------------------------------------------------------
 
@@ -228,13 +231,9 @@ def apply_preview(
                 else:
                     update_record(session, record, values_of(op), op.version)
             done += len(updates)
-            _create_children(
-                session,
-                [(r, o) for r, o in ops if o.entity != "project" and o.id is None],
-                created,
-                values_of,
-                lambda n: tell(done + n),
-            )
+            children = [(r, o) for r, o in ops if o.entity not in ("project", "funding") and o.id is None]
+            _create_children(session, children, created, values_of, lambda n: tell(done + n))
+            _create_fundings(session, [(r, o) for r, o in ops if o.entity == "funding" and o.id is None], created)
         session.flush()
     except EditConflict:
         raise StalePreview() from None
@@ -247,7 +246,7 @@ BATCH = 2000
 
 
 def _departments_named(session: Session, ops: list) -> dict[int, Department]:
-    ids = {d for _r, op in ops for d in (op.values.get("cooperators") or [])}
+    ids = {d for _r, op in ops for name in DEPARTMENT_LISTS for d in (op.values.get(name) or [])}
     return {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(ids)))} if ids else {}
 
 
@@ -294,11 +293,7 @@ def _create_children(
     """New milestones and investment years: ordinals after the existing ones, checked in bulk."""
 
     def parent_of(op: Operation) -> int:
-        if "project_row" in op.parent:
-            if op.parent["project_row"] not in created:
-                raise StalePreview()
-            return created[op.parent["project_row"]]
-        return op.parent["project_id"]
+        return _parent_of(op, created)
 
     parents = {parent_of(op) for _r, op in ops}
     taken: set[tuple[int, int]] = set()
@@ -352,6 +347,58 @@ def _create_children(
             pending = _flush_children(session, pending)
             tell(made)
     _flush_children(session, pending)
+
+
+def _create_fundings(session: Session, ops: list, created: dict[str, int]) -> None:
+    """New sources of a year's money, each under its project-year (made here when the year is new)."""
+    if not ops:
+        return
+    wanted = {(_parent_of(op, created), op.values["year"]) for _r, op in ops}
+    project_ids = sorted({p for p, _y in wanted})
+    investments: dict[tuple[int, int], int] = {}
+    for start in range(0, len(project_ids), 5000):
+        investments.update(
+            {
+                (p, y): i
+                for i, p, y in session.execute(
+                    select(Investment.id, Investment.project_id, Investment.year).where(
+                        Investment.project_id.in_(project_ids[start : start + 5000])
+                    )
+                )
+            }
+        )
+    missing = [Investment(project_id=p, year=y) for p, y in sorted(wanted - set(investments))]
+    session.add_all(missing)
+    session.flush()
+    investments.update({(i.project_id, i.year): i.id for i in missing})
+    made = []
+    for row, op in ops:
+        project_id = _parent_of(op, created)
+        row.project_id = row.project_id or project_id
+        made.append(
+            (
+                row,
+                InvestmentFunding(
+                    investment_id=investments[(project_id, op.values["year"])],
+                    project_id=project_id,
+                    source=FundingSource(op.values["source"]),
+                    amount=Decimal(op.values["amount"]) if op.values.get("amount") is not None else None,
+                    note=op.values.get("note"),
+                ),
+            )
+        )
+    session.add_all([funding for _row, funding in made])
+    session.flush()
+    for row, funding in made:
+        row.entity_id = funding.id
+
+
+def _parent_of(op: Operation, created: dict[str, int]) -> int:
+    if "project_row" in op.parent:
+        if op.parent["project_row"] not in created:
+            raise StalePreview()
+        return created[op.parent["project_row"]]
+    return op.parent["project_id"]
 
 
 def _flush_children(session: Session, pending: list) -> list:
