@@ -284,6 +284,34 @@ def main() -> None:
             f"{label:<44}{median * 1000:>8.0f}ms{len(statements):>9}{len(response.data) / 1024:>8.0f}kB"
             f"{median / floor:>9.0f}×"
         )
+        if os.environ.get("BENCH_QUERIES"):
+            _print_slowest_queries(engine, client, path)
+
+
+def _print_slowest_queries(engine, client, path: str) -> None:
+    """BENCH_QUERIES=1: where a page's time goes — its three slowest statements, and the rest (Python)."""
+    from sqlalchemy import event
+
+    timings: list[tuple[float, str]] = []
+    started: list[float] = []
+
+    def before(*_args):
+        started.append(time.perf_counter())
+
+    def after(_conn, _cursor, statement, *_args):
+        timings.append((time.perf_counter() - started.pop(), " ".join(statement.split())[:90]))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    t = time.perf_counter()
+    client.get(path)
+    total = time.perf_counter() - t
+    event.remove(engine, "before_cursor_execute", before)
+    event.remove(engine, "after_cursor_execute", after)
+    in_sql = sum(seconds for seconds, _s in timings)
+    print(f"    SQL {in_sql * 1000:.0f} ms, the rest {(total - in_sql) * 1000:.0f} ms")
+    for seconds, statement in sorted(timings, reverse=True)[:3]:
+        print(f"    {seconds * 1000:6.1f} ms  {statement}")
 
 
 if __name__ == "__main__":

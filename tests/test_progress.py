@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 
 from tests.factories import make_department, make_milestone, make_phase, make_plan, make_project
 from tracker import progress
-from tracker.models import Milestone, PlanSection, Project
+from tracker.extensions import db
+from tracker.models import Milestone, Plan, PlanSection, Project
 from tracker.vocab import MilestoneStatus as M
 from tracker.vocab import ProjectStatus
 
@@ -164,3 +166,108 @@ def test_plan_rollups_in_one_reading_agree_with_each_rollup(session):
     assert rollups["phase"] == progress.phase_completion(session, [one.id, two.id])
     assert rollups["section"] == progress.section_completion(session, plan.id)
     assert rollups["plan"][plan.id].percent == 87.5  # (50×100 + 100×300) / 400, one 无里程碑 left out
+
+
+def _kept_and_counted(session, project_ids):
+    """Each project's kept (done, counted) weights beside a fresh count of its milestones."""
+    kept = {
+        row.id: (row.milestone_done_weight, row.milestone_total_weight)
+        for row in session.execute(
+            select(Project.id, Project.milestone_done_weight, Project.milestone_total_weight).where(
+                Project.id.in_(project_ids)
+            )
+        )
+    }
+    counted = dict.fromkeys(project_ids, (0, 0))
+    for m in session.execute(
+        select(Milestone.project_id, Milestone.status, Milestone.weight).where(Milestone.project_id.in_(project_ids))
+    ):
+        done, total = counted[m.project_id]
+        counted[m.project_id] = (
+            done + (m.weight if m.status is M.DONE else 0),
+            total + (m.weight if m.status is not M.CANCELLED else 0),
+        )
+    return kept, counted
+
+
+def test_kept_milestone_weights_follow_every_way_milestones_change(session):
+    """The roll-ups read each project's weights from its row: inserts (one by one and many in one
+    statement), status and weight changes, a milestone moved to another project, deletes (one, and
+    many in one statement) must all leave them equal to a fresh count."""
+    a, b = make_project(session), make_project(session)
+    first = make_milestone(session, a, 1, weight=2, status=M.DONE)
+    make_milestone(session, a, 2, weight=3, status=M.IN_PROGRESS)
+    session.execute(
+        insert(Milestone),
+        [
+            {"project_id": b.id, "ordinal": n, "name": f"批量{n}", "weight": n, "status": status.value}
+            for n, status in ((1, M.DONE), (2, M.CANCELLED), (3, M.NOT_STARTED))
+        ],
+    )
+    kept, counted = _kept_and_counted(session, [a.id, b.id])
+    assert kept == counted == {a.id: (2, 5), b.id: (1, 4)}
+
+    first.status = M.CANCELLED  # a: done 2 of 5 → 0 of 3
+    session.flush()
+    session.execute(update(Milestone).where(Milestone.project_id == b.id).values(weight=Milestone.weight + 1))
+    moved = session.scalar(select(Milestone).where(Milestone.project_id == b.id, Milestone.ordinal == 3))
+    moved.project_id, moved.ordinal, moved.status = a.id, 9, M.DONE  # weight 4, done, now a's
+    session.flush()
+    kept, counted = _kept_and_counted(session, [a.id, b.id])
+    assert kept == counted == {a.id: (4, 7), b.id: (2, 2)}
+    assert progress.project_completion(session, Project.id.in_([a.id, b.id])) == {a.id: 57.1, b.id: 100.0}
+
+    session.delete(moved)
+    session.flush()
+    session.execute(delete(Milestone).where(Milestone.project_id == b.id))
+    kept, counted = _kept_and_counted(session, [a.id, b.id])
+    assert kept == counted == {a.id: (0, 3), b.id: (0, 0)}
+    assert progress.project_completion(session, Project.id == b.id) == {b.id: None}  # 无里程碑 again
+
+
+def test_two_transactions_adding_milestones_to_one_project_at_once_both_count(app, is_postgres):
+    """Two departments change one project's milestones at the same moment: the kept weights add both
+    (PostgreSQL makes the second wait on the project row, then re-reads it)."""
+    if not is_postgres:
+        pytest.skip("SQLite takes one writer at a time: there is no interleaving to test")
+    with app.app_context():
+        engine = db.engine
+        with engine.begin() as conn:
+            plan_id = conn.execute(
+                insert(Plan).values(code="并发测试", name="并发测试").returning(Plan.id)
+            ).scalar_one()
+            project_id = conn.execute(
+                insert(Project).values(plan_id=plan_id, code="并发", name="并发").returning(Project.id)
+            ).scalar_one()
+        try:
+            first = engine.connect()
+            transaction = first.begin()
+            first.execute(
+                insert(Milestone).values(project_id=project_id, ordinal=1, name="一", weight=2, status="done")
+            )
+            second_done = threading.Event()
+
+            def second_writer():
+                with engine.begin() as conn:
+                    conn.execute(
+                        insert(Milestone).values(project_id=project_id, ordinal=2, name="二", weight=3, status="done")
+                    )
+                second_done.set()
+
+            thread = threading.Thread(target=second_writer)
+            thread.start()
+            assert not second_done.wait(0.5)  # waiting for the first, on the project row
+            transaction.commit()
+            first.close()
+            thread.join(10)
+            assert second_done.is_set()
+            with engine.connect() as conn:
+                kept = conn.execute(
+                    select(Project.milestone_done_weight, Project.milestone_total_weight).where(
+                        Project.id == project_id
+                    )
+                ).one()
+            assert tuple(kept) == (5, 5)
+        finally:
+            with engine.begin() as conn:
+                conn.execute(delete(Plan).where(Plan.id == plan_id))

@@ -86,34 +86,22 @@ def is_due_within(days: int = DUE_SOON_DAYS, on: dt.date | None = None) -> Colum
 def project_completion_select(*where: ColumnElement[bool]) -> Select:
     """project_id, plan_id, total_budget, measured and completion (0..1, None when not measured) of
     the projects matching `where` — reading only those projects' milestones."""
-    weights = (
-        select(
-            Milestone.project_id,
-            func.sum(case((Milestone.status == MilestoneStatus.DONE, Milestone.weight), else_=0)).label("done"),
-            func.sum(case((Milestone.status != MilestoneStatus.CANCELLED, Milestone.weight), else_=0)).label("total"),
-        )
-        .where(Milestone.project_id.in_(select(Project.id).where(*where)))
-        .group_by(Milestone.project_id)
-        .subquery()
-    )
-    has_weight = func.coalesce(weights.c.total, 0) > 0
+    # Each project's 已完成 and counted milestone weights are kept on its row (migration 0010's triggers).
+    done, total = Project.milestone_done_weight, Project.milestone_total_weight
+    has_weight = total > 0
     measured = or_(has_weight, Project.status == ProjectStatus.COMPLETED)
     completion = case(
-        (has_weight, literal(1.0) * weights.c.done / weights.c.total),
+        (has_weight, literal(1.0) * done / total),
         (Project.status == ProjectStatus.COMPLETED, literal(1.0)),
         else_=None,
     )
-    return (
-        select(
-            Project.id.label("project_id"),
-            Project.plan_id,
-            Project.total_budget,
-            case((measured, 1), else_=0).label("measured"),
-            completion.label("completion"),
-        )
-        .outerjoin(weights, weights.c.project_id == Project.id)
-        .where(*where)
-    )
+    return select(
+        Project.id.label("project_id"),
+        Project.plan_id,
+        Project.total_budget,
+        case((measured, 1), else_=0).label("measured"),
+        completion.label("completion"),
+    ).where(*where)
 
 
 def project_completion(session: Session, *where) -> dict[int, float | None]:
@@ -145,8 +133,12 @@ def group_completion(session: Session, members: Select) -> dict:
 
 
 def _grouped(projects, members, kind: str | None = None) -> Select:
-    """(key, n, unmeasured, rule, ratio) per group of `members` (key, project_id) over per-project `projects`."""
-    key, project_id = members.c[0], members.c[1]
+    """(key, n, unmeasured, rule, ratio) per group of `members` (key, project_id) over per-project
+    `projects` — or, with `members` a column of `projects`, per value of that column."""
+    if isinstance(members, ColumnElement):
+        key, project_id = members, None
+    else:
+        key, project_id = members.c[0], members.c[1]
     measured = projects.c.measured == 1
     n = func.sum(projects.c.measured)
     unmeasured = func.count(projects.c.project_id) - n
@@ -170,6 +162,8 @@ def _grouped(projects, members, kind: str | None = None) -> Select:
     ]
     if kind is not None:
         columns.insert(0, literal(kind).label("kind"))
+    if project_id is None:
+        return select(*columns).select_from(projects).group_by(key)
     return select(*columns).join(projects, projects.c.project_id == project_id).group_by(key)
 
 
@@ -179,28 +173,31 @@ def _completion(row) -> Completion:
 
 def plan_rollups(session: Session, plan_id: int, *scope: ColumnElement[bool]) -> dict[str, dict]:
     """The plan's, its stages' and its tree's completion (with sub-sections) from one reading of its
-    milestones: {"plan": {plan_id: …}, "phase": {phase_id: …}, "section": {section_id: …}}. With a
+    projects: {"plan": {plan_id: …}, "phase": {phase_id: …}, "section": {section_id: …}}. With a
     `scope` (a condition on Project, e.g. one stage's projects) the tree counts only those, and
     "scope" holds their own completion under the key 0."""
-    projects = project_completion_select(Project.plan_id == plan_id).cte("project_completion")
-    plan_members = select(Project.plan_id, Project.id).where(Project.plan_id == plan_id).subquery()
+    in_scope = case((and_(*scope), 1), else_=0) if scope else literal(1)
+    projects = (
+        project_completion_select(Project.plan_id == plan_id)
+        .add_columns(Project.section_id, in_scope.label("in_scope"))
+        .cte("project_completion")
+    )
+    # Every grouping reads that one table of the plan's projects, never the projects table again.
     phase_members = (
         select(project_phases.c.phase_id, project_phases.c.project_id)
-        .join(Project, Project.id == project_phases.c.project_id)
-        .where(Project.plan_id == plan_id)
+        .join(projects, projects.c.project_id == project_phases.c.project_id)
         .subquery()
     )
-    section_members = _section_members(plan_id, *scope).subquery()
-    scope_members = select(literal(0), Project.id).where(Project.plan_id == plan_id, *scope).subquery()
+    section_members = _section_members_of(plan_id, projects).subquery()
     query = union_all(
-        _grouped(projects, plan_members, "plan"),
+        _grouped(projects, projects.c.plan_id, "plan"),
         _grouped(projects, phase_members, "phase"),
         _grouped(projects, section_members, "section"),
-        _grouped(projects, scope_members, "scope"),
+        _grouped(projects, projects.c.in_scope, "scope").having(projects.c.in_scope == 1),
     )
     result: dict[str, dict] = {"plan": {}, "phase": {}, "section": {}, "scope": {}}
     for row in session.execute(query):
-        result[row.kind][row.key] = _completion(row)
+        result[row.kind][0 if row.kind == "scope" else row.key] = _completion(row)
     return result
 
 
@@ -228,6 +225,26 @@ def section_completion(session: Session, plan_id: int, *where: ColumnElement[boo
 
 def _section_members(plan_id: int, *where: ColumnElement[bool]) -> Select:
     """(section id, project id) for every section of the plan and every project in it or below it."""
+    ancestry = _ancestry(plan_id)
+    return (
+        select(ancestry.c.ancestor_id, Project.id)
+        .join(ancestry, ancestry.c.section_id == Project.section_id)
+        .where(*where)
+    )
+
+
+def _section_members_of(plan_id: int, projects) -> Select:
+    """The same pairs from plan_rollups' table of the plan's projects, those in scope only."""
+    ancestry = _ancestry(plan_id)
+    return (
+        select(ancestry.c.ancestor_id, projects.c.project_id)
+        .join(ancestry, ancestry.c.section_id == projects.c.section_id)
+        .where(projects.c.in_scope == 1)
+    )
+
+
+def _ancestry(plan_id: int):
+    """(section, ancestor-or-itself) for every section of the plan."""
     ancestry = (
         select(PlanSection.id.label("section_id"), PlanSection.id.label("ancestor_id"))
         .where(PlanSection.plan_id == plan_id)
@@ -238,12 +255,7 @@ def _section_members(plan_id: int, *where: ColumnElement[bool]) -> Select:
         .join(PlanSection, PlanSection.id == ancestry.c.ancestor_id)
         .where(PlanSection.parent_id.is_not(None))
     )
-    ancestry = ancestry.union_all(parent)
-    return (
-        select(ancestry.c.ancestor_id, Project.id)
-        .join(ancestry, ancestry.c.section_id == Project.section_id)
-        .where(*where)
-    )
+    return ancestry.union_all(parent)
 
 
 def _percent(ratio) -> float:

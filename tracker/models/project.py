@@ -47,6 +47,7 @@ class Project(Versioned, Base):
     __tablename__ = "projects"
     __audited__ = True
     __audit_collections__ = ("cooperators", "phases", "goals")
+    __audit_exclude__ = frozenset({"milestone_done_weight", "milestone_total_weight"})
     __table_args__ = (
         UniqueConstraint("plan_id", "code"),
         CheckConstraint("total_budget >= 0", name="budget_not_negative"),
@@ -83,6 +84,10 @@ class Project(Versioned, Base):
     remarks: Mapped[str | None] = mapped_column(Text)
     progress_note: Mapped[str | None] = mapped_column(Text)  # 形象进度, as the department reports it
     issues: Mapped[str | None] = mapped_column(Text)  # 存在问题
+    # The weight of its 已完成 and of its counted (not 取消) milestones: kept by triggers on milestones
+    # (migration 0010), read by progress.project_completion_select, never written here.
+    milestone_done_weight: Mapped[int] = mapped_column(server_default="0", deferred=True)
+    milestone_total_weight: Mapped[int] = mapped_column(server_default="0", deferred=True)
 
     plan: Mapped[Plan] = relationship(back_populates="projects")
     section: Mapped[PlanSection | None] = relationship(back_populates="projects")
