@@ -230,3 +230,19 @@ def test_two_sources_of_one_kind_in_a_year_are_told_apart_by_how_they_are_writte
     ]
     session.expire_all()  # the preview never wrote: both sources keep no amount
     assert [f.amount for f in investment.fundings if f.source is FundingSource.SOCIAL] == [None, None]
+
+
+def test_the_office_uploads_a_funding_sheet_on_the_web_and_sees_each_row_and_cell(session, lishui, login):
+    office = make_user(session, Role.OFFICE)
+    session.commit()
+    client = login(office, "correct horse")
+    upload = client.post(
+        "/imports/new",
+        data={"file": (io.BytesIO(clerk_funding_sheet()), "资金来源.xlsx"), "plan": "ls2007"},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 302
+    page = client.get(upload.headers["Location"]).get_data(as_text=True)
+    assert "工作表“资金来源明细”：读作资金来源（4 行数据）" in page
+    assert "D列“金额”：读作“金额（按元读入，已换算为万元）”" in page
+    assert "资金来源明细!B6：应为四位年份" in page and "资金来源明细!C7：缺少资金来源" in page

@@ -23,7 +23,14 @@ from tests.factories import make_user
 from tracker.excel import columns as C
 from tracker.models import Investment, Milestone, Plan, Project
 from tracker.services import ServiceError
-from tracker.services.imports import FIELDS, commit_import, preview_workbook, stage_import, value_from_preview
+from tracker.services.imports import (
+    DEPARTMENT_LISTS,
+    FIELDS,
+    commit_import,
+    preview_workbook,
+    stage_import,
+    value_from_preview,
+)
 from tracker.services.seeding import seed
 from tracker.vocab import ChangeSource, Role
 
@@ -113,7 +120,7 @@ def _snapshot(session, plan) -> dict:
             else query.join(Project).where(Project.plan_id == plan.id)
         )
         for record in session.scalars(query):
-            values = {name: getattr(record, name) for name in FIELDS[_entity(model)] if name != "cooperators"}
+            values = {name: getattr(record, name) for name in FIELDS[_entity(model)] if name not in DEPARTMENT_LISTS}
             state[(_entity(model), record.id)] = values
     return state
 
