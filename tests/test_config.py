@@ -39,7 +39,12 @@ def test_wsgi_with_key_builds_the_app(tmp_path):
         "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
     }
     result = subprocess.run(
-        [sys.executable, "-c", "import wsgi; print(wsgi.app.name)"],
+        [
+            sys.executable,
+            "-c",
+            "import wsgi; e = wsgi.app.jinja_env; "
+            "print(wsgi.app.name, len(e.list_templates(extensions=('html',))), len(e.cache))",
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -47,7 +52,9 @@ def test_wsgi_with_key_builds_the_app(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "tracker"
+    name, templates, compiled = result.stdout.split()
+    assert name == "tracker" and int(templates) > 30
+    assert compiled == templates  # every page template compiled before gunicorn forks its workers
 
 
 def test_development_key_is_generated_once_and_kept(monkeypatch, tmp_path):
