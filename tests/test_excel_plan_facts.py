@@ -246,3 +246,33 @@ def test_the_office_uploads_a_funding_sheet_on_the_web_and_sees_each_row_and_cel
     assert "工作表“资金来源明细”：读作资金来源（4 行数据）" in page
     assert "D列“金额”：读作“金额（按元读入，已换算为万元）”" in page
     assert "资金来源明细!B6：应为四位年份" in page and "资金来源明细!C7：缺少资金来源" in page
+
+
+def test_a_new_project_comes_with_its_support_department_and_its_sources_of_money_in_one_file(session, lishui):
+    office = make_user(session, Role.OFFICE)
+    session.commit()
+    book = openpyxl.Workbook()
+    projects = book.active
+    projects.title = "新项目"
+    projects.append(["项目编号", "项目名称", "责任单位", "支持单位", "总投资"])
+    projects.append(["LS-99", "丽水市政务云", "丽水市信息办", "市电信", 800])
+    money = book.create_sheet("资金")
+    money.append(["项目编号", "项目名称", "年度", "资金来源", "金额", "原文写法"])
+    money.append(["LS-99", "丽水市政务云", 2027, "财政", 500, "市本级财政"])
+    money.append(["LS-99", "丽水市政务云", 2027, "运营商投资", 300, "电信投资"])
+    batch, preview = stage_import(session, _save(book), "政务云.xlsx", office, ChangeSource.WEB, "ls2007")
+    assert [(r.sheet, r.outcome) for r in preview.rows if r.outcome != "skipped"] == [
+        ("新项目", "new"),
+        ("资金", "new"),
+        ("资金", "new"),
+    ]
+    commit_import(session, batch, office)
+    session.commit()
+    project = session.scalar(select(Project).where(Project.plan_id == lishui.id, Project.code == "LS-99"))
+    assert [d.name for d in project.supporters] == ["中国电信丽水分公司"]
+    year = session.scalar(select(Investment).where(Investment.project_id == project.id))
+    assert year.year == 2027
+    assert [(f.source, f.amount, f.note) for f in year.fundings] == [
+        (FundingSource.FISCAL, Decimal("500.00"), "市本级财政"),
+        (FundingSource.SOCIAL, Decimal("300.00"), "电信投资"),
+    ]

@@ -308,6 +308,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
 
     # ---- 项目进度
     columns = C.PROJECT_COLUMNS
+    project_editable = [_editable(c, department) for c in columns]  # asked once per column, not per cell
     ws = wb.create_sheet(C.PROJECTS_SHEET)
     styles = _Styles(ws)
     _setup_sheet(ws, columns, freeze="D5", title_rows="3:4")
@@ -393,8 +394,8 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
             shown = [_display(values[c.key]) for c in columns]
             ws.append(
                 [
-                    styles.cell(value, kind=c.kind, editable=_editable(c, department), wrap=c.width >= 24)
-                    for c, value in zip(columns, shown, strict=True)
+                    styles.cell(value, kind=c.kind, editable=editable, wrap=c.width >= 24)
+                    for c, editable, value in zip(columns, project_editable, shown, strict=True)
                 ]
             )
             meta_rows.append(
@@ -412,6 +413,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
 
     # ---- 里程碑
     mcols = C.MILESTONE_COLUMNS
+    milestone_editable = [_editable(c, department) for c in mcols]
     ws = wb.create_sheet(C.MILESTONES_SHEET)
     styles = _Styles(ws)
     _setup_sheet(ws, mcols, freeze="C3", title_rows="2:2")
@@ -454,8 +456,8 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
         shown = [_display(values[c.key]) for c in mcols]
         ws.append(
             [
-                styles.cell(value, kind=c.kind, editable=_editable(c, department))
-                for c, value in zip(mcols, shown, strict=True)
+                styles.cell(value, kind=c.kind, editable=editable)
+                for c, editable, value in zip(mcols, milestone_editable, shown, strict=True)
             ]
         )
         meta_rows.append(
@@ -466,6 +468,8 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
         ws.protection.sheet = True
 
     # ---- 投资
+    planned_editable = _editable(C.INVESTMENT_PLANNED, department)
+    completed_editable = _editable(C.INVESTMENT_COMPLETED, department)
     ws = wb.create_sheet(C.INVESTMENTS_SHEET)
     styles = _Styles(ws)
     key_cols = C.INVESTMENT_KEY_COLUMNS
@@ -496,14 +500,14 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
                 styles.cell(
                     inv.planned_amount if inv else None,
                     kind=C.Kind.AMOUNT,
-                    editable=_editable(C.INVESTMENT_PLANNED, department),
+                    editable=planned_editable,
                 )
             )
             cells.append(
                 styles.cell(
                     inv.completed_amount if inv else None,
                     kind=C.Kind.AMOUNT,
-                    editable=_editable(C.INVESTMENT_COMPLETED, department),
+                    editable=completed_editable,
                 )
             )
             if inv:
@@ -516,6 +520,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
 
     # ---- 资金来源: one row per source of a project-year's money
     fcols = C.FUNDING_COLUMNS
+    funding_editable = [_editable(c, department, InvestmentFunding) for c in fcols]
     ws = wb.create_sheet(C.FUNDINGS_SHEET)
     styles = _Styles(ws)
     _setup_sheet(ws, fcols, freeze="C4", title_rows="3:3")
@@ -551,8 +556,8 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
         }
         ws.append(
             [
-                styles.cell(_display(values[c.key]), kind=c.kind, editable=_editable(c, department, InvestmentFunding))
-                for c in fcols
+                styles.cell(_display(values[c.key]), kind=c.kind, editable=editable)
+                for c, editable in zip(fcols, funding_editable, strict=True)
             ]
         )
         meta_rows.append([C.FUNDINGS_SHEET, row_number, "funding", f.id, f.version, C.funding_key(f.code, f.year, f)])
