@@ -7,7 +7,6 @@ deleted, moved, cells merged down; sometimes the result is re-saved by LibreOffi
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 from unittest.mock import patch
@@ -34,7 +33,6 @@ from tracker.services.imports import (
 from tracker.services.seeding import seed
 from tracker.vocab import ChangeSource, Role
 
-TODAY = dt.date(2026, 11, 26)
 EXAMPLES = int(os.environ.get("TRACKER_HYPOTHESIS_EXAMPLES", "25"))
 M = {c.key: i for i, c in enumerate(C.MILESTONE_COLUMNS, start=1)}
 P = {c.key: i for i, c in enumerate(C.PROJECT_COLUMNS, start=1)}
@@ -166,10 +164,10 @@ def test_random_edits_apply_exactly_the_preview_or_nothing(session, world, edits
         ] == [(r.sheet, r.row, r.outcome, r.key, [(c.field, c.old, c.new) for c in r.changes]) for r in slow.rows]
         if preview.blocked:
             with pytest.raises(ServiceError):
-                commit_import(session, batch, office, today=TODAY)
+                commit_import(session, batch, office)
             assert _snapshot(session, plan) == before  # nothing half-applied
             return
-        commit_import(session, batch, office, today=TODAY)
+        commit_import(session, batch, office)
         session.flush()
         after = _snapshot(session, plan)
         expected = dict(before)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tracker import progress
-from tracker.models import PeriodMilestoneSnapshot, PeriodProjectSnapshot, Phase, ReportingPeriod
+from tracker.models import PeriodMilestoneSnapshot, PeriodProjectSnapshot, ReportingPeriod
 from tracker.models.base import Money
 from tracker.web.dashboard import figures
 
@@ -92,8 +92,7 @@ def _ranked(rows: list[figures.DepartmentRow]) -> list[figures.DepartmentRow]:
 
 
 def _live(session: Session, period: ReportingPeriod, today) -> Bulletin:
-    phases = session.scalars(select(Phase).where(Phase.plan_id == period.plan_id).order_by(Phase.ordinal)).all()
-    board = figures.build(session, period.plan, phases, None, today, when=period)
+    board = figures.build(session, period.plan, [], None, today, when=period, with_progress=False)
     late = [
         LateLine(
             x.milestone.name,

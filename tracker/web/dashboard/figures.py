@@ -145,9 +145,18 @@ def scope_condition(plan: Plan, phase: Phase | None) -> ColumnElement[bool]:
 
 
 def build(
-    session: Session, plan: Plan, phases: list[Phase], phase: Phase | None, today: dt.date | None = None, when=None
+    session: Session,
+    plan: Plan,
+    phases: list[Phase],
+    phase: Phase | None,
+    today: dt.date | None = None,
+    when=None,
+    *,
+    with_progress: bool = True,
 ) -> Dashboard:
-    """`when`: the reporting period the figures are for (default: the plan's open or latest one)."""
+    """`when`: the reporting period the figures are for (default: the plan's open or latest one).
+    `with_progress` False: the headline, league and late list only (the 通报), without the stage cards,
+    the tree's completion and the month-by-month money the 驾驶舱 also shows."""
     today = today or progress.today()
     scope = scope_condition(plan, phase)
     when = when or progress.as_of(session, plan.id, today)
@@ -209,7 +218,10 @@ def build(
     )
     for department_id, row in rows.items():
         row.name = names.get(department_id, "（未定责任单位）")
-    rollups = progress.plan_rollups(session, plan.id, scope)  # one reading of the plan's milestones
+    if with_progress:
+        rollups = progress.plan_rollups(session, plan.id, scope)  # one reading of the plan's projects
+    else:
+        rollups = {"scope": {}, "phase": {}, "section": {}}
     without_milestones = rollups["scope"].get(0, progress.NO_PROJECTS).unmeasured
 
     return Dashboard(
@@ -225,12 +237,12 @@ def build(
         unreported=unreported,
         without_lead=rows[None].projects if None in rows else 0,
         without_milestones=without_milestones,
-        stages=_stage_cards(session, phases, rollups["phase"]),
+        stages=_stage_cards(session, phases, rollups["phase"]) if with_progress else [],
         sections=rollups["section"],
-        tree=_tree(session, plan),
+        tree=_tree(session, plan) if with_progress else [],
         departments=[r for d, r in rows.items() if d is not None] + ([rows[None]] if None in rows else []),
         late=_late(session, scope, today),
-        monthly=_monthly(session, plan, when),
+        monthly=_monthly(session, plan, when) if with_progress else [],
     )
 
 
