@@ -40,7 +40,8 @@ def database() -> str:
 
 
 def build(url: str):
-    from sqlalchemy import insert, select, update
+    from report_bench import october_closed_november_open  # the same reporting state as that bench
+    from sqlalchemy import insert, select
 
     from tracker import create_app, migrate
     from tracker.extensions import db
@@ -52,15 +53,12 @@ def build(url: str):
         Plan,
         PlanSection,
         Project,
-        ReportEntry,
-        ReportSubmission,
         User,
         set_change_context,
         utcnow,
     )
     from tracker.models.project import project_phases
-    from tracker.services import reporting
-    from tracker.vocab import ChangeSource, ReportKind, Role, SubmissionStatus
+    from tracker.vocab import ChangeSource, Role
 
     migrate.upgrade(url)
     app = create_app(
@@ -171,32 +169,7 @@ def build(url: str):
                 rows = []
         if rows:
             session.execute(insert(Milestone), rows)
-        plan = session.get(Plan, plan_id)
-        october = reporting.open_period(session, plan, ReportKind.MONTH, 2026, 10)
-        subs = {s.department_id: s.id for s in october.submissions}
-        leads = dict(
-            session.execute(select(Project.id, Project.lead_department_id).where(Project.plan_id == plan_id)).all()
-        )
-        session.execute(
-            insert(ReportEntry),
-            [
-                {
-                    "submission_id": subs[leads[pid]],
-                    "project_id": pid,
-                    "progress_text": "十月进展",
-                    "completed_amount": 5,
-                }
-                for pid in project_ids
-            ],
-        )
-        session.execute(
-            update(ReportSubmission)
-            .where(ReportSubmission.period_id == october.id)
-            .values(status=SubmissionStatus.CONFIRMED.value, version=ReportSubmission.version + 1)
-        )
-        session.expire_all()
-        reporting.close_period(session, october, None, october.version)
-        november = reporting.open_period(session, plan, ReportKind.MONTH, 2026, 11)
+        october, november = october_closed_november_open(session, plan_id, project_ids)
         for username, role, department in (
             ("bench-leader", Role.LEADER, None),
             ("bench-dept", Role.DEPARTMENT, dept_ids[0]),

@@ -37,8 +37,40 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def build(url: str):
+def october_closed_november_open(session, plan_id: int, project_ids: list[int]):
+    """October reported by every department (5 万元 a project), confirmed and closed; November open.
+    The reporting state both this bench and pages_bench.py measure against."""
     from sqlalchemy import insert, select, update
+
+    from tracker.models import Plan, Project, ReportEntry, ReportSubmission
+    from tracker.services import reporting
+    from tracker.vocab import ReportKind, SubmissionStatus
+
+    plan = session.get(Plan, plan_id)
+    october = reporting.open_period(session, plan, ReportKind.MONTH, 2026, 10)
+    subs = {s.department_id: s.id for s in october.submissions}
+    leads = dict(
+        session.execute(select(Project.id, Project.lead_department_id).where(Project.plan_id == plan_id)).all()
+    )
+    session.execute(
+        insert(ReportEntry),
+        [
+            {"submission_id": subs[leads[pid]], "project_id": pid, "progress_text": "十月进展", "completed_amount": 5}
+            for pid in project_ids
+        ],
+    )
+    session.execute(
+        update(ReportSubmission)
+        .where(ReportSubmission.period_id == october.id)
+        .values(status=SubmissionStatus.CONFIRMED.value, version=ReportSubmission.version + 1)
+    )
+    session.expire_all()
+    reporting.close_period(session, october, None, october.version)
+    return october, reporting.open_period(session, plan, ReportKind.MONTH, 2026, 11)
+
+
+def build(url: str):
+    from sqlalchemy import insert, select
 
     from tracker import create_app, migrate
     from tracker.extensions import db
@@ -47,14 +79,11 @@ def build(url: str):
         Investment,
         Plan,
         Project,
-        ReportEntry,
-        ReportSubmission,
         User,
         set_change_context,
         utcnow,
     )
-    from tracker.services import reporting
-    from tracker.vocab import ChangeSource, ReportKind, Role, SubmissionStatus
+    from tracker.vocab import ChangeSource, Role
 
     migrate.upgrade(url)
     app = create_app(
@@ -108,32 +137,7 @@ def build(url: str):
                 for pid in project_ids
             ],
         )
-        plan = session.get(Plan, plan_id)
-        october = reporting.open_period(session, plan, ReportKind.MONTH, 2026, 10)
-        subs = {s.department_id: s.id for s in october.submissions}
-        leads = dict(
-            session.execute(select(Project.id, Project.lead_department_id).where(Project.plan_id == plan_id)).all()
-        )
-        session.execute(
-            insert(ReportEntry),
-            [
-                {
-                    "submission_id": subs[leads[pid]],
-                    "project_id": pid,
-                    "progress_text": "十月进展",
-                    "completed_amount": 5,
-                }
-                for pid in project_ids
-            ],
-        )
-        session.execute(
-            update(ReportSubmission)
-            .where(ReportSubmission.period_id == october.id)
-            .values(status=SubmissionStatus.CONFIRMED.value, version=ReportSubmission.version + 1)
-        )
-        session.expire_all()
-        reporting.close_period(session, october, None, october.version)
-        november = reporting.open_period(session, plan, ReportKind.MONTH, 2026, 11)
+        october, november = october_closed_november_open(session, plan_id, project_ids)
         office = User(username="bench-office", display_name="信息办", role=Role.OFFICE)
         office.set_password("bench-password-1")
         session.add(office)

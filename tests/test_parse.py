@@ -86,5 +86,7 @@ def test_bad_dates_say_why(text, message):
 def test_years_and_numbers():
     assert parse_year("2007年") == 2007 and parse_year(2007.0) == 2007 and parse_year("") is None
     assert parse_number("63.39%") == Decimal("63.39") and parse_number(24.8) == Decimal("24.8")
-    with pytest.raises(ParseError):
-        parse_year("07")
+    assert parse_year("２０２７年度") == 2027  # full-width, as WPS users type it
+    for bad in ("07", "明年", "1066", "2007度"):
+        with pytest.raises(ParseError, match="应为四位年份"):
+            parse_year(bad)

@@ -112,16 +112,18 @@ def parse_date(value: object) -> dt.date | None:
 
 
 def parse_year(value: object) -> int | None:
+    """A year as written: 2007, "2007", "2007年", "2007年度" — four digits within YEAR_WINDOW."""
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
         value = int(value)
-    text = normalise_text(value).removesuffix("年")
+    text = normalise_text(value)
     if text == "":
         return None
-    if not re.fullmatch(r"\d{4}", text):
-        raise ParseError(f"无法识别的年份“{value}”，请写四位数字，如 2007")
-    return int(text)
+    match = re.fullmatch(r"(\d{4})(?:年度?)?", text)
+    if match is None or not YEAR_WINDOW[0] <= int(match[1]) <= YEAR_WINDOW[1]:
+        raise ParseError(f"应为四位年份（如 2027 或 2027年）：“{value}”")
+    return int(match[1])
 
 
 # -- Dates with their precision -------------------------------------------------------------------

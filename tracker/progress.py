@@ -188,7 +188,9 @@ def plan_rollups(session: Session, plan_id: int, *scope: ColumnElement[bool]) ->
         .join(projects, projects.c.project_id == project_phases.c.project_id)
         .subquery()
     )
-    section_members = _section_members_of(plan_id, projects).subquery()
+    section_members = _section_members(
+        plan_id, projects.c.project_id, projects.c.section_id, projects.c.in_scope == 1
+    ).subquery()
     query = union_all(
         _grouped(projects, projects.c.plan_id, "plan"),
         _grouped(projects, phase_members, "phase"),
@@ -220,31 +222,12 @@ def department_completion(session: Session, department_ids) -> dict[int, Complet
 
 def section_completion(session: Session, plan_id: int, *where: ColumnElement[bool]) -> dict[int, Completion]:
     """Completion of every section of a plan, counting the projects (matching `where`) of its sub-sections too."""
-    return group_completion(session, _section_members(plan_id, *where))
+    return group_completion(session, _section_members(plan_id, Project.id, Project.section_id, *where))
 
 
-def _section_members(plan_id: int, *where: ColumnElement[bool]) -> Select:
-    """(section id, project id) for every section of the plan and every project in it or below it."""
-    ancestry = _ancestry(plan_id)
-    return (
-        select(ancestry.c.ancestor_id, Project.id)
-        .join(ancestry, ancestry.c.section_id == Project.section_id)
-        .where(*where)
-    )
-
-
-def _section_members_of(plan_id: int, projects) -> Select:
-    """The same pairs from plan_rollups' table of the plan's projects, those in scope only."""
-    ancestry = _ancestry(plan_id)
-    return (
-        select(ancestry.c.ancestor_id, projects.c.project_id)
-        .join(ancestry, ancestry.c.section_id == projects.c.section_id)
-        .where(projects.c.in_scope == 1)
-    )
-
-
-def _ancestry(plan_id: int):
-    """(section, ancestor-or-itself) for every section of the plan."""
+def _section_members(plan_id: int, project_id, section_id, *where: ColumnElement[bool]) -> Select:
+    """(section id, project id) for every section of the plan and every project in it or below it —
+    from the projects table or from a table of projects (plan_rollups'), by its id and section columns."""
     ancestry = (
         select(PlanSection.id.label("section_id"), PlanSection.id.label("ancestor_id"))
         .where(PlanSection.plan_id == plan_id)
@@ -255,7 +238,8 @@ def _ancestry(plan_id: int):
         .join(PlanSection, PlanSection.id == ancestry.c.ancestor_id)
         .where(PlanSection.parent_id.is_not(None))
     )
-    return ancestry.union_all(parent)
+    ancestry = ancestry.union_all(parent)
+    return select(ancestry.c.ancestor_id, project_id).join(ancestry, ancestry.c.section_id == section_id).where(*where)
 
 
 def _percent(ratio) -> float:

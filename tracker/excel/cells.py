@@ -57,20 +57,6 @@ def read_int(value: Any) -> int | None:
     raise ParseError(f"应为整数：“{value}”")
 
 
-def read_year(value: Any) -> int | None:
-    """A year as typed under 年度: 2007, "2007", "2007年", "2007年度"."""
-    value = clean(value)
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else normalise_text(value)
-    match = re.fullmatch(r"(\d{4})(?:年度?)?", text)
-    if match and 1949 <= int(match.group(1)) <= 2100:
-        return int(match.group(1))
-    raise ParseError(f"应为四位年份（如 2027 或 2027年）：“{value}”")
-
-
 def read_amount(value: Any, factor: Decimal = Decimal(1)) -> Decimal | None:
     """An amount cell in 万元; `factor` converts from the column's unit (元, 亿元)."""
     value = clean(value)

@@ -375,8 +375,10 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
                 "content": row.content,
                 "lead_department": row.lead,
                 "cooperators": "、".join(cooperators.get(row.id, [])) or None,
-                "supporters": "、".join(role_names.get((row.id, ProjectRoleKind.SUPPORT), [])) or None,
-                "reviewers": "、".join(role_names.get((row.id, ProjectRoleKind.REVIEW), [])) or None,
+                **{
+                    name: "、".join(role_names.get((row.id, role), [])) or None
+                    for name, role in Project.ROLE_LISTS.items()
+                },
                 "nature": row.nature,
                 "planned_start_on": _as_written(row.planned_start_on, row.planned_start_precision),
                 "planned_end_on": _as_written(row.planned_end_on, row.planned_end_precision),

@@ -17,7 +17,7 @@ from typing import Any
 from tracker.excel import cells
 from tracker.excel import columns as C
 from tracker.excel.reader import MAX_COLUMNS, Workbook, column_letter
-from tracker.parse import ParseError, parse_date_range
+from tracker.parse import ParseError, parse_date_range, parse_year
 from tracker.vocab import FundingSource, MilestoneStatus, ProjectNature, ProjectStatus
 
 PROJECTS, MILESTONES, INVESTMENTS, FUNDINGS = "projects", "milestones", "investments", "fundings"
@@ -657,7 +657,7 @@ def _read(plan: _Plan, raw: Any) -> Any:
     if kind is C.Kind.INT:
         return cells.read_int(raw)
     if kind is C.Kind.YEAR:
-        return cells.read_year(raw)
+        return parse_year(raw)
     if kind in _VOCAB_READERS:
         vocab, what = _VOCAB_READERS[kind]
         return cells.read_vocab(vocab, raw, what)

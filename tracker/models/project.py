@@ -112,6 +112,8 @@ class Project(Versioned, Base):
 
     # 支持单位 and 审查单位 as lists of departments, like 配合单位: what the workbook's columns and an
     # import read and write. Each role stays its own audited record, so the history says who added it.
+    ROLE_LISTS = {"supporters": ProjectRoleKind.SUPPORT, "reviewers": ProjectRoleKind.REVIEW}
+
     @property
     def supporters(self) -> list[Department]:
         return self._departments_as(ProjectRoleKind.SUPPORT)

@@ -44,7 +44,6 @@ from tracker.vocab import (
     ImportOutcome,
     MilestoneStatus,
     ProjectNature,
-    ProjectRoleKind,
     ProjectStatus,
     Role,
 )
@@ -122,7 +121,7 @@ SIMPLE_FIELDS = frozenset(
     }
 )
 # Fields holding a list of departments (配合 and the roles beyond it), compared as sorted ids.
-DEPARTMENT_LISTS = frozenset({"cooperators", "supporters", "reviewers"})
+DEPARTMENT_LISTS = frozenset({"cooperators", *Project.ROLE_LISTS})
 # Fields a record cannot be without: a blank cell there is an error, never a clearing.
 REQUIRED = {"project": {"code", "name"}, "milestone": {"name", "status"}}
 
@@ -1257,7 +1256,7 @@ def _unchanged_at_a_glance(record: Any, field_name: str, value: Any) -> bool:
 def _department_ids(project: Project, field_name: str) -> list[int]:
     if field_name == "cooperators":
         return sorted(d.id for d in project.cooperators)
-    return project.department_ids_as(ProjectRoleKind.SUPPORT if field_name == "supporters" else ProjectRoleKind.REVIEW)
+    return project.department_ids_as(Project.ROLE_LISTS[field_name])
 
 
 def _less_precise_same(old_pairs: list, new_pairs: list) -> bool:

@@ -292,10 +292,7 @@ def _create_children(
 ) -> None:
     """New milestones and investment years: ordinals after the existing ones, checked in bulk."""
 
-    def parent_of(op: Operation) -> int:
-        return _parent_of(op, created)
-
-    parents = {parent_of(op) for _r, op in ops}
+    parents = {_parent_of(op, created) for _r, op in ops}
     taken: set[tuple[int, int]] = set()
     years: set[tuple[int, int]] = set()
     parent_list = sorted(parents)
@@ -319,12 +316,12 @@ def _create_children(
     # Ordinals the file gives are kept; blank ones come after every existing and given one.
     for _row, op in ops:
         if op.entity == "milestone" and op.values.get("ordinal") is not None:
-            project_id = parent_of(op)
+            project_id = _parent_of(op, created)
             next_free[project_id] = max(next_free[project_id], op.values["ordinal"] + 1)
     pending: list[tuple[RowResult, Any, bool]] = []
     made = 0
     for row, op in ops:
-        project_id = parent_of(op)
+        project_id = _parent_of(op, created)
         row.project_id = row.project_id or project_id
         if op.entity == "investment":
             if (project_id, op.values["year"]) in years:
