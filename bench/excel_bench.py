@@ -7,6 +7,7 @@ Whole processes, as people run them:
             workbook of 10,000 projects / 100,000 milestones
   apply     the full workbook imported into its plan emptied first: 10,000 projects, 100,000
             milestones and their investment years created in one transaction (time, peak memory)
+  start-up  `flask --app tracker --help`  vs  a process that only imports Flask (median of five)
 
     .venv/bin/python bench/excel_bench.py            (make bench)
 
@@ -222,6 +223,22 @@ def cli_figures(url: str, path: str, *, dry_run: bool, plan: str | None = None) 
     return ours, floor
 
 
+def startup_figures() -> tuple[float, float]:
+    """Median of five runs: `flask --app tracker --help` and `python -c 'import flask'`."""
+    flask = str(Path(sys.executable).with_name("flask"))
+    env = {**os.environ, "TRACKER_ENV": "development", "PYTHONPATH": str(ROOT)}
+
+    def median(command: list[str]) -> float:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            subprocess.run(command, env=env, capture_output=True, check=True)
+            times.append(time.perf_counter() - started)
+        return sorted(times)[2]
+
+    return median([flask, "--app", "tracker", "--help"]), median([sys.executable, "-c", "import flask"])
+
+
 def _child_peak(command: list[str], env: dict | None = None) -> dict:
     """Run in a fresh wrapper so RUSAGE_CHILDREN is this command's own peak."""
     wrapper = (
@@ -277,6 +294,8 @@ def main() -> None:
     _run("build", url)
     print(f"database: {url.split('@')[-1]}  (built in {time.perf_counter() - started:.1f} s)")
     print(f"{'step':<44}{'tracker':>10}{'floor':>10}{'ratio':>8}{'peak MB':>10}{'floor MB':>10}")
+    ours, floor = startup_figures()
+    print(f"{'start-up: flask --help vs import flask':<44}{ours:>9.2f}s{floor:>9.2f}s{ours / floor:>8.2f}")
     figures = {}
     for code, label in (
         ("small", "1,000 projects / 10,000 milestones"),

@@ -111,15 +111,18 @@ def _flask(tmp_path, *args, database_url="sqlite:///:memory:"):
 
 
 def test_commands_that_serve_no_pages_load_no_web_layer_and_no_models(tmp_path):
-    """`flask --app tracker --help` loads neither views nor models (it starts in about the time Flask and
-    SQLAlchemy take to import); `routes`, a command about pages, gets the whole app."""
+    """`flask --app tracker --help` loads neither views nor models, nor SQLAlchemy (the database is set up
+    on first use): it starts in about the time Flask takes to import; `routes`, a command about pages,
+    gets the whole app."""
     helped = _flask(tmp_path, "--help")
     assert helped.returncode == 0 and "import-xlsx" in helped.stdout and "seed" in helped.stdout
     loaded = {line.rsplit("|", 1)[-1].strip() for line in helped.stderr.splitlines() if "|" in line}
     assert not {
         m
         for m in loaded
-        if m.startswith(("tracker.models", "tracker.web", "tracker.services.", "tracker.excel", "openpyxl"))
+        if m.startswith(
+            ("tracker.models", "tracker.web", "tracker.services.", "tracker.excel", "openpyxl", "sqlalchemy")
+        )
     }
     routes = _flask(tmp_path, "routes")
     assert routes.returncode == 0 and "/periods/<int:period_id>" in routes.stdout

@@ -301,7 +301,7 @@ def test_indicators_are_judged_on_the_dashboard(session, login, worked):
 def test_kept_pages_are_served_until_the_data_changes(session, login, worked, app):
     from sqlalchemy import select
 
-    from tracker.models import Investment, set_change_context
+    from tracker.models import Investment, Milestone, set_change_context
     from tracker.vocab import ChangeSource
     from tracker.web import page_cache
 
@@ -316,7 +316,15 @@ def test_kept_pages_are_served_until_the_data_changes(session, login, worked, ap
             again = client.get(url).get_data(as_text=True)
         assert again == before and len(second) < len(first) // 2
         assert "2026年计划投资 600.00" in _text(before, "headline")
-        set_change_context(session, ChangeSource.CLI)  # any recorded change makes the kept page stale
+        # A department's note on a milestone changes no figure: the kept page stays.
+        set_change_context(session, ChangeSource.CLI)
+        milestone = session.scalar(select(Milestone).where(Milestone.project_id == worked["a"].id).limit(1))
+        milestone.note = "已完成招标文件初稿"
+        session.commit()
+        with counting_queries() as after_note:
+            assert client.get(url).get_data(as_text=True) == before
+        assert len(after_note) < len(first) // 2
+        set_change_context(session, ChangeSource.CLI)  # any other recorded change makes the kept page stale
         investment = session.scalar(select(Investment).where(Investment.project_id == worked["a"].id))
         investment.planned_amount = Decimal(160)
         session.commit()

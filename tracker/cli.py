@@ -1,19 +1,19 @@
 """`flask --app tracker …` commands. Each is one transaction; errors are one line and exit 1.
 
-Models and services are imported inside the commands: `flask --app tracker --help` and each command
-load only what they use (create_app leaves the web layer out for commands that serve no pages).
+Models, services and SQLAlchemy itself are imported inside the commands: `flask --app tracker --help`
+and each command load only what they use (create_app leaves the web layer out for commands that serve
+no pages, and the database is set up on first use).
 """
 
 from __future__ import annotations
 
+import atexit
 import sys
 from functools import wraps
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tracker.extensions import db
 from tracker.parse import ParseError
@@ -28,6 +28,8 @@ def one_transaction(fn=None, *, source: ChangeSource = ChangeSource.CLI):
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
         from tracker.models import set_change_context
 
         session = db.session
@@ -104,6 +106,8 @@ def db_revision(message: str, autogenerate: bool) -> None:
 @one_transaction(source=ChangeSource.SEED)
 def seed_command(plans: tuple[str, ...], demo: bool, if_empty: bool) -> None:
     """载入 seeds/ 中的规划（默认全部）。重复运行不会产生重复数据。"""
+    from sqlalchemy import func, select
+
     from tracker.models import Plan
 
     session = db.session
@@ -166,6 +170,8 @@ def create_user_command(username, role, department, display_name, password_stdin
 @one_transaction
 def list_plans_command() -> None:
     """列出所有规划及其阶段数、项目数。"""
+    from sqlalchemy import func, select
+
     from tracker.models import Phase, Plan, Project
 
     session = db.session
@@ -189,6 +195,8 @@ def list_plans_command() -> None:
 @one_transaction
 def export_xlsx_command(plan_code: str, department: str | None, output: str) -> None:
     """导出规划工作簿（信息办格式）。"""
+    from sqlalchemy import select
+
     from tracker.excel.export import ExportScope, export_workbook
     from tracker.models import Plan
     from tracker.services.departments import find_department
@@ -216,6 +224,8 @@ def export_xlsx_command(plan_code: str, department: str | None, output: str) -> 
 @click.option("--report-json", type=click.Path(dir_okay=False, writable=True), help="把逐行报告写成 JSON")
 def import_xlsx_command(file, dry_run, username, plan_code, apply_valid, report_json) -> None:
     """导入工作簿：先预览，无错误时在一个事务内写入。退出码 0 表示已导入（或预览无错误）。"""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     try:
         _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json)
     except (OperationalError, ProgrammingError) as exc:
@@ -226,6 +236,8 @@ def import_xlsx_command(file, dry_run, username, plan_code, apply_valid, report_
 def _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json) -> None:
     import json
     from pathlib import Path
+
+    from sqlalchemy import select
 
     from tracker.models import User, set_change_context
     from tracker.services.imports import OUTCOME_LABELS, PROBLEM_LIMIT, commit_import, preview_workbook, stage_import
@@ -309,6 +321,19 @@ def restore_command(backup_file: str) -> None:
     backup.restore(backup_file, current_app.config["DATABASE_URL"])
     counts = backup.fingerprint(current_app.config["DATABASE_URL"])
     click.echo(f"已恢复：{counts.get('projects', 0)} 个项目，{counts.get('change_records', 0)} 条修改记录")
+
+
+def _end_quickly() -> None:
+    """At exit: close the database connections, then take every object out of the cyclic collector's
+    reach. The interpreter's last collections would walk everything a command loaded (0.1–0.2 s after
+    a 10,000-row dry run, measured) only to free memory the operating system takes back anyway."""
+    import gc
+
+    db.close()
+    gc.freeze()
+
+
+atexit.register(_end_quickly)
 
 
 def register(app: Flask) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from typing import TYPE_CHECKING
+
 from flask import Flask
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import scoped_session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import scoped_session
 
 
 def make_engine(url: str, *, echo: bool = False, foreign_keys: bool = True) -> Engine:
@@ -16,6 +21,8 @@ def make_engine(url: str, *, echo: bool = False, foreign_keys: bool = True) -> E
     wait rather than fail), and transactions begun by SQLAlchemy rather than by the driver so
     that SAVEPOINTs work (the pysqlite recipe in SQLAlchemy's SQLite dialect docs).
     """
+    from sqlalchemy import create_engine, event
+
     if not url.startswith("sqlite"):
         # Pre-ping: a connection that died with the server is replaced, so the app recovers by
         # itself; a server that does not answer fails a request in 5 s instead of hanging it.
@@ -42,23 +49,62 @@ def make_engine(url: str, *, echo: bool = False, foreign_keys: bool = True) -> E
 
 
 class Database:
-    """One engine and one scoped session per app; the session is removed after each request."""
+    """One engine and one scoped session per app; the session is removed after each request.
+
+    Both are made on first use, so a command that never touches the database (`flask --help`)
+    does not even import SQLAlchemy.
+    """
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session = scoped_session(sessionmaker(expire_on_commit=False))
+        self._url: str | None = None
+        self._echo = False
+        self._engine: Engine | None = None
+        self._session: scoped_session | None = None
+        self._lock = threading.Lock()  # two threads' first requests make one engine, not two
 
     def init_app(self, app: Flask) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
-        self.engine = make_engine(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
-        self.session.remove()
-        self.session.configure(bind=self.engine)
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+            self._url, self._echo = app.config["DATABASE_URL"], app.config["SQL_ECHO"]
+        if self._session is not None:  # a second app in one process (tests): rebind the session
+            self._session.remove()
+            self._session.configure(bind=self.engine)
         app.extensions["tracker_db"] = self
 
         @app.teardown_appcontext
         def _remove_session(_exc):
-            self.session.remove()
+            if self._session is not None:
+                self._session.remove()
+
+    def close(self) -> None:
+        """Close the session and every pooled connection, if any were made."""
+        if self._session is not None:
+            self._session.remove()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._url is None:
+                    raise RuntimeError("db.init_app(app) has not been called")
+                if self._engine is None:
+                    self._engine = make_engine(self._url, echo=self._echo)
+        return self._engine
+
+    @property
+    def session(self) -> scoped_session:
+        if self._session is None:
+            from sqlalchemy.orm import scoped_session, sessionmaker
+
+            engine = self.engine
+            with self._lock:
+                if self._session is None:
+                    self._session = scoped_session(sessionmaker(bind=engine, expire_on_commit=False))
+        return self._session
 
 
 db = Database()
