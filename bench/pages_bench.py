@@ -152,13 +152,17 @@ def build(url: str):
         rows = []
         for n, pid in enumerate(project_ids):
             for ordinal in range(1, MILESTONES_EACH + 1):
+                planned = dt.date(2026, 1, 1) + dt.timedelta(days=(n + ordinal * 37) % 700)
+                done = ordinal <= 3
                 rows.append(
                     {
                         "project_id": pid,
                         "ordinal": ordinal,
                         "name": f"里程碑{ordinal}",
-                        "planned_on": dt.date(2026, 1, 1) + dt.timedelta(days=(n + ordinal * 37) % 700),
-                        "status": "done" if ordinal <= 3 else "in_progress",
+                        "planned_on": planned,
+                        "status": "done" if done else "in_progress",
+                        # as the app's rule has it: a milestone marked 已完成 has its actual date
+                        "actual_on": min(planned, dt.date(2026, 10, 31)) if done else None,
                         "weight": 1,
                         "version": 1,
                         "updated_at": now,

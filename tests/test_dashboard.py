@@ -298,15 +298,13 @@ def test_indicators_are_judged_on_the_dashboard(session, login, worked):
     assert 'aria-label="宽带用户"' in html  # its chart, with the target line
 
 
-def test_kept_pages_are_served_until_the_data_changes(session, login, worked, app):
+def test_kept_pages_are_served_until_the_data_changes(session, login, worked, app, tmp_path):
     from sqlalchemy import select
 
     from tracker.models import Investment, Milestone, set_change_context
     from tracker.vocab import ChangeSource
-    from tracker.web import page_cache
 
-    app.config["PAGE_CACHE"] = True
-    page_cache.clear()
+    app.config.update(PAGE_CACHE=True, PAGE_CACHE_DIR=str(tmp_path))
     try:
         client = login(worked["leader"])
         url = f"/dashboard?plan={worked['plan'].id}&phase=all"
@@ -315,6 +313,8 @@ def test_kept_pages_are_served_until_the_data_changes(session, login, worked, ap
         with counting_queries() as second:
             again = client.get(url).get_data(as_text=True)
         assert again == before and len(second) < len(first) // 2
+        # kept where every worker of the host reads it
+        assert [p.read_text(encoding="utf-8") in before for p in tmp_path.glob("*.html")] == [True]
         assert "2026年计划投资 600.00" in _text(before, "headline")
         # A department's note on a milestone changes no figure: the kept page stays.
         set_change_context(session, ChangeSource.CLI)
@@ -330,5 +330,81 @@ def test_kept_pages_are_served_until_the_data_changes(session, login, worked, ap
         session.commit()
         assert "2026年计划投资 700.00" in _text(client.get(url).get_data(as_text=True), "headline")
     finally:
-        app.config["PAGE_CACHE"] = False
-        page_cache.clear()
+        app.config.update(PAGE_CACHE=False, PAGE_CACHE_DIR=None)
+
+
+def test_kept_pages_are_bounded_oldest_first(tmp_path):
+    import os
+
+    from tracker.web import page_cache
+
+    for n in range(page_cache.LIMIT + 3):
+        path = tmp_path / f"{n:03d}.html"
+        page_cache._keep(tmp_path, path, f"第{n}页")
+        os.utime(path, (n, n))  # written one after another, as over a day
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert len(kept) == page_cache.LIMIT and kept[0] == "003.html" and kept[-1] == f"{page_cache.LIMIT + 2:03d}.html"
+
+
+def test_kept_figures_on_the_plan_and_stage_pages_follow_every_change(session, login, worked, app, tmp_path):
+    """The plan page's roll-ups and the stage page's completion are kept until the data changes: the
+    next view asks fewer queries, and a milestone marked 已完成 shows at once."""
+    import re
+
+    from sqlalchemy import select
+
+    from tracker.models import Milestone, set_change_context
+    from tracker.vocab import ChangeSource
+
+    def overall(html: str) -> str:
+        return re.sub(r"<[^>]+>|\s+", "", html.split("总体完成（里程碑完成率）：", 1)[1].split("</p>", 1)[0])
+
+    plan_url, phase_url = f"/plans/{worked['plan'].id}", f"/phases/{worked['one'].id}"
+    app.config.update(PAGE_CACHE=True, PAGE_CACHE_DIR=str(tmp_path))
+    try:
+        client = login(worked["office"])
+        with counting_queries() as first:
+            before = client.get(plan_url).get_data(as_text=True)
+            stage_before = client.get(phase_url).get_data(as_text=True)
+        with counting_queries() as second:
+            assert client.get(plan_url).get_data(as_text=True) == before
+            assert client.get(phase_url).get_data(as_text=True) == stage_before
+        assert len(second) < len(first)
+        set_change_context(session, ChangeSource.CLI)
+        launch = session.scalar(select(Milestone).where(Milestone.name == "上线"))
+        launch.status, launch.actual_on = MilestoneStatus.DONE, TODAY
+        session.commit()
+        after = client.get(plan_url).get_data(as_text=True)
+        # by total budget: A 100 × ½ → 1, B 50 已完工, E 999 × 0, of 1,149 万元
+        assert overall(before).startswith("8.7%") and overall(after).startswith("13.1%")
+        assert client.get(phase_url).get_data(as_text=True) != stage_before
+    finally:
+        app.config.update(PAGE_CACHE=False, PAGE_CACHE_DIR=None)
+
+
+def test_the_period_page_keeps_its_money_until_a_report_changes_it(session, login, worked, app, tmp_path):
+    from sqlalchemy import select
+
+    from tracker.models import ReportingPeriod, set_change_context
+    from tracker.vocab import ChangeSource
+
+    november = session.scalar(select(ReportingPeriod).where(ReportingPeriod.number == 11))
+    url = f"/periods/{november.id}"
+    app.config.update(PAGE_CACHE=True, PAGE_CACHE_DIR=str(tmp_path))
+    try:
+        client = login(worked["office"])
+        before = client.get(url).get_data(as_text=True)
+        assert client.get(url).get_data(as_text=True) == before and "15.00" not in before
+        set_change_context(session, ChangeSource.CLI)
+        november = session.get(ReportingPeriod, november.id)
+        sub = next(s for s in november.submissions if s.department_id == worked["x"].id)
+        office = session.get(type(worked["office"]), worked["office"].id)
+        R.save_submission(
+            session, sub, {worked["a"].id: R.EntryInput("A 部署", Decimal(15))}, {}, office, sub.version, submit=True
+        )
+        R.confirm_submission(session, sub, office, sub.version, today=TODAY)
+        session.commit()
+        after = client.get(url).get_data(as_text=True)
+        assert "15.00" in _text(after, "departments")
+    finally:
+        app.config.update(PAGE_CACHE=False, PAGE_CACHE_DIR=None)

@@ -600,8 +600,14 @@ class PeriodOverview:
         return [line for line in self.lines if line.outstanding and line.days_late]
 
 
-def period_overview(session: Session, period: ReportingPeriod, today: dt.date | None = None) -> PeriodOverview:
-    """Every department due to report, its status, lateness and money; a fixed number of queries."""
+def period_overview(
+    session: Session,
+    period: ReportingPeriod,
+    today: dt.date | None = None,
+    money: dict[int | None, progress.PeriodMoney] | None = None,
+) -> PeriodOverview:
+    """Every department due to report, its status, lateness and money; a fixed number of queries.
+    `money`: the open period's sums by department, when the caller keeps them (progress.money_by_department)."""
     today = today or progress.today()
     submissions = session.scalars(
         select(ReportSubmission)
@@ -610,9 +616,8 @@ def period_overview(session: Session, period: ReportingPeriod, today: dt.date | 
         .order_by(Department.name)
         .options(joinedload(ReportSubmission.department))
     ).all()
-    money: dict[int | None, progress.PeriodMoney]
     if period.is_open:
-        money = progress.money_by_department(session, period)
+        money = progress.money_by_department(session, period) if money is None else money
     else:
         snap = PeriodProjectSnapshot
         money = {

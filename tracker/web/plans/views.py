@@ -22,6 +22,7 @@ from tracker.models import (
     Project,
 )
 from tracker.models.project import goal_projects, project_phases
+from tracker.web import page_cache
 from tracker.web.arguments import page_arg, page_count
 from tracker.web.editing import Crud, next_ordinal
 from tracker.web.forms import choices, section_tree_choices
@@ -89,7 +90,8 @@ def show(plan: Plan):
         select(PlanEvent).where(PlanEvent.plan_id == plan.id).order_by(PlanEvent.occurred_on, PlanEvent.ordinal)
     ).all()
 
-    rollups = progress.plan_rollups(session, plan.id)  # the plan, its stages and its tree: one reading
+    # the plan, its stages and its tree: one reading, kept until the data changes
+    rollups = page_cache.kept(("plan_rollups", plan.id), lambda: progress.plan_rollups(session, plan.id))
     children: dict[int | None, list[PlanSection]] = {}
     for section in sections:
         children.setdefault(section.parent_id, []).append(section)
@@ -156,7 +158,9 @@ def phase(phase: Phase):
         window.append(Milestone.planned_on >= phase.planned_start_on)
     if phase.planned_end_on:
         window.append(Milestone.planned_on <= phase.planned_end_on)
-    milestone_total = session.scalar(select(func.count(Milestone.id)).where(*window))
+    milestone_total = page_cache.kept(
+        ("phase_milestones", phase.id), lambda: session.scalar(select(func.count(Milestone.id)).where(*window))
+    )
     shown_ids = [p.id for p in projects] + [p.id for ps in goal_samples.values() for p in ps]
     return render_template(
         "plans/phase.html",
@@ -175,7 +179,10 @@ def phase(phase: Phase):
         milestone_page=milestone_page,
         milestone_pages=page_count(milestone_total, PER_PAGE),
         milestone_total=milestone_total,
-        completion=progress.phase_completion(session, [phase.id]).get(phase.id, progress.NO_PROJECTS),
+        completion=page_cache.kept(
+            ("phase_completion", phase.id),
+            lambda: progress.phase_completion(session, [phase.id]).get(phase.id, progress.NO_PROJECTS),
+        ),
         project_completion=progress.project_completion(session, Project.id.in_(shown_ids)),
     )
 

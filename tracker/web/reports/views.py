@@ -20,6 +20,7 @@ from tracker.parse import ParseError, parse_amount, parse_date
 from tracker.services import ServiceError, reporting
 from tracker.services.records import EditConflict, MissingVersion
 from tracker.vocab import ImportOutcome, MilestoneStatus, SubmissionStatus
+from tracker.web import page_cache
 from tracker.web.arguments import form_version, number
 from tracker.web.downloads import download
 from tracker.web.forms import ChineseForm
@@ -98,7 +99,14 @@ def period_open(plan: Plan):
 @bp.get("/periods/<int:period_id>")
 @requires("period.view", ReportingPeriod, "period_id")
 def period_show(reporting_period: ReportingPeriod):
-    overview = reporting.period_overview(db.session, reporting_period)
+    money = (  # the page's largest sum, kept until the data changes
+        page_cache.kept(
+            ("period_money", reporting_period.id), lambda: progress.money_by_department(db.session, reporting_period)
+        )
+        if reporting_period.is_open
+        else None
+    )
+    overview = reporting.period_overview(db.session, reporting_period, money=money)
     return render_template(
         "reports/period.html",
         period=reporting_period,
