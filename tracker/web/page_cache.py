@@ -101,3 +101,9 @@ def _keep(folder: Path, path: Path, page: str) -> None:
             continue
     for _mtime, old in sorted(kept)[:-LIMIT]:
         Path(old).unlink(missing_ok=True)
+
+
+def clear() -> None:
+    """Forget the kept figures of this worker (tests: SQLite reuses ids after a rolled-back test)."""
+    with _lock:
+        _values.clear()

@@ -35,7 +35,7 @@ from tracker.web.plans.forms import (
     PlanForm,
     SectionForm,
 )
-from tracker.web.projects.queries import milestone_rows
+from tracker.web.projects.queries import milestone_ids, milestone_rows
 
 bp = Blueprint("plans", __name__)
 
@@ -161,6 +161,13 @@ def phase(phase: Phase):
     milestone_total = page_cache.kept(
         ("phase_milestones", phase.id), lambda: session.scalar(select(func.count(Milestone.id)).where(*window))
     )
+    # The page's milestones: which ones (a sort of the stage's milestones) is kept until the data changes.
+    shown_milestones = page_cache.kept(
+        ("phase_milestone_page", phase.id, milestone_page),
+        lambda: session.scalars(
+            milestone_ids(*window, order_overdue_first=True, limit=PER_PAGE, offset=(milestone_page - 1) * PER_PAGE)
+        ).all(),
+    )
     shown_ids = [p.id for p in projects] + [p.id for ps in goal_samples.values() for p in ps]
     return render_template(
         "plans/phase.html",
@@ -173,9 +180,7 @@ def phase(phase: Phase):
         page=page,
         pages=page_count(total, PER_PAGE),
         total=total,
-        milestones=milestone_rows(
-            session, *window, order_overdue_first=True, limit=PER_PAGE, offset=(milestone_page - 1) * PER_PAGE
-        ),
+        milestones=milestone_rows(session, Milestone.id.in_(shown_milestones), order_overdue_first=True),
         milestone_page=milestone_page,
         milestone_pages=page_count(milestone_total, PER_PAGE),
         milestone_total=milestone_total,

@@ -49,18 +49,33 @@ def milestone_rows(
     offset: int = 0,
 ) -> list[MilestoneRow]:
     """Milestones matching `where` with their project (and its lead), in date order; one query."""
-    query = (
+    query = _in_order(
         select(Milestone, progress.is_overdue(on).label("overdue"))
         .join(Milestone.project)
         .where(*where)
-        .options(joinedload(Milestone.project).joinedload(Project.lead_department))
+        .options(joinedload(Milestone.project).joinedload(Project.lead_department)),
+        order_overdue_first,
+        on,
+        limit,
+        offset,
     )
-    if order_overdue_first:
+    return [MilestoneRow(m, bool(overdue)) for m, overdue in session.execute(query)]
+
+
+def milestone_ids(
+    *where: ColumnElement[bool], order_overdue_first: bool = False, limit: int | None = None, offset: int = 0
+) -> Select:
+    """The ids of the milestones milestone_rows would list, in its order: a page's ids to keep."""
+    return _in_order(
+        select(Milestone.id).join(Milestone.project).where(*where), order_overdue_first, None, limit, offset
+    )
+
+
+def _in_order(query: Select, overdue_first: bool, on: dt.date | None, limit: int | None, offset: int) -> Select:
+    if overdue_first:
         query = query.order_by(progress.is_overdue(on).desc())
     query = query.order_by(Milestone.planned_on, Project.id, Milestone.ordinal)
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    return [MilestoneRow(m, bool(overdue)) for m, overdue in session.execute(query)]
+    return query.limit(limit).offset(offset) if limit is not None else query
 
 
 @dataclass
