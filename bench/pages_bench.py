@@ -232,6 +232,9 @@ def main() -> None:
         ("bench-leader", "project search, overdue", f"/projects?plan={ids['plan']}&overdue=1"),
         ("bench-dept", "我的工作 (department, 50 projects)", "/my"),
         ("bench-leader", "驾驶舱, kept page (nothing changed since)", f"/dashboard?plan={ids['plan']}&kept=1"),
+        ("bench-leader", "plan page, kept roll-ups", f"/plans/{ids['plan']}?kept=1"),
+        ("bench-leader", "stage page, kept sums", f"/phases/{ids['phase']}?kept=1"),
+        ("bench-leader", "period page, kept money", f"/periods/{ids['november']}?kept=1"),
     ]
     clients = {}
     for username, label, path in pages:
