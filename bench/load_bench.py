@@ -10,8 +10,9 @@ people at once for a bounded time:
 
 Prints req/s, p50/p95/p99 per page kind, errors and lost updates (accepted updates = version bumps =
 history rows), beside a floor measured in the same run: /healthz, asked every 0.2 s under the same load.
-It runs twice: as people work (each waits 1–3 s between clicks, reading) and flat out (no wait at
-all: the capacity of the machine).
+It runs twice: as people work (each waits 1–3 s between clicks, reading, and starts at a random moment
+of the first 3 s — twenty people never click in the same millisecond) and flat out (no wait at all: the
+capacity of the machine).
 
     .venv/bin/python bench/load_bench.py        (LOAD_SECONDS=60 per run, LOAD_USERS=20, LOAD_RUNS=people,flat)
 
@@ -295,6 +296,8 @@ def run(
                 step(browser, Tally(), number)
         ready.wait()
         index = number
+        if think[1]:  # people do not all click in the same millisecond: each starts within one pause
+            time.sleep(random.uniform(0, think[1]))
         while time.monotonic() < clock["stop_at"]:
             steps[index % len(steps)](browser, tally, number)
             index += 1
