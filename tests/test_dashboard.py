@@ -410,12 +410,29 @@ def test_the_period_page_keeps_its_money_until_a_report_changes_it(session, logi
         november = session.get(ReportingPeriod, november.id)
         sub = next(s for s in november.submissions if s.department_id == worked["x"].id)
         office = session.get(type(worked["office"]), worked["office"].id)
+        # a draft is enough: 本期完成 counts what the period's report says, whatever its status
         R.save_submission(
-            session, sub, {worked["a"].id: R.EntryInput("A 部署", Decimal(15))}, {}, office, sub.version, submit=True
+            session, sub, {worked["a"].id: R.EntryInput("A 部署", Decimal(15))}, {}, office, sub.version, submit=False
         )
-        R.confirm_submission(session, sub, office, sub.version, today=TODAY)
         session.commit()
-        after = client.get(url).get_data(as_text=True)
-        assert "15.00" in _text(after, "departments")
+
+        def row_of_x(html: str) -> str:  # 甲局's row of the table, tags and all
+            return html.split(f'id="department-{worked["x"].id}"', 1)[1].split("</tr>", 1)[0]
+
+        assert "15.00" not in row_of_x(before)
+        assert "15.00" in row_of_x(client.get(url).get_data(as_text=True))
+    finally:
+        app.config.update(PAGE_CACHE=False, PAGE_CACHE_DIR=None)
+
+
+def test_a_kept_page_that_cannot_be_written_still_shows(session, login, worked, app, tmp_path):
+    """A full disk or an instance folder the app may not write costs speed, never the page."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder of kept pages should be")
+    app.config.update(PAGE_CACHE=True, PAGE_CACHE_DIR=str(blocked / "kept-pages"))
+    try:
+        response = login(worked["leader"]).get(f"/dashboard?plan={worked['plan'].id}&phase=all")
+        assert response.status_code == 200
+        assert "2026年计划投资 600.00" in _text(response.get_data(as_text=True), "headline")
     finally:
         app.config.update(PAGE_CACHE=False, PAGE_CACHE_DIR=None)

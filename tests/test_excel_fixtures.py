@@ -13,7 +13,7 @@ from tests.excel_helpers import libreoffice_resave
 from tests.fixtures import workbooks as W
 from tracker.excel.reader import open_workbook
 from tracker.models import Milestone, Plan, Project
-from tracker.services.imports import OUTCOME_LABELS, commit_import, preview_workbook, stage_import
+from tracker.services.imports import OUTCOME_LABELS, ImportRefused, commit_import, preview_workbook, stage_import
 from tracker.vocab import ChangeSource, DatePrecision
 
 FIXTURES = {
@@ -164,6 +164,17 @@ def test_dates_are_read_with_their_precision_and_words_are_refused(session, wenz
         DatePrecision.MONTH,
         6,
     )
+
+
+def test_totals_typed_as_sum_formulas_are_read_once_saved_by_a_spreadsheet(session, wenzhou, office):
+    """小计 and 合计 as =SUM formulas: refused (naming the first cell) while nothing has computed them, read
+    exactly like the typed totals once LibreOffice (as Excel or WPS would) has saved the file."""
+    data = W.summary_with_sum_formulas()
+    with pytest.raises(ImportRefused, match=r"汇总!D5 等单元格含公式但没有计算结果"):
+        preview_workbook(session, data, user=office, plan_code="szwz")
+    computed = libreoffice_resave(data, "xlsx")
+    preview = preview_workbook(session, computed, user=office, plan_code="szwz", today=dt.date(2026, 11, 26))
+    _check(preview, W.SUMMARY_EXPECTED, computed)
 
 
 @pytest.mark.parametrize("target", ["xls", "ods"])

@@ -35,7 +35,7 @@ from sqlalchemy import and_, func, select
 from tracker import progress
 from tracker.extensions import db
 
-LIMIT = 64  # files kept; the oldest go first
+LIMIT = 64  # kept pages (files) and kept figures, each; the oldest go first
 _LOADED = time.time()  # with gunicorn's preload_app, one value for every worker of a start
 _values: OrderedDict = OrderedDict()
 _lock = threading.Lock()
