@@ -190,3 +190,46 @@ def test_the_web_hands_a_plan_past_the_limit_to_the_export_process(app, session,
     monkeypatch.setitem(app.config, "EXPORT_OWN_PROCESS_PROJECTS", 2000)  # a city's plan: in the worker
     response = client.get(f"/plans/{wenzhou.id}/export.xlsx")
     assert response.data[:2] == b"PK" and response.data != b"PK-from-the-job" and len(asked) == 1
+
+
+def test_the_writer_keeps_every_value_as_it_was_given():
+    """tracker.excel.xlsx writes its own XML: what Excel, openpyxl and calamine read back is the value
+    itself — spaces kept, exact amounts, dates as dates, text never a formula; a character XML cannot
+    carry is left out rather than breaking the file."""
+    import datetime as dt
+
+    import python_calamine
+
+    from tracker.excel.xlsx import Look, Styled, XlsxWriter
+
+    out = io.BytesIO()
+    book = XlsxWriter(out)
+    sheet = book.add_sheet("表 '一'", [12, 30], freeze="B2", print_rows=(1, 1), fit_to_width=True)
+    money = book.style(Look(number_format="#,##0.00", border=True))
+    day = book.style(Look(number_format="yyyy-mm-dd", unlocked=True, fill="FFF2CC"))
+    sheet.append(["  前后有空格 ", "a\x01b<&>", 7, None, Styled(None, money)])
+    sheet.append([Styled(Decimal("1234.50"), money), Styled(dt.date(2026, 2, 28), day), Decimal("0.10"), True])
+    sheet.merge("A3:B3")
+    sheet.append(["合并"])
+    sheet.list_validation("D1:D9", ["未开工", "在建"], "状态", "请选择")
+    sheet.protect()
+    book.add_sheet("_hidden", hidden=True).append(["k", 1])
+    book.save()
+    data = out.getvalue()
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb["表 '一'"]
+    assert [c.value for c in ws[1]][:3] == ["  前后有空格 ", "ab<&>", 7]
+    assert ws["A2"].value == Decimal("1234.5") or ws["A2"].value == 1234.5
+    assert ws["A2"].number_format == "#,##0.00" and ws["A2"].border.left.style == "thin"
+    assert ws["B2"].value == dt.datetime(2026, 2, 28) and ws["B2"].is_date
+    assert ws["B2"].protection.locked is False and ws["B2"].fill.fgColor.rgb.endswith("FFF2CC")
+    assert ws["C2"].value == 0.1 and ws["D2"].value is True
+    assert ws.freeze_panes == "B2" and ws.print_title_rows == "$1:$1" and "A3:B3" in ws.merged_cells
+    assert ws.protection.sheet is True and ws.data_validations.dataValidation[0].formula1 == '"未开工,在建"'
+    assert wb["_hidden"].sheet_state == "hidden"
+
+    calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    rows = calamine.get_sheet_by_name("表 '一'").to_python()
+    assert rows[0][:3] == ["  前后有空格 ", "ab<&>", 7.0]
+    assert rows[1][:3] == [1234.5, dt.date(2026, 2, 28), 0.1]

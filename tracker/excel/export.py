@@ -1,4 +1,4 @@
-"""Writing a plan's workbook in the layout a 信息办 circulates, streamed (openpyxl write-only).
+"""Writing a plan's workbook in the layout a 信息办 circulates, streamed (tracker.excel.xlsx).
 
 Sheets: 项目进度 (title, 单位：万元, two-level headers, section group rows with subtotals, 合计),
 里程碑, 投资 (project × year), 阶段目标, 填表说明, and a hidden _tracker sheet with the plan, the
@@ -9,6 +9,7 @@ leads, with the cells it may change unlocked and tinted and the rest locked by s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -17,17 +18,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.auth.permissions import DEPARTMENT_FIELDS
 from tracker.excel import columns as C
 from tracker.excel.cells import row_digest, safe_text
+from tracker.excel.reader import column_letter as get_column_letter
+from tracker.excel.xlsx import Look, Sheet, Styled, XlsxWriter
 from tracker.models import (
     Department,
     Investment,
@@ -45,11 +43,11 @@ from tracker.parse import format_date
 from tracker.vocab import DatePrecision, FundingSource, MilestoneStatus, ProjectRoleKind, ProjectStatus, Vocab
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
-EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: "you may write here"
-GROUP_FILL = PatternFill("solid", fgColor="DDEBF7")
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-THIN = Side(style="thin", color="A6A6A6")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+EDITABLE_FILL = "FFF2CC"  # pale yellow: "you may write here"
+GROUP_FILL = "DDEBF7"
+HEADER_FILL = "D9E1F2"
+BORDER_COLOUR = "A6A6A6"
+_NUMBER_FORMATS = {C.Kind.AMOUNT: C.AMOUNT_FORMAT, C.Kind.DATE: C.DATE_FORMAT, C.Kind.PERCENT: C.PERCENT_FORMAT}
 
 
 @dataclass
@@ -62,8 +60,76 @@ class ExportScope:
         return f"{self.plan.code}{who}-{today.isoformat()}.xlsx"
 
 
+def look(
+    kind: C.Kind = C.Kind.TEXT,
+    *,
+    editable: bool = False,
+    bold: bool = False,
+    fill: str | None = None,
+    header: bool = False,
+    title: bool = False,
+    wrap: bool = False,
+) -> Look:
+    """The one definition of how a cell of tracker's workbooks looks (title, header, data, editable)."""
+    if title:
+        return Look(bold=True, size=14, horizontal="center", vertical="center")
+    if header:
+        return Look(bold=True, fill=HEADER_FILL, border=True, horizontal="center", vertical="center", wrap=True)
+    return Look(
+        bold=bold,
+        fill=EDITABLE_FILL if editable else fill,
+        border=True,
+        vertical="top",
+        wrap=wrap,
+        number_format=_NUMBER_FORMATS.get(kind),
+        unlocked=editable,
+    )
+
+
+def _is_plain(value: Any, kind: C.Kind, editable, bold, fill, header, title, wrap) -> bool:
+    """No look to give it: written bare, as fast as a writer goes."""
+    plain = not (editable or bold or fill is not None or header or title or wrap)
+    return plain and kind in (C.Kind.TEXT, C.Kind.INT) and (not isinstance(value, str) or safe_text(value))
+
+
+class _Cells:
+    """Cells for tracker.excel.xlsx: each kind of cell's style index looked up once."""
+
+    def __init__(self, book: XlsxWriter) -> None:
+        self.book = book
+        self._cache: dict[tuple, int] = {}
+
+    def cell(
+        self,
+        value: Any,
+        *,
+        kind: C.Kind = C.Kind.TEXT,
+        editable: bool = False,
+        bold: bool = False,
+        fill: str | None = None,
+        header: bool = False,
+        title: bool = False,
+        wrap: bool = False,
+    ) -> Styled | Any:
+        if _is_plain(value, kind, editable, bold, fill, header, title, wrap):
+            return value
+        if value is None and not (editable or header or fill is not None):
+            return None  # an empty plain cell is not written at all: large sheets stay fast and small
+        # openpyxl-era rule kept: text Excel would read as a formula if retyped carries a quote prefix.
+        quote = isinstance(value, str) and not safe_text(value)
+        key = (kind, editable, bold, fill, header, title, wrap, quote)
+        style = self._cache.get(key)
+        if style is None:
+            shape = look(kind, editable=editable, bold=bold, fill=fill, header=header, title=title, wrap=wrap)
+            if quote:
+                shape = dataclasses.replace(shape, quote=True)
+            style = self._cache[key] = self.book.style(shape)
+        return Styled(value, style)
+
+
 class _Styles:
-    """Prepared style arrays: copying one onto a new cell is far cheaper than styling it."""
+    """The same looks for openpyxl write-only sheets (the 通报 and report workbooks): prepared style
+    arrays, since copying one onto a new cell is far cheaper than styling it."""
 
     def __init__(self, ws) -> None:
         self.ws = ws
@@ -76,44 +142,35 @@ class _Styles:
         kind: C.Kind = C.Kind.TEXT,
         editable: bool = False,
         bold: bool = False,
-        fill: PatternFill | None = None,
+        fill: str | None = None,
         header: bool = False,
         title: bool = False,
         wrap: bool = False,
-    ) -> WriteOnlyCell | Any:
-        plain = not (editable or bold or fill is not None or header or title or wrap)
-        if plain and kind in (C.Kind.TEXT, C.Kind.INT) and (not isinstance(value, str) or safe_text(value)):
-            return value  # no style to give it: write the bare value, as fast as openpyxl goes
-        key = (kind, editable, bold, fill.fgColor.rgb if fill else None, header, title, wrap)
+    ) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+
+        if _is_plain(value, kind, editable, bold, fill, header, title, wrap):
+            return value
+        key = (kind, editable, bold, fill, header, title, wrap)
         style = self._cache.get(key)
         if style is None:
+            shape = look(kind, editable=editable, bold=bold, fill=fill, header=header, title=title, wrap=wrap)
             proto = WriteOnlyCell(self.ws)
-            if title:
-                proto.font = Font(bold=True, size=14)
-                proto.alignment = Alignment(horizontal="center", vertical="center")
-            elif header:
-                proto.font = Font(bold=True)
-                proto.fill = HEADER_FILL
-                proto.border = BORDER
-                proto.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            else:
-                proto.border = BORDER
-                proto.font = Font(bold=bold)
-                proto.alignment = Alignment(vertical="top", wrap_text=wrap)
-                if kind is C.Kind.AMOUNT:
-                    proto.number_format = C.AMOUNT_FORMAT
-                elif kind is C.Kind.DATE:
-                    proto.number_format = C.DATE_FORMAT
-                elif kind is C.Kind.PERCENT:
-                    proto.number_format = C.PERCENT_FORMAT
-                if fill is not None:
-                    proto.fill = fill
-                if editable:
-                    proto.fill = EDITABLE_FILL
-                    proto.protection = Protection(locked=False)
+            proto.font = Font(bold=shape.bold, size=shape.size)
+            proto.alignment = Alignment(horizontal=shape.horizontal, vertical=shape.vertical, wrap_text=shape.wrap)
+            if shape.border:
+                side = Side(style="thin", color=BORDER_COLOUR)
+                proto.border = Border(left=side, right=side, top=side, bottom=side)
+            if shape.fill:
+                proto.fill = PatternFill("solid", fgColor=shape.fill)
+            if shape.number_format:
+                proto.number_format = shape.number_format
+            if shape.unlocked:
+                proto.protection = Protection(locked=False)
             style = self._cache[key] = proto._style
         if value is None and not (editable or header or fill is not None):
-            return None  # an empty plain cell is not written at all: large sheets stay fast and small
+            return None
         cell = WriteOnlyCell(self.ws, value)
         cell._style = copy(style)
         if isinstance(value, str) and not safe_text(value):
@@ -135,11 +192,11 @@ def _display(value: Any) -> Any:
     if isinstance(value, Vocab):
         return value.label
     if isinstance(value, Decimal):
-        return value  # openpyxl writes Decimal as a number
+        return value  # written as a number
     return value
 
 
-def _headers(ws, styles: _Styles, columns: tuple[C.Column, ...], first_row: int) -> tuple[list, list]:
+def _headers(ws: Sheet, styles: _Cells, columns: tuple[C.Column, ...], first_row: int) -> tuple[list, list]:
     """Two header rows; a column without a group spans both rows, a group spans its columns."""
     upper, lower = [], []
     col = 1
@@ -153,46 +210,32 @@ def _headers(ws, styles: _Styles, columns: tuple[C.Column, ...], first_row: int)
                 upper.append(styles.cell(column.group if offset == 0 else None, header=True))
                 lower.append(styles.cell(columns[col - 1 + offset].header, header=True))
             if span > 1:
-                ws.merged_cells.add(
-                    f"{get_column_letter(col)}{first_row}:{get_column_letter(col + span - 1)}{first_row}"
-                )
+                ws.merge(f"{get_column_letter(col)}{first_row}:{get_column_letter(col + span - 1)}{first_row}")
             col += span
         else:
             upper.append(styles.cell(column.header, header=True))
             lower.append(styles.cell(None, header=True))
-            ws.merged_cells.add(f"{get_column_letter(col)}{first_row}:{get_column_letter(col)}{first_row + 1}")
+            ws.merge(f"{get_column_letter(col)}{first_row}:{get_column_letter(col)}{first_row + 1}")
             col += 1
     return upper, lower
 
 
-def _setup_sheet(ws, columns: Iterable[C.Column | float], freeze: str, title_rows: str) -> None:
-    for index, column in enumerate(columns, start=1):
-        width = column if isinstance(column, (int, float)) else column.width
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = freeze
-    ws.print_title_rows = title_rows
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+def _sheet(
+    book: XlsxWriter, name: str, columns: Iterable[C.Column | float], freeze: str, title_rows: tuple[int, int]
+) -> Sheet:
+    """A sheet laid out for printing: A4 landscape, one page wide, its header rows on every page."""
+    widths = [column if isinstance(column, (int, float)) else column.width for column in columns]
+    return book.add_sheet(name, widths, freeze=freeze, print_rows=title_rows, fit_to_width=True)
 
 
-def _status_validation(ws, vocab: type[Vocab], column_index: int, first_row: int, last_row: int) -> None:
+def _status_validation(ws: Sheet, vocab: type[Vocab], column_index: int, first_row: int, last_row: int) -> None:
     if last_row < first_row:
         return
-    labels = ",".join(m.label for m in vocab)
-    validation = DataValidation(
-        type="list",
-        formula1=f'"{labels}"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="状态",
-        error=f"请从下拉列表中选择：{labels}",
-    )
+    labels = [m.label for m in vocab]
     letter = get_column_letter(column_index)
-    validation.add(f"{letter}{first_row}:{letter}{last_row}")
-    ws.data_validations.append(validation)
+    ws.list_validation(
+        f"{letter}{first_row}:{letter}{last_row}", labels, "状态", f"请从下拉列表中选择：{','.join(labels)}"
+    )
 
 
 # Column keys of the workbook → the record fields they hold, for the one rule of who edits what.
@@ -218,7 +261,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     today = today or dt.date.today()
     exported_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     plan, department = scope.plan, scope.department
-    wb = Workbook(write_only=True)
+    wb = XlsxWriter(out)
     meta_rows: list[list] = []  # (sheet, row, entity, id, version, key)
 
     project_filter = [Project.plan_id == plan.id]
@@ -309,18 +352,17 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     # ---- 项目进度
     columns = C.PROJECT_COLUMNS
     project_editable = [_editable(c, department) for c in columns]  # asked once per column, not per cell
-    ws = wb.create_sheet(C.PROJECTS_SHEET)
-    styles = _Styles(ws)
-    _setup_sheet(ws, columns, freeze="D5", title_rows="3:4")
+    ws = _sheet(wb, C.PROJECTS_SHEET, columns, freeze="D5", title_rows=(3, 4))
+    styles = _Cells(wb)
     last = get_column_letter(len(columns))
     title = f"{plan.name} 项目进度表" + (f"（{department.name}）" if department else "")
     ws.append([styles.cell(title, title=True)])
-    ws.merged_cells.add(f"A1:{last}1")
+    ws.merge(f"A1:{last}1")
     unit_row = (
         [styles.cell("单位：万元")] + [None] * (len(columns) - 4) + [styles.cell(f"导出日期：{today.isoformat()}")]
     )
     ws.append(unit_row)
-    ws.merged_cells.add(f"{get_column_letter(len(columns) - 2)}2:{last}2")
+    ws.merge(f"{get_column_letter(len(columns) - 2)}2:{last}2")
     upper, lower = _headers(ws, styles, columns, 3)
     ws.append(upper)
     ws.append(lower)
@@ -409,18 +451,14 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     ws.append(amount_row([(0, "合计"), (2, f"共 {seq} 个项目")], grand, fill=GROUP_FILL))
     _status_validation(ws, ProjectStatus, status_col, 5, row_number)
     if department is not None:
-        ws.protection.sheet = True
-        ws.protection.formatColumns = False
-        ws.protection.formatRows = False
+        ws.protect(format_columns=True, format_rows=True)
 
     # ---- 里程碑
     mcols = C.MILESTONE_COLUMNS
     milestone_editable = [_editable(c, department) for c in mcols]
-    ws = wb.create_sheet(C.MILESTONES_SHEET)
-    styles = _Styles(ws)
-    _setup_sheet(ws, mcols, freeze="C3", title_rows="2:2")
+    ws = _sheet(wb, C.MILESTONES_SHEET, mcols, freeze="C3", title_rows=(2, 2))
     ws.append([styles.cell(f"{plan.name} 里程碑", title=True)])
-    ws.merged_cells.add(f"A1:{get_column_letter(len(mcols))}1")
+    ws.merge(f"A1:{get_column_letter(len(mcols))}1")
     ws.append([styles.cell(c.header, header=True) for c in mcols])
     milestone_rows = session.execute(
         select(
@@ -467,21 +505,20 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
         )
     _status_validation(ws, MilestoneStatus, 7, 3, row_number)
     if department is not None:
-        ws.protection.sheet = True
+        ws.protect()
 
     # ---- 投资
     planned_editable = _editable(C.INVESTMENT_PLANNED, department)
     completed_editable = _editable(C.INVESTMENT_COMPLETED, department)
-    ws = wb.create_sheet(C.INVESTMENTS_SHEET)
-    styles = _Styles(ws)
     key_cols = C.INVESTMENT_KEY_COLUMNS
-    _setup_sheet(ws, [*key_cols, *[C.INVESTMENT_PLANNED.width] * (2 * len(years))], freeze="C4", title_rows="2:3")
+    widths = [*key_cols, *[C.INVESTMENT_PLANNED.width] * (2 * len(years))]
+    ws = _sheet(wb, C.INVESTMENTS_SHEET, widths, freeze="C4", title_rows=(2, 3))
     ws.append([styles.cell(f"{plan.name} 年度投资（单位：万元）", title=True)])
-    ws.merged_cells.add(f"A1:{get_column_letter(len(key_cols) + 2 * len(years))}1")
+    ws.merge(f"A1:{get_column_letter(len(key_cols) + 2 * len(years))}1")
     upper = [styles.cell(c.header, header=True) for c in key_cols]
     lower = [styles.cell(None, header=True) for _ in key_cols]
     for index, _column in enumerate(key_cols, start=1):
-        ws.merged_cells.add(f"{get_column_letter(index)}2:{get_column_letter(index)}3")
+        ws.merge(f"{get_column_letter(index)}2:{get_column_letter(index)}3")
     for offset, year in enumerate(years):
         first = len(key_cols) + 1 + 2 * offset
         upper += [styles.cell(f"{year}年", header=True), styles.cell(None, header=True)]
@@ -489,7 +526,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
             styles.cell(C.INVESTMENT_PLANNED.header, header=True),
             styles.cell(C.INVESTMENT_COMPLETED.header, header=True),
         ]
-        ws.merged_cells.add(f"{get_column_letter(first)}2:{get_column_letter(first + 1)}2")
+        ws.merge(f"{get_column_letter(first)}2:{get_column_letter(first + 1)}2")
     ws.append(upper)
     ws.append(lower)
     row_number = 3
@@ -518,16 +555,14 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
                 )
         ws.append(cells)
     if department is not None:
-        ws.protection.sheet = True
+        ws.protect()
 
     # ---- 资金来源: one row per source of a project-year's money
     fcols = C.FUNDING_COLUMNS
     funding_editable = [_editable(c, department, InvestmentFunding) for c in fcols]
-    ws = wb.create_sheet(C.FUNDINGS_SHEET)
-    styles = _Styles(ws)
-    _setup_sheet(ws, fcols, freeze="C4", title_rows="3:3")
+    ws = _sheet(wb, C.FUNDINGS_SHEET, fcols, freeze="C4", title_rows=(3, 3))
     ws.append([styles.cell(f"{plan.name} 资金来源", title=True)])
-    ws.merged_cells.add(f"A1:{get_column_letter(len(fcols))}1")
+    ws.merge(f"A1:{get_column_letter(len(fcols))}1")
     ws.append([styles.cell("单位：万元")])
     ws.append([styles.cell(c.header, header=True) for c in fcols])
     row_number = 3
@@ -564,14 +599,12 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
         )
         meta_rows.append([C.FUNDINGS_SHEET, row_number, "funding", f.id, f.version, C.funding_key(f.code, f.year, f)])
     if department is not None:
-        ws.protection.sheet = True
+        ws.protect()
 
     # ---- 阶段目标
-    ws = wb.create_sheet(C.GOALS_SHEET)
-    styles = _Styles(ws)
-    _setup_sheet(ws, C.GOAL_COLUMNS, freeze="A3", title_rows="2:2")
+    ws = _sheet(wb, C.GOALS_SHEET, C.GOAL_COLUMNS, freeze="A3", title_rows=(2, 2))
     ws.append([styles.cell(f"{plan.name} 阶段目标", title=True)])
-    ws.merged_cells.add(f"A1:{get_column_letter(len(C.GOAL_COLUMNS))}1")
+    ws.merge(f"A1:{get_column_letter(len(C.GOAL_COLUMNS))}1")
     ws.append([styles.cell(c.header, header=True) for c in C.GOAL_COLUMNS])
     goal_projects_of: dict[int, list[str]] = defaultdict(list)
     for goal_id, code in session.execute(
@@ -596,15 +629,13 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
             ]
         )
     if department is not None:
-        ws.protection.sheet = True
+        ws.protect()
 
     # ---- 大事记 (the whole plan's workbook only; kept on the plan page, so read-only here)
     if department is None:
-        ws = wb.create_sheet(C.EVENTS_SHEET)
-        styles = _Styles(ws)
-        _setup_sheet(ws, C.EVENT_COLUMNS, freeze="A3", title_rows="2:2")
+        ws = _sheet(wb, C.EVENTS_SHEET, C.EVENT_COLUMNS, freeze="A3", title_rows=(2, 2))
         ws.append([styles.cell(f"{plan.name} 大事记", title=True)])
-        ws.merged_cells.add(f"A1:{get_column_letter(len(C.EVENT_COLUMNS))}1")
+        ws.merge(f"A1:{get_column_letter(len(C.EVENT_COLUMNS))}1")
         ws.append([styles.cell(c.header, header=True) for c in C.EVENT_COLUMNS])
         for event in session.execute(
             select(PlanEvent.occurred_on, PlanEvent.occurred_precision, PlanEvent.text, PlanEvent.source)
@@ -620,14 +651,12 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
             )
 
     # ---- 填表说明
-    ws = wb.create_sheet(C.HELP_SHEET)
-    ws.column_dimensions["A"].width = 100
+    ws = wb.add_sheet(C.HELP_SHEET, [100])
     for line in _help_lines(department):
         ws.append([line])
 
     # ---- hidden keys
-    ws = wb.create_sheet(C.META_SHEET)
-    ws.sheet_state = "hidden"
+    ws = wb.add_sheet(C.META_SHEET, hidden=True)
     ws.append(["format", C.FORMAT_NAME])
     ws.append(["format_version", C.FORMAT_VERSION])
     ws.append(["plan", plan.code])
@@ -638,7 +667,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     for meta in meta_rows:
         ws.append(meta)
 
-    wb.save(out)
+    wb.save()
 
 
 def _help_lines(department: Department | None) -> list[str]:
