@@ -260,7 +260,7 @@ def confirmed_amounts(plan_id: int) -> Select:
 
 
 def year_completed_from_reports(
-    plan_id: int, year: int, up_to: dt.date | None = None, project_ids: list[int] | None = None
+    plan_id: int, year: int, up_to: dt.date | None = None, project_ids: list[int] | Select | None = None
 ) -> Select:
     """(project_id, amount): the sum of a year's confirmed periods ending by `up_to`, per project that
     has a confirmed amount that year (a report with the amount left blank gives no figure, not 0)."""
@@ -278,26 +278,29 @@ def year_completed_from_reports(
     )
 
 
-def period_money(period: ReportingPeriod) -> Select:
-    """Per project of the period's plan: 年度计划投资, 本期完成 (as reported in this period, whatever the
-    submission's status), 1–N月累计 and 自开始累计完成投资 — the one place these are computed."""
+def period_money(period: ReportingPeriod, *where) -> Select:
+    """Per project of the period's plan (matching `where`): 年度计划投资, 本期完成 (as reported in this
+    period, whatever the submission's status), 1–N月累计 and 自开始累计完成投资 — the one place these are
+    computed. Each sum is taken over the wanted projects only: PostgreSQL cannot push a join's filter into
+    a grouped subquery, and 我的工作's 50 projects summed every investment of every plan (23 ms of 130)."""
     plan_id, year = period.plan_id, period.year
-    reported = year_completed_from_reports(plan_id, year, period.ends_on).subquery()
+    wanted = select(Project.id).where(Project.plan_id == plan_id, *where)
+    reported = year_completed_from_reports(plan_id, year, period.ends_on, project_ids=wanted).subquery()
     this_year = (
         select(Investment.project_id, Investment.planned_amount, Investment.completed_amount)
-        .where(Investment.year == year)
+        .where(Investment.year == year, Investment.project_id.in_(wanted))
         .subquery()
     )
     earlier = (
         select(Investment.project_id, type_coerce(func.sum(Investment.completed_amount), Money()).label("amount"))
-        .where(Investment.year < year)
+        .where(Investment.year < year, Investment.project_id.in_(wanted))
         .group_by(Investment.project_id)
         .subquery()
     )
     this_period = (
         select(ReportEntry.project_id, ReportEntry.completed_amount)
         .join(ReportSubmission, ReportSubmission.id == ReportEntry.submission_id)
-        .where(ReportSubmission.period_id == period.id)
+        .where(ReportSubmission.period_id == period.id, ReportEntry.project_id.in_(wanted))
         .subquery()
     )
     year_completed = type_coerce(
@@ -316,7 +319,7 @@ def period_money(period: ReportingPeriod) -> Select:
         .outerjoin(this_year, this_year.c.project_id == Project.id)
         .outerjoin(earlier, earlier.c.project_id == Project.id)
         .outerjoin(this_period, this_period.c.project_id == Project.id)
-        .where(Project.plan_id == plan_id)
+        .where(Project.plan_id == plan_id, *where)
     )
 
 
@@ -344,7 +347,7 @@ class PeriodMoney:
 def money_by_project(session: Session, period: ReportingPeriod, *where) -> dict[int, tuple[int | None, PeriodMoney]]:
     """project_id → (lead department id, its money in the period); one query."""
     result = {}
-    for row in session.execute(period_money(period).where(*where)):
+    for row in session.execute(period_money(period, *where)):
         cumulative = (
             None
             if row.earlier_completed is None and row.year_completed is None
@@ -360,7 +363,7 @@ def money_by_project(session: Session, period: ReportingPeriod, *where) -> dict[
 def money_by_department(session: Session, period: ReportingPeriod, *where) -> dict[int | None, PeriodMoney]:
     """lead department id → the summed money of its projects (matching `where`) in the period; one query,
     summed in SQL (a plan of 10,000 projects returns a row per department, not per project)."""
-    rows = period_money(period).where(*where).subquery()
+    rows = period_money(period, *where).subquery()
     cumulative = case(
         (and_(rows.c.earlier_completed.is_(None), rows.c.year_completed.is_(None)), None),
         else_=func.coalesce(rows.c.earlier_completed, 0) + func.coalesce(rows.c.year_completed, 0),

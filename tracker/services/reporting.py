@@ -647,6 +647,7 @@ def period_overview(
             Project.code,
             Project.name,
             func.row_number().over(partition_by=Project.lead_department_id, order_by=Project.id).label("place"),
+            func.count().over(partition_by=Project.lead_department_id).label("lacking"),
         )
         .join(
             ReportSubmission,
@@ -664,13 +665,10 @@ def period_overview(
     ).subquery()
     missing: dict[int, list[str]] = defaultdict(list)
     missing_count: dict[int, int] = {}
-    for lead, code, name, _place in session.execute(
+    for lead, code, name, _place, count in session.execute(  # a department lacking any has a first row
         select(lacking).where(lacking.c.place <= MISSING_NAMED).order_by(lacking.c.lead_department_id, lacking.c.place)
     ):
         missing[lead].append(f"{code} {name}")
-    for lead, count in session.execute(
-        select(lacking.c.lead_department_id, func.count()).group_by(lacking.c.lead_department_id)
-    ):
         missing_count[lead] = count
     lines = []
     for submission in submissions:
