@@ -134,7 +134,8 @@ def _check_zip(data: bytes, notes: list[str], ods_merged: dict[str, list]) -> st
     raise WorkbookError("这是压缩文件，但不是 Excel 工作簿（.xlsx/.ods）")
 
 
-def _column_number(letters: bytes) -> int:
+def column_number(letters: bytes) -> int:
+    """b"A" → 1, b"AA" → 27."""
     number = 0
     for letter in letters:
         number = number * 26 + letter - 64
@@ -173,7 +174,7 @@ def _plainly_within_caps(content: bytes) -> bool:
         return False
     rows = max((int(n) for n in ROW_NUMBER.findall(content)), default=0)
     # The widest column: two-letter references are few (often none); one letter is at most Z.
-    width = max((_column_number(letters) for letters in set(TWO_LETTER_COLUMN.findall(content))), default=26)
+    width = max((column_number(letters) for letters in set(TWO_LETTER_COLUMN.findall(content))), default=26)
     return rows <= MAX_ROWS and rows * width <= MAX_CELLS
 
 
@@ -183,7 +184,7 @@ def _measure(content: bytes) -> tuple[int, int, str] | None:
     columns: list[int] = []
     for letters, number in CELL_WITH_CONTENT.findall(content):
         rows.append(int(number))
-        columns.append(_column_number(letters))
+        columns.append(column_number(letters))
     if not rows:
         return None
     return (max(rows) - min(rows) + 1, max(columns) - min(columns) + 1, f"{column_letter(max(columns))}{max(rows)}")

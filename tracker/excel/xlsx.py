@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
-from tracker.excel.reader import column_letter
+from tracker.excel.reader import column_letter, column_number
 
 # Characters XML 1.0 cannot carry at all (openpyxl refuses them too); a stored value never holds one
 # on purpose, so one that slipped in is dropped rather than making a file Excel will not open.
@@ -169,7 +169,7 @@ def _views(freeze: str | None) -> str:
     pane = ""
     if freeze and freeze != "A1":
         letters = re.match(r"[A-Z]+", freeze).group()
-        columns_left = sum((ord(ch) - 64) * 26**i for i, ch in enumerate(reversed(letters))) - 1
+        columns_left = column_number(letters.encode()) - 1
         rows_above = int(freeze[len(letters) :]) - 1
         active = {(True, True): "bottomRight", (False, True): "bottomLeft", (True, False): "topRight"}[
             (columns_left > 0, rows_above > 0)
