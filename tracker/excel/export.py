@@ -86,53 +86,12 @@ def look(
     )
 
 
-def _is_plain(value: Any, kind: C.Kind, editable, bold, fill, header, title, wrap) -> bool:
-    """No look to give it: written bare, as fast as a writer goes."""
-    plain = not (editable or bold or fill is not None or header or title or wrap)
-    return plain and kind in (C.Kind.TEXT, C.Kind.INT) and (not isinstance(value, str) or safe_text(value))
-
-
 class _Cells:
-    """Cells for tracker.excel.xlsx: each kind of cell's style index looked up once."""
+    """Cells with tracker's looks, each kind of cell's style prepared once: for tracker.excel.xlsx here;
+    `_Styles` below makes the same cells for openpyxl's write-only sheets."""
 
     def __init__(self, book: XlsxWriter) -> None:
         self.book = book
-        self._cache: dict[tuple, int] = {}
-
-    def cell(
-        self,
-        value: Any,
-        *,
-        kind: C.Kind = C.Kind.TEXT,
-        editable: bool = False,
-        bold: bool = False,
-        fill: str | None = None,
-        header: bool = False,
-        title: bool = False,
-        wrap: bool = False,
-    ) -> Styled | Any:
-        if _is_plain(value, kind, editable, bold, fill, header, title, wrap):
-            return value
-        if value is None and not (editable or header or fill is not None):
-            return None  # an empty plain cell is not written at all: large sheets stay fast and small
-        # openpyxl-era rule kept: text Excel would read as a formula if retyped carries a quote prefix.
-        quote = isinstance(value, str) and not safe_text(value)
-        key = (kind, editable, bold, fill, header, title, wrap, quote)
-        style = self._cache.get(key)
-        if style is None:
-            shape = look(kind, editable=editable, bold=bold, fill=fill, header=header, title=title, wrap=wrap)
-            if quote:
-                shape = dataclasses.replace(shape, quote=True)
-            style = self._cache[key] = self.book.style(shape)
-        return Styled(value, style)
-
-
-class _Styles:
-    """The same looks for openpyxl write-only sheets (the 通报 and report workbooks): prepared style
-    arrays, since copying one onto a new cell is far cheaper than styling it."""
-
-    def __init__(self, ws) -> None:
-        self.ws = ws
         self._cache: dict[tuple, Any] = {}
 
     def cell(
@@ -147,36 +106,61 @@ class _Styles:
         title: bool = False,
         wrap: bool = False,
     ) -> Any:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-
-        if _is_plain(value, kind, editable, bold, fill, header, title, wrap):
-            return value
-        key = (kind, editable, bold, fill, header, title, wrap)
+        shaped = editable or bold or fill is not None or header or title or wrap
+        # Text Excel would read as a formula if typed in ("=…") is kept text, with a quote prefix.
+        quote = isinstance(value, str) and not safe_text(value)
+        if not (shaped or quote) and kind in (C.Kind.TEXT, C.Kind.INT):
+            return value  # no look to give it: written bare, as fast as a writer goes
+        if value is None and not (editable or header or fill is not None):
+            return None  # an empty plain cell is not written at all: large sheets stay fast and small
+        key = (kind, editable, bold, fill, header, title, wrap, quote)
         style = self._cache.get(key)
         if style is None:
             shape = look(kind, editable=editable, bold=bold, fill=fill, header=header, title=title, wrap=wrap)
-            proto = WriteOnlyCell(self.ws)
-            proto.font = Font(bold=shape.bold, size=shape.size)
-            proto.alignment = Alignment(horizontal=shape.horizontal, vertical=shape.vertical, wrap_text=shape.wrap)
-            if shape.border:
-                side = Side(style="thin", color=BORDER_COLOUR)
-                proto.border = Border(left=side, right=side, top=side, bottom=side)
-            if shape.fill:
-                proto.fill = PatternFill("solid", fgColor=shape.fill)
-            if shape.number_format:
-                proto.number_format = shape.number_format
-            if shape.unlocked:
-                proto.protection = Protection(locked=False)
-            style = self._cache[key] = proto._style
-        if value is None and not (editable or header or fill is not None):
-            return None
+            style = self._cache[key] = self._style(dataclasses.replace(shape, quote=quote))
+        return self._cell(value, style, quote)
+
+    def _style(self, shape: Look) -> Any:
+        return self.book.style(shape)
+
+    def _cell(self, value: Any, style: Any, quote: bool) -> Any:
+        return Styled(value, style)
+
+
+class _Styles(_Cells):
+    """The same looks for openpyxl write-only sheets (the 通报 and report workbooks): prepared style
+    arrays, since copying one onto a new cell is far cheaper than styling it."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self._cache = {}
+
+    def _style(self, shape: Look) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+
+        proto = WriteOnlyCell(self.ws)
+        proto.font = Font(bold=shape.bold, size=shape.size)
+        proto.alignment = Alignment(horizontal=shape.horizontal, vertical=shape.vertical, wrap_text=shape.wrap)
+        if shape.border:
+            side = Side(style="thin", color=BORDER_COLOUR)
+            proto.border = Border(left=side, right=side, top=side, bottom=side)
+        if shape.fill:
+            proto.fill = PatternFill("solid", fgColor=shape.fill)
+        if shape.number_format:
+            proto.number_format = shape.number_format
+        if shape.unlocked:
+            proto.protection = Protection(locked=False)
+        proto.quotePrefix = shape.quote
+        return proto._style
+
+    def _cell(self, value: Any, style: Any, quote: bool) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+
         cell = WriteOnlyCell(self.ws, value)
         cell._style = copy(style)
-        if isinstance(value, str) and not safe_text(value):
-            # openpyxl turns any string starting with "=" into a live formula: keep it text.
-            cell.data_type = "s"
-            cell.quotePrefix = True
+        if quote:
+            cell.data_type = "s"  # openpyxl turns any string starting with "=" into a live formula
         return cell
 
 
