@@ -74,7 +74,9 @@ class Sheet:
         self.validations: list[str] = []
         self.protection: str | None = None
         self.fit_to_width = fit_to_width
-        self._out = book._zip.open(f"xl/worksheets/sheet{len(book.sheets) + 1}.xml", "w", force_zip64=True)
+        # Without ZIP64 extensions, as Excel's own files: some Excel versions call a forced-ZIP64 package
+        # corrupt (Apache POI bug 57342); a sheet never nears the 2 GB that would need them (rows are capped).
+        self._out = book._zip.open(f"xl/worksheets/sheet{len(book.sheets) + 1}.xml", "w")
         self._buffer: list[str] = []
         head = [_HEAD, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_DOC_REL}">']
         if fit_to_width:
