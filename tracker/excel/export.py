@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from tracker.auth.permissions import DEPARTMENT_FIELDS
 from tracker.excel import columns as C
 from tracker.excel.cells import row_digest, safe_text
-from tracker.excel.reader import column_letter as get_column_letter
+from tracker.excel.reader import column_letter
 from tracker.excel.xlsx import Look, Sheet, Styled, XlsxWriter
 from tracker.models import (
     Department,
@@ -194,12 +194,12 @@ def _headers(ws: Sheet, styles: _Cells, columns: tuple[C.Column, ...], first_row
                 upper.append(styles.cell(column.group if offset == 0 else None, header=True))
                 lower.append(styles.cell(columns[col - 1 + offset].header, header=True))
             if span > 1:
-                ws.merge(f"{get_column_letter(col)}{first_row}:{get_column_letter(col + span - 1)}{first_row}")
+                ws.merge(f"{column_letter(col)}{first_row}:{column_letter(col + span - 1)}{first_row}")
             col += span
         else:
             upper.append(styles.cell(column.header, header=True))
             lower.append(styles.cell(None, header=True))
-            ws.merge(f"{get_column_letter(col)}{first_row}:{get_column_letter(col)}{first_row + 1}")
+            ws.merge(f"{column_letter(col)}{first_row}:{column_letter(col)}{first_row + 1}")
             col += 1
     return upper, lower
 
@@ -216,7 +216,7 @@ def _status_validation(ws: Sheet, vocab: type[Vocab], column_index: int, first_r
     if last_row < first_row:
         return
     labels = [m.label for m in vocab]
-    letter = get_column_letter(column_index)
+    letter = column_letter(column_index)
     ws.list_validation(
         f"{letter}{first_row}:{letter}{last_row}", labels, "状态", f"请从下拉列表中选择：{','.join(labels)}"
     )
@@ -338,7 +338,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     project_editable = [_editable(c, department) for c in columns]  # asked once per column, not per cell
     ws = _sheet(wb, C.PROJECTS_SHEET, columns, freeze="D5", title_rows=(3, 4))
     styles = _Cells(wb)
-    last = get_column_letter(len(columns))
+    last = column_letter(len(columns))
     title = f"{plan.name} 项目进度表" + (f"（{department.name}）" if department else "")
     ws.append([styles.cell(title, title=True)])
     ws.merge(f"A1:{last}1")
@@ -346,7 +346,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
         [styles.cell("单位：万元")] + [None] * (len(columns) - 4) + [styles.cell(f"导出日期：{today.isoformat()}")]
     )
     ws.append(unit_row)
-    ws.merge(f"{get_column_letter(len(columns) - 2)}2:{last}2")
+    ws.merge(f"{column_letter(len(columns) - 2)}2:{last}2")
     upper, lower = _headers(ws, styles, columns, 3)
     ws.append(upper)
     ws.append(lower)
@@ -442,7 +442,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     milestone_editable = [_editable(c, department) for c in mcols]
     ws = _sheet(wb, C.MILESTONES_SHEET, mcols, freeze="C3", title_rows=(2, 2))
     ws.append([styles.cell(f"{plan.name} 里程碑", title=True)])
-    ws.merge(f"A1:{get_column_letter(len(mcols))}1")
+    ws.merge(f"A1:{column_letter(len(mcols))}1")
     ws.append([styles.cell(c.header, header=True) for c in mcols])
     milestone_rows = session.execute(
         select(
@@ -498,11 +498,11 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     widths = [*key_cols, *[C.INVESTMENT_PLANNED.width] * (2 * len(years))]
     ws = _sheet(wb, C.INVESTMENTS_SHEET, widths, freeze="C4", title_rows=(2, 3))
     ws.append([styles.cell(f"{plan.name} 年度投资（单位：万元）", title=True)])
-    ws.merge(f"A1:{get_column_letter(len(key_cols) + 2 * len(years))}1")
+    ws.merge(f"A1:{column_letter(len(key_cols) + 2 * len(years))}1")
     upper = [styles.cell(c.header, header=True) for c in key_cols]
     lower = [styles.cell(None, header=True) for _ in key_cols]
     for index, _column in enumerate(key_cols, start=1):
-        ws.merge(f"{get_column_letter(index)}2:{get_column_letter(index)}3")
+        ws.merge(f"{column_letter(index)}2:{column_letter(index)}3")
     for offset, year in enumerate(years):
         first = len(key_cols) + 1 + 2 * offset
         upper += [styles.cell(f"{year}年", header=True), styles.cell(None, header=True)]
@@ -510,7 +510,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
             styles.cell(C.INVESTMENT_PLANNED.header, header=True),
             styles.cell(C.INVESTMENT_COMPLETED.header, header=True),
         ]
-        ws.merge(f"{get_column_letter(first)}2:{get_column_letter(first + 1)}2")
+        ws.merge(f"{column_letter(first)}2:{column_letter(first + 1)}2")
     ws.append(upper)
     ws.append(lower)
     row_number = 3
@@ -546,7 +546,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     funding_editable = [_editable(c, department, InvestmentFunding) for c in fcols]
     ws = _sheet(wb, C.FUNDINGS_SHEET, fcols, freeze="C4", title_rows=(3, 3))
     ws.append([styles.cell(f"{plan.name} 资金来源", title=True)])
-    ws.merge(f"A1:{get_column_letter(len(fcols))}1")
+    ws.merge(f"A1:{column_letter(len(fcols))}1")
     ws.append([styles.cell("单位：万元")])
     ws.append([styles.cell(c.header, header=True) for c in fcols])
     row_number = 3
@@ -588,7 +588,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     # ---- 阶段目标
     ws = _sheet(wb, C.GOALS_SHEET, C.GOAL_COLUMNS, freeze="A3", title_rows=(2, 2))
     ws.append([styles.cell(f"{plan.name} 阶段目标", title=True)])
-    ws.merge(f"A1:{get_column_letter(len(C.GOAL_COLUMNS))}1")
+    ws.merge(f"A1:{column_letter(len(C.GOAL_COLUMNS))}1")
     ws.append([styles.cell(c.header, header=True) for c in C.GOAL_COLUMNS])
     goal_projects_of: dict[int, list[str]] = defaultdict(list)
     for goal_id, code in session.execute(
@@ -619,7 +619,7 @@ def export_workbook(session: Session, scope: ExportScope, out: IO[bytes], today:
     if department is None:
         ws = _sheet(wb, C.EVENTS_SHEET, C.EVENT_COLUMNS, freeze="A3", title_rows=(2, 2))
         ws.append([styles.cell(f"{plan.name} 大事记", title=True)])
-        ws.merge(f"A1:{get_column_letter(len(C.EVENT_COLUMNS))}1")
+        ws.merge(f"A1:{column_letter(len(C.EVENT_COLUMNS))}1")
         ws.append([styles.cell(c.header, header=True) for c in C.EVENT_COLUMNS])
         for event in session.execute(
             select(PlanEvent.occurred_on, PlanEvent.occurred_precision, PlanEvent.text, PlanEvent.source)

@@ -99,6 +99,8 @@ class Sheet:
         number = self.rows
         cells = []
         letters = self.book.letters
+        if len(values) > len(letters):  # wider than any sheet so far (a plan of many investment years)
+            letters.extend(column_letter(n) for n in range(len(letters) + 1, len(values) + 1))
         for index, value in enumerate(values):
             style = 0
             if type(value) is Styled:

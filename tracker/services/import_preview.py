@@ -472,8 +472,9 @@ _KEPT_PLANS: dict[int, tuple[tuple, PlanProjects]] = {}
 def plan_projects(session: Session, plan_id: int) -> PlanProjects:
     """The plan's projects, read again only when they have changed since this process last read them:
     (count, sum of versions, newest id, last update) moves with every creation, edit and deletion, since
-    a version only grows (and the time tells apart a creation rolled back from a later one of that id). A department's upload of its 50 projects would otherwise read and key all 10,000 of the plan
-    (50 ms of its 200); the mark costs one indexed aggregate (4 ms)."""
+    a version only grows (and the time tells apart a creation rolled back from a later one of that id).
+    A department's upload of its 50 projects would otherwise read and key all 10,000 of the plan (50 ms
+    of its 200); the mark costs one indexed aggregate (4 ms)."""
     mark = tuple(
         session.execute(
             select(
