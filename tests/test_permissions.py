@@ -9,6 +9,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
+from tests.factories import make_plan, make_project
 from tests.world import build_world
 from tracker.models import Base, SecurityLogEntry
 from tracker.vocab import Role, SecurityEvent
@@ -282,3 +283,16 @@ def test_department_user_only_sees_plans_it_takes_part_in(app, session, login):
     assert "甲规划" in plans and "乙规划" not in plans
     projects = client.get("/projects").get_data(as_text=True)
     assert "甲项目" in projects and "乙项目" not in projects
+
+
+def test_a_plan_where_the_department_only_cooperates_is_one_it_takes_part_in(app, session, login):
+    world = build_world(session)
+    cooperated = make_plan(session, name="丙规划")
+    project = make_project(session, cooperated, lead_department=world.other_dept, name="丙项目")
+    project.cooperators.append(world.dept)
+    session.commit()
+    client = login(world.users[Role.DEPARTMENT])
+    plans = client.get("/plans").get_data(as_text=True)
+    assert "甲规划" in plans and "丙规划" in plans and "乙规划" not in plans
+    assert client.get(f"/plans/{cooperated.id}").status_code == 200
+    assert client.get(f"/plans/{world.other_plan.id}").status_code == 403

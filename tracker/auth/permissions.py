@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, select, true, union
 
 from tracker.extensions import db, login_manager
 from tracker.models import (
@@ -59,12 +59,15 @@ def participating_plan_ids(user: User) -> set[int]:
     cache = g.setdefault("_participating_plan_ids", {})
     if user.id not in cache:
         dept = user.department_id
-        cooperating = select(project_cooperators.c.project_id).where(project_cooperators.c.department_id == dept)
-        cache[user.id] = set(
-            db.session.scalars(
-                select(Project.plan_id).where(or_(Project.lead_department_id == dept, Project.id.in_(cooperating)))
-            )
+        # Two indexed lookups, not one OR: PostgreSQL scans every project for the OR (6 ms at 10,000
+        # projects, asked on each page a department user opens), the union takes 0.4 ms.
+        leading = select(Project.plan_id).where(Project.lead_department_id == dept)
+        cooperating = (
+            select(Project.plan_id)
+            .join(project_cooperators, project_cooperators.c.project_id == Project.id)
+            .where(project_cooperators.c.department_id == dept)
         )
+        cache[user.id] = set(db.session.scalars(union(leading, cooperating)))
     return cache[user.id]
 
 

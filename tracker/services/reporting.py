@@ -600,14 +600,21 @@ class PeriodOverview:
         return [line for line in self.lines if line.outstanding and line.days_late]
 
 
+# Projects lacking 形象进度 in a period: department → the first few ("code name"), department → how many.
+Lacking = tuple[dict[int, list[str]], dict[int, int]]
+
+
 def period_overview(
     session: Session,
     period: ReportingPeriod,
     today: dt.date | None = None,
     money: dict[int | None, progress.PeriodMoney] | None = None,
+    lacking: Lacking | None = None,
 ) -> PeriodOverview:
     """Every department due to report, its status, lateness and money; a fixed number of queries.
-    `money`: the open period's sums by department, when the caller keeps them (progress.money_by_department)."""
+    `money`: the open period's sums by department, when the caller keeps them (progress.money_by_department);
+    `lacking`: lacking_progress(session, period), for the pages that name the projects still lacking
+    形象进度 (催报): the others skip that query, which reads every project of the plan."""
     today = today or progress.today()
     submissions = session.scalars(
         select(ReportSubmission)
@@ -640,7 +647,27 @@ def period_overview(
                 .group_by(snap.department_id)
             )
         }
-    # Projects still lacking 形象进度: how many per department, and the first few by name (for 催报).
+    missing, missing_count = lacking if lacking is not None else ({}, {})
+    lines = []
+    for submission in submissions:
+        lines.append(
+            DepartmentLine(
+                submission,
+                money.get(submission.department_id, progress.PeriodMoney()),
+                days_late(period, submission, today),
+                missing.get(submission.department_id, []),
+                missing_count.get(submission.department_id, 0),
+            )
+        )
+    total = progress.PeriodMoney()  # the 合计 row: the sum of the departments listed
+    for line in lines:
+        total.add(line.money)
+    return PeriodOverview(period, lines, total, progress.schedule_share(period))
+
+
+def lacking_progress(session: Session, period: ReportingPeriod) -> Lacking:
+    """Projects of departments still filling in the period that lack 形象进度: by department, the first
+    few as "code name" (for 催报) and how many in all; one query."""
     lacking = (
         select(
             Project.lead_department_id,
@@ -670,21 +697,7 @@ def period_overview(
     ):
         missing[lead].append(f"{code} {name}")
         missing_count[lead] = count
-    lines = []
-    for submission in submissions:
-        lines.append(
-            DepartmentLine(
-                submission,
-                money.get(submission.department_id, progress.PeriodMoney()),
-                days_late(period, submission, today),
-                missing.get(submission.department_id, []),
-                missing_count.get(submission.department_id, 0),
-            )
-        )
-    total = progress.PeriodMoney()  # the 合计 row: the sum of the departments listed
-    for line in lines:
-        total.add(line.money)
-    return PeriodOverview(period, lines, total, progress.schedule_share(period))
+    return dict(missing), missing_count
 
 
 def days_late(period: ReportingPeriod, submission: ReportSubmission, today: dt.date) -> int | None:

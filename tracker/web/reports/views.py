@@ -119,7 +119,8 @@ def period_show(reporting_period: ReportingPeriod):
 @bp.get("/periods/<int:period_id>/reminders")
 @requires("period.view", ReportingPeriod, "period_id")
 def period_reminders(reporting_period: ReportingPeriod):
-    overview = reporting.period_overview(db.session, reporting_period)
+    lacking = reporting.lacking_progress(db.session, reporting_period)
+    overview = reporting.period_overview(db.session, reporting_period, lacking=lacking)
     return render_template(
         "reports/reminders.html",
         period=reporting_period,
