@@ -1,6 +1,6 @@
 """All models, imported here so that mappers configure and Alembic sees every table."""
 
-from tracker.models.base import Base, utcnow
+from tracker.models.base import Base, ids_in, utcnow
 from tracker.models.change import ChangeRecord, set_change_context
 from tracker.models.department import Department, DepartmentAlias
 from tracker.models.import_batch import ImportBatch
@@ -46,6 +46,7 @@ __all__ = [
     "ReportSubmission",
     "SecurityLogEntry",
     "User",
+    "ids_in",
     "set_change_context",
     "utcnow",
 ]

@@ -34,10 +34,10 @@ from tracker.excel.sheets import (
     read_meta,
     read_sheets,
 )
-from tracker.models import Department, Investment, InvestmentFunding, Milestone, Plan, Project, User
+from tracker.models import Department, Investment, InvestmentFunding, Milestone, Plan, Project, User, ids_in
 from tracker.parse import DateValue, format_date
 from tracker.services import ServiceError, bulk
-from tracker.services.departments import DepartmentNames, name_key
+from tracker.services.departments import DepartmentId, DepartmentNames, name_key
 from tracker.vocab import (
     DatePrecision,
     FundingSource,
@@ -518,7 +518,7 @@ class _Matcher:
         self.from_tracker = meta is not None
         self.results: list[RowResult] = []
         self.seen: dict[str, int] = {}
-        self.departments = DepartmentNames(session, plan.region)
+        self.departments = DepartmentNames(session, plan.region, records=False)
         self.department_names = {d.id: d.name for d in self.departments.by_name.values()}
         # In full only the projects the workbook can mean: a department's 50 projects in a plan of 10,000
         # cost 50; the plan's other projects are looked at only for rows that name no record of the export.
@@ -527,7 +527,7 @@ class _Matcher:
         self.partial = len(wanted) < len(self.known.rows) // 2
         projects = session.scalars(
             select(Project)
-            .where(Project.plan_id == plan.id, *([Project.id.in_(wanted)] if self.partial else []))
+            .where(Project.plan_id == plan.id, *([ids_in(session, Project.id, wanted)] if self.partial else []))
             .options(selectinload(Project.cooperators), selectinload(Project.roles))
         ).all()
         self.projects_by_id = {p.id: p for p in projects}
@@ -559,7 +559,9 @@ class _Matcher:
         for chunk in _chunks(exported["project"], 5000):
             versions.update(
                 session.execute(
-                    select(Project.id, Project.version).where(Project.id.in_(chunk), Project.plan_id == self.plan.id)
+                    select(Project.id, Project.version).where(
+                        ids_in(session, Project.id, chunk), Project.plan_id == self.plan.id
+                    )
                 ).all()
             )
         for chunk in _chunks(exported["milestone"], 5000):
@@ -567,7 +569,9 @@ class _Matcher:
                 {
                     m.id: m
                     for m in session.execute(
-                        select(Milestone.id, Milestone.project_id, Milestone.version).where(Milestone.id.in_(chunk))
+                        select(Milestone.id, Milestone.project_id, Milestone.version).where(
+                            ids_in(session, Milestone.id, chunk)
+                        )
                     )
                 }
             )
@@ -647,7 +651,7 @@ class _Matcher:
         return self.milestones_by_id
 
     # -- finding projects
-    def _lead(self, row: Row, result: RowResult) -> tuple[str | None, Department | None]:
+    def _lead(self, row: Row, result: RowResult) -> tuple[str | None, DepartmentId | None]:
         lead_name = row.value("lead_department")
         if not lead_name:
             return None, None
@@ -712,7 +716,7 @@ class _Matcher:
             )
         return None, None
 
-    def _closest(self, name: str | None, lead: Department | None) -> str:
+    def _closest(self, name: str | None, lead: DepartmentId | None) -> str:
         if not name:
             return ""
         return closest_projects(name, [p for p in self.known.rows if lead is None or p.lead_department_id == lead.id])
@@ -941,7 +945,7 @@ class _Matcher:
                     .join(Project)
                     .where(
                         Project.plan_id == self.plan.id,
-                        *([Project.id.in_(list(self.projects_by_id))] if self.partial else []),
+                        *([ids_in(self.session, Project.id, self.projects_by_id)] if self.partial else []),
                     )
                 )
             }
@@ -1039,7 +1043,7 @@ class _Matcher:
                 .join(Project, Project.id == InvestmentFunding.project_id)
                 .where(
                     Project.plan_id == self.plan.id,
-                    *([Project.id.in_(list(self.projects_by_id))] if self.partial else []),
+                    *([ids_in(self.session, Project.id, self.projects_by_id)] if self.partial else []),
                 )
                 .order_by(InvestmentFunding.id)
             ):
@@ -1126,7 +1130,7 @@ class _Matcher:
                 .join(Project)
                 .where(
                     Project.plan_id == self.plan.id,
-                    *([Project.id.in_(list(self.projects_by_id))] if self.partial else []),
+                    *([ids_in(self.session, Project.id, self.projects_by_id)] if self.partial else []),
                 )
             ):
                 self.milestones[m.project_id][m.ordinal] = m

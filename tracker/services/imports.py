@@ -28,6 +28,7 @@ from tracker.models import (
     Plan,
     Project,
     User,
+    ids_in,
     set_change_context,
     utcnow,
 )
@@ -102,7 +103,7 @@ def moved_since(session: Session, seen_versions: dict[str, int]) -> list[str]:
         model = MODELS[entity]
         for start in range(0, len(record_ids), 5000):
             for record_id, version in session.execute(
-                select(model.id, model.version).where(model.id.in_(record_ids[start : start + 5000]))
+                select(model.id, model.version).where(ids_in(session, model.id, record_ids[start : start + 5000]))
             ):
                 current[f"{entity}:{record_id}"] = version
     return [key for key, version in seen_versions.items() if current.get(key) != version]
@@ -258,7 +259,7 @@ def _records(session: Session, updates: list) -> dict[tuple[str, int], Any]:
     for entity, ids in wanted.items():
         model = MODELS[entity]
         for start in range(0, len(ids), 5000):
-            for obj in session.scalars(select(model).where(model.id.in_(ids[start : start + 5000]))):
+            for obj in session.scalars(select(model).where(ids_in(session, model.id, ids[start : start + 5000]))):
                 records[(entity, obj.id)] = obj
     return records
 
@@ -301,13 +302,13 @@ def _create_children(
         taken.update(
             (p, o)
             for p, o in session.execute(
-                select(Milestone.project_id, Milestone.ordinal).where(Milestone.project_id.in_(chunk))
+                select(Milestone.project_id, Milestone.ordinal).where(ids_in(session, Milestone.project_id, chunk))
             )
         )
         years.update(
             (p, y)
             for p, y in session.execute(
-                select(Investment.project_id, Investment.year).where(Investment.project_id.in_(chunk))
+                select(Investment.project_id, Investment.year).where(ids_in(session, Investment.project_id, chunk))
             )
         )
     next_free: dict[int, int] = defaultdict(lambda: 1)
@@ -359,7 +360,7 @@ def _create_fundings(session: Session, ops: list, created: dict[str, int]) -> No
                 (p, y): i
                 for i, p, y in session.execute(
                     select(Investment.id, Investment.project_id, Investment.year).where(
-                        Investment.project_id.in_(project_ids[start : start + 5000])
+                        ids_in(session, Investment.project_id, project_ids[start : start + 5000])
                     )
                 )
             }
