@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.excel_helpers import edit, find_row
 from tracker.excel import columns as C
@@ -44,9 +44,39 @@ def test_export_then_dry_run_then_import(runner, session, tmp_path):
             "cell": f"{C.PROJECTS_SHEET}!{get_column_letter(STATUS)}{row}",
         }
     ]
+    assert change["applied"] is True and data["applied"] is True
     project = session.scalar(select(Project).join(Plan).where(Plan.code == "szwz", Project.code == "2.8"))
     assert project.status.label == "暂缓"
     assert session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc())).filename == "szwz.xlsx"
+
+
+def test_an_apply_that_fails_reports_nothing_applied_and_writes_nothing(runner, session, tmp_path, monkeypatch):
+    """Refused half-way (a record saved by someone else meanwhile): the report says what was previewed."""
+    from tracker.services import imports
+    from tracker.services.records import EditConflict
+
+    seed(session, ["szwz"], demo=True)
+    session.commit()
+    book = tmp_path / "szwz.xlsx"
+    runner.invoke(args=["export-xlsx", "--plan", "szwz", "-o", str(book)])
+    row = find_row(book.read_bytes(), C.PROJECTS_SHEET, 2, "2.8")
+    from openpyxl.utils import get_column_letter
+
+    book.write_bytes(edit(book.read_bytes(), {C.PROJECTS_SHEET: {f"{get_column_letter(STATUS)}{row}": "暂缓"}}))
+
+    def conflict(*_args, **_kwargs):
+        raise EditConflict()
+
+    monkeypatch.setattr(imports, "update_record", conflict)
+    report = tmp_path / "report.json"
+    result = runner.invoke(args=["import-xlsx", str(book), "--report-json", str(report)])
+    assert result.exit_code == 1
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["applied"] is False and not any(r.get("applied") for r in data["rows"])
+    assert next(r for r in data["rows"] if r["outcome"] == "changed")["changes"][0]["new"] == "暂缓"
+    project = session.scalar(select(Project).join(Plan).where(Plan.code == "szwz", Project.code == "2.8"))
+    assert project.status.label == "已完工"
+    assert session.scalar(select(func.count(ImportBatch.id))) == 0
 
 
 def test_import_with_errors_exits_non_zero_and_writes_nothing(runner, session, tmp_path):

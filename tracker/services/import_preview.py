@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -409,6 +410,8 @@ def preview_workbook(
         raise ImportRefused(
             "没有找到可以识别的表头（如“项目编号”“项目名称”“责任单位”“里程碑”）：" + "；".join(s.line() for s in sheets)
         )
+    book.sheets.clear()  # every row is typed now, or held by its Row until it is read
+    sheet_lines = [s.line() for s in sheets]
     matcher = _Matcher(session, plan, user, department, meta, today or dt.date.today(), [s for s in sheets if s.kind])
     order = {PROJECTS: 0, MILESTONES: 1, INVESTMENTS: 2, FUNDINGS: 3}  # projects first: the rest may belong to new ones
     for sheet in sorted((s for s in sheets if s.kind), key=lambda s: order[s.kind]):
@@ -420,11 +423,19 @@ def preview_workbook(
         department=department,
         rows=sorted(matcher.results, key=_row_order(sheets)),
         notes=notes,
-        sheets=[s.line() for s in sheets],
+        sheets=sheet_lines,
         columns={s.name: [c.text() for c in s.columns] for s in sheets if s.kind},
         seen_versions=matcher.seen,
         from_tracker=meta is not None,
     )
+
+
+def _one_by_one(rows: list[Row]) -> Iterator[Row]:
+    """Each row, let go of (with its cells) once read: a 100,000-row sheet is not held whole while its
+    results are made, so a preview's memory is about its results, not its results and the file's cells."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
 
 
 def _chunks(items: list, size: int):
@@ -605,7 +616,8 @@ class _Matcher:
             INVESTMENTS: self._investment_row,
             FUNDINGS: self._funding_row,
         }
-        for row in sheet.rows:
+        rows, sheet.rows = sheet.rows, []
+        for row in _one_by_one(rows):
             if row.skip:
                 self.results.append(RowResult(sheet.name, row.number, "skipped", "", [row.skip]))
                 continue

@@ -76,6 +76,7 @@ def stage_import(
     )
     session.add(batch)
     session.flush()
+    session.expire(batch, ["preview"])  # kept in the database: not held in memory beside `preview` itself
     return batch, preview
 
 
@@ -123,9 +124,15 @@ def is_abandoned(batch: ImportBatch, now: dt.datetime | None = None) -> bool:
 
 
 def check_committable(
-    session: Session, batch: ImportBatch, *, valid_only: bool = False, expected_sha256: str | None = None
+    session: Session,
+    batch: ImportBatch,
+    *,
+    valid_only: bool = False,
+    expected_sha256: str | None = None,
+    preview: Preview | None = None,
 ) -> Preview:
-    """The stored preview, if it may be applied now; else a ServiceError saying why."""
+    """The stored preview, if it may be applied now; else a ServiceError saying why. `preview`: that stored
+    preview, when the caller holds it already (read or made and stored in this transaction)."""
     if batch.status is ImportStatus.APPLYING:
         raise ServiceError("这个导入正在写入中，请稍候刷新页面")
     if batch.status is not ImportStatus.PREVIEWED:
@@ -134,7 +141,7 @@ def check_committable(
         raise ServiceError(EXPIRED_PREVIEW)
     if expected_sha256 is not None and expected_sha256 != batch.sha256:
         raise StalePreview()
-    preview = load_preview(session, batch)
+    preview = preview if preview is not None else load_preview(session, batch)
     if preview.blocked and not valid_only:
         raise ServiceError("有错误或冲突的行，未导入任何数据。请修正后重新导入，或选择“只导入无误的行”。")
     return preview
@@ -154,15 +161,18 @@ def commit_import(
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
     in_background: bool = False,
+    preview: Preview | None = None,
 ) -> int:
     """Apply the batch's stored preview in the caller's transaction; every change recorded as from this import.
 
     `progress(done)` is told how many records are written, every few thousand; `in_background`: the
-    batch was marked 正在导入 by the request that started the work.
+    batch was marked 正在导入 by the request that started the work; `preview`: the stored preview when
+    the caller holds it already (check_committable, or stage_import in the same transaction), so a
+    100,000-row preview is not read back and held twice; it is updated with what was applied.
     """
     if in_background and batch.status is ImportStatus.APPLYING:
         batch.status = ImportStatus.PREVIEWED  # in this transaction only: the others still see 正在导入
-    preview = check_committable(session, batch, valid_only=valid_only, expected_sha256=expected_sha256)
+    preview = check_committable(session, batch, valid_only=valid_only, expected_sha256=expected_sha256, preview=preview)
     if moved_since(session, preview.seen_versions):
         raise StalePreview()
     set_change_context(session, ChangeSource.IMPORT, user, batch)

@@ -201,6 +201,7 @@ def apply(import_batch: ImportBatch):
                 current_user,
                 valid_only=valid_only,
                 expected_sha256=request.form.get("sha256"),
+                preview=preview,
             )
             db.session.commit()
             flash(f"已导入 {applied} 行：下表是写入的内容。", "success")
