@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
 from tests.excel_helpers import edit, find_row
@@ -14,12 +16,24 @@ from tracker.services.seeding import seed
 STATUS = next(i for i, c in enumerate(C.PROJECT_COLUMNS, start=1) if c.key == "status")
 
 
-def test_export_then_dry_run_then_import(runner, session, tmp_path):
+def _exported(runner, session, tmp_path) -> Path:
+    """The 数字温州 demo plan, seeded and exported with `export-xlsx`."""
     seed(session, ["szwz"], demo=True)
     session.commit()
     book = tmp_path / "szwz.xlsx"
     result = runner.invoke(args=["export-xlsx", "--plan", "szwz", "-o", str(book)])
     assert result.exit_code == 0, result.output
+    return book
+
+
+def _with_status(book: Path, code: str, status: str) -> None:
+    """The project's 状态 cell typed over, as a department would."""
+    row = find_row(book.read_bytes(), C.PROJECTS_SHEET, 2, code)
+    book.write_bytes(edit(book.read_bytes(), {C.PROJECTS_SHEET: {f"{get_column_letter(STATUS)}{row}": status}}))
+
+
+def test_export_then_dry_run_then_import(runner, session, tmp_path):
+    book = _exported(runner, session, tmp_path)
     report = tmp_path / "report.json"
     dry = runner.invoke(args=["import-xlsx", str(book), "--dry-run", "--report-json", str(report)])
     assert dry.exit_code == 0, dry.output
@@ -28,9 +42,7 @@ def test_export_then_dry_run_then_import(runner, session, tmp_path):
     assert {"sheet", "row", "outcome", "messages", "changes"} <= set(data["rows"][0])
 
     row = find_row(book.read_bytes(), C.PROJECTS_SHEET, 2, "2.8")
-    from openpyxl.utils import get_column_letter
-
-    book.write_bytes(edit(book.read_bytes(), {C.PROJECTS_SHEET: {f"{get_column_letter(STATUS)}{row}": "暂缓"}}))
+    _with_status(book, "2.8", "暂缓")
     applied = runner.invoke(args=["import-xlsx", str(book), "--user", "office", "--report-json", str(report)])
     assert applied.exit_code == 0, applied.output
     data = json.loads(report.read_text(encoding="utf-8"))
@@ -55,14 +67,8 @@ def test_an_apply_that_fails_reports_nothing_applied_and_writes_nothing(runner, 
     from tracker.services import imports
     from tracker.services.records import EditConflict
 
-    seed(session, ["szwz"], demo=True)
-    session.commit()
-    book = tmp_path / "szwz.xlsx"
-    runner.invoke(args=["export-xlsx", "--plan", "szwz", "-o", str(book)])
-    row = find_row(book.read_bytes(), C.PROJECTS_SHEET, 2, "2.8")
-    from openpyxl.utils import get_column_letter
-
-    book.write_bytes(edit(book.read_bytes(), {C.PROJECTS_SHEET: {f"{get_column_letter(STATUS)}{row}": "暂缓"}}))
+    book = _exported(runner, session, tmp_path)
+    _with_status(book, "2.8", "暂缓")
 
     def conflict(*_args, **_kwargs):
         raise EditConflict()
@@ -80,14 +86,8 @@ def test_an_apply_that_fails_reports_nothing_applied_and_writes_nothing(runner, 
 
 
 def test_import_with_errors_exits_non_zero_and_writes_nothing(runner, session, tmp_path):
-    seed(session, ["szwz"], demo=True)
-    session.commit()
-    book = tmp_path / "szwz.xlsx"
-    runner.invoke(args=["export-xlsx", "--plan", "szwz", "-o", str(book)])
-    row = find_row(book.read_bytes(), C.PROJECTS_SHEET, 2, "1.1")
-    from openpyxl.utils import get_column_letter
-
-    book.write_bytes(edit(book.read_bytes(), {C.PROJECTS_SHEET: {f"{get_column_letter(STATUS)}{row}": "差不多了"}}))
+    book = _exported(runner, session, tmp_path)
+    _with_status(book, "1.1", "差不多了")
     result = runner.invoke(args=["import-xlsx", str(book)])
     assert result.exit_code == 1
     assert "无法识别的项目状态“差不多了”" in result.output
