@@ -275,8 +275,7 @@ def _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json) -
         session.rollback()
     else:
         # The preview just stored is applied as it is (not read back: a 100,000-row preview held twice),
-        # and then says what was written; if that fails, it goes back to saying what was previewed.
-        as_previewed = [(row.applied, row.entity_id, row.project_id) for row in preview.rows]
+        # and then says what was written.
         try:
             commit_import(session, batch, user, valid_only=apply_valid, preview=preview)
             session.commit()
@@ -284,8 +283,6 @@ def _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json) -
             click.echo(f"已导入（导入批次 #{batch.id}）")
         except ServiceError as exc:
             session.rollback()
-            for row, state in zip(preview.rows, as_previewed, strict=True):
-                row.applied, row.entity_id, row.project_id = state
             click.echo(str(exc), err=True)
     if report_json:
         report = {

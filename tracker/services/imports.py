@@ -168,7 +168,8 @@ def commit_import(
     `progress(done)` is told how many records are written, every few thousand; `in_background`: the
     batch was marked 正在导入 by the request that started the work; `preview`: the stored preview when
     the caller holds it already (check_committable, or stage_import in the same transaction), so a
-    100,000-row preview is not read back and held twice; it is updated with what was applied.
+    100,000-row preview is not read back and held twice; it is updated with what was applied, or left as
+    it was if applying is refused.
     """
     if in_background and batch.status is ImportStatus.APPLYING:
         batch.status = ImportStatus.PREVIEWED  # in this transaction only: the others still see 正在导入
@@ -176,7 +177,15 @@ def commit_import(
     if moved_since(session, preview.seen_versions):
         raise StalePreview()
     set_change_context(session, ChangeSource.IMPORT, user, batch)
-    applied = apply_preview(session, preview, valid_only=valid_only, today=today, progress=progress)
+    # Applying marks the rows applied and gives new ones their ids; refused half-way (the caller rolls
+    # back), the preview goes back to saying what was previewed.
+    as_previewed = [(row.applied, row.entity_id, row.project_id) for row in preview.rows]
+    try:
+        applied = apply_preview(session, preview, valid_only=valid_only, today=today, progress=progress)
+    except ServiceError:
+        for row, state in zip(preview.rows, as_previewed, strict=True):
+            row.applied, row.entity_id, row.project_id = state
+        raise
     batch.status = ImportStatus.APPLIED
     batch.applied_at = utcnow()
     batch.applied_rows = "valid" if preview.blocked else "all"
