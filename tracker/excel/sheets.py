@@ -126,12 +126,14 @@ def read_meta(rows: list[list] | None) -> Meta | None:
     if values.get("format") != C.FORMAT_NAME:
         return None
     meta = Meta(values.get("plan"), values.get("department") or None, {})
+    once: dict[str, str] = {}  # the few sheet names and entities, each held once, not once per row
     for row in rows[7:]:
         if len(row) < 6 or not row[0]:
             continue
         try:  # sheet, row, entity, id, version, key, digest: the row number is not used, keys are
-            key = (str(row[0]), cells.read_text(row[5]) or "")
-            meta.by_key[key] = (str(row[2]), int(row[3]), int(row[4]))
+            sheet, entity = str(row[0]), str(row[2])
+            key = (once.setdefault(sheet, sheet), cells.read_text(row[5]) or "")
+            meta.by_key[key] = (once.setdefault(entity, entity), int(row[3]), int(row[4]))
             if len(row) > 6 and row[6]:
                 meta.digests[key] = str(row[6])
         except (TypeError, ValueError):

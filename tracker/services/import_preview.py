@@ -394,7 +394,7 @@ def preview_workbook(
         book = open_workbook(data, filename)
     except WorkbookError as exc:
         raise ImportRefused(str(exc)) from None
-    meta = read_meta(book.sheets.get(C.META_SHEET))
+    meta = read_meta(book.sheets.pop(C.META_SHEET, None))  # its rows let go of once read
     code = meta.plan_code if meta else None
     if plan_code and code and plan_code != code:
         raise ImportRefused(f"这个工作簿属于规划 {code}，不是所选的 {plan_code}")
@@ -411,6 +411,8 @@ def preview_workbook(
             "没有找到可以识别的表头（如“项目编号”“项目名称”“责任单位”“里程碑”）：" + "；".join(s.line() for s in sheets)
         )
     book.sheets.clear()  # every row is typed now, or held by its Row until it is read
+    if meta is not None:
+        meta.digests.clear()  # they have told which rows are still as exported
     sheet_lines = [s.line() for s in sheets]
     matcher = _Matcher(session, plan, user, department, meta, today or dt.date.today(), [s for s in sheets if s.kind])
     order = {PROJECTS: 0, MILESTONES: 1, INVESTMENTS: 2, FUNDINGS: 3}  # projects first: the rest may belong to new ones
@@ -547,7 +549,8 @@ class _Matcher:
         for project in projects:
             self.projects_by_name[name_key(project.name)].append(project)
         self.new_projects: dict[str, RowResult] = {}  # code or name key → the row creating it
-        self.claims: dict[str, list[RowResult]] = defaultdict(list)  # record → rows that match it
+        self.claims: dict[str, RowResult] = {}  # record → the row that matches it
+        self.duplicates: dict[str, list[RowResult]] = {}  # record → every row that matches it, if several
         self.milestones: dict[int, dict[int, Any]] | None = None
         self.new_ordinals: dict[Any, set[int]] = defaultdict(set)
         self.milestone_names: dict[int, dict[str, Any]] = {}
@@ -652,7 +655,7 @@ class _Matcher:
         result.entity, result.entity_id, result.project_id = entity, record_id, project.id
         key = f"{entity}:{record_id}"
         self.seen[key] = version
-        self.claims[key].append(result)
+        self._claim(key, result)
         return True
 
     def _milestone_by_id(self) -> dict[int, Any]:
@@ -857,7 +860,9 @@ class _Matcher:
         return [(field_name, value)]
 
     def _claim(self, key: str, result: RowResult) -> None:
-        self.claims[key].append(result)
+        first = self.claims.setdefault(key, result)
+        if first is not result:  # a list only for the few records claimed twice, not one per row
+            self.duplicates.setdefault(key, [first]).append(result)
 
     # -- 项目
     PROJECT_KEYS = {
@@ -1250,11 +1255,10 @@ class _Matcher:
 
     # -- after every sheet
     def settle(self) -> None:
-        for rows in self.claims.values():
-            if len(rows) > 1:
-                where = "、".join(f"第 {r.row} 行" for r in rows)
-                for result in rows:
-                    result.messages.append(f"{result.ref}：{where}指向同一条记录，请删去重复的行")
+        for rows in self.duplicates.values():
+            where = "、".join(f"第 {r.row} 行" for r in rows)
+            for result in rows:
+                result.messages.append(f"{result.ref}：{where}指向同一条记录，请删去重复的行")
         by_ref = {r.ref: r for r in self.new_projects.values()}
         for result in self.results:  # a row for a project this file creates stands or falls with that row
             creators = {op.parent["project_row"] for op in result.operations if "project_row" in op.parent}
