@@ -8,6 +8,7 @@ Whole processes, as people run them:
   apply     the full workbook imported into its plan emptied first: 10,000 projects, 100,000
             milestones and their investment years created in one transaction (time, peak memory)
   start-up  `flask --app tracker --help`  vs  a process that only imports Flask (median of five)
+Every process runs tracker from compiled modules, as an installed tracker does (`make bytecode`).
 
     .venv/bin/python bench/excel_bench.py            (make bench)
 
