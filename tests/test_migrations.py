@@ -114,3 +114,48 @@ def test_0004_files_existing_history_under_its_project(scratch_url):
         ("milestones", "status", 5),
         ("investments", "project_id", 6),
     ]
+
+
+def test_0011_moves_a_kept_preview_s_rows_into_their_own_table_and_back(scratch_url):
+    import json
+
+    migrate.upgrade(scratch_url, "0010")
+    engine = make_engine(scratch_url)
+    unchanged = ["里程碑", 3, "unchanged", "1.1 第1项 光纤入户", "milestone", 7, 2, []]
+    changed = {"sheet": "里程碑", "row": 4, "outcome": "changed", "key": "1.1 第2项", "entity": "milestone", "id": 8}
+    applied = {**changed, "row": 5, "id": 9, "applied": True}
+    seen = {"milestone:7": 1, "milestone:8": 3, "milestone:9": 2}
+    preview = {"plan_id": None, "notes": ["按元读入"], "seen_versions": seen, "rows": [unchanged, changed, applied]}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO import_batches (created_at, source, filename, sha256, size, content, status, counts, "
+                "seen_versions, preview) VALUES (CURRENT_TIMESTAMP, 'web', '回复.xlsx', :sha, 3, :content, "
+                "'applied', '{}', :seen, :preview)"
+            ),
+            {
+                "sha": "0" * 64,
+                "content": b"abc",
+                "seen": json.dumps(seen),
+                "preview": json.dumps(preview, ensure_ascii=False),
+            },
+        )
+    migrate.upgrade(scratch_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT position, outcome, applied, data FROM import_rows ORDER BY position")).all()
+        kept = conn.execute(text("SELECT preview FROM import_batches")).scalar()
+    kept = json.loads(kept) if isinstance(kept, str) else kept
+    stored = [json.loads(r.data) if isinstance(r.data, str) else r.data for r in rows]
+    assert [(r.position, r.outcome, bool(r.applied)) for r in rows] == [
+        (0, "unchanged", False),
+        (1, "changed", False),
+        (2, "changed", True),
+    ]
+    assert stored == [unchanged, changed, applied]
+    assert kept == {"plan_id": None, "notes": ["按元读入"]}  # the versions seen stay in their own column
+
+    migrate.downgrade(scratch_url, "0010")
+    with engine.connect() as conn:
+        back = conn.execute(text("SELECT preview FROM import_batches")).scalar()
+    engine.dispose()
+    assert (json.loads(back) if isinstance(back, str) else back) == preview

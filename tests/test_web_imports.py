@@ -9,7 +9,10 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
+from tests.conftest import PASSWORD
 from tests.excel_helpers import edit, find_row
+from tests.factories import make_department, make_plan, make_project, make_user
+from tests.test_web_queries import counting_queries
 from tracker.excel import columns as C
 from tracker.models import ImportBatch, Milestone, Plan, User
 from tracker.services.seeding import seed
@@ -248,3 +251,39 @@ def test_a_preview_left_unconfirmed_for_7_days_leaves_the_list_and_cannot_be_app
     assert "超过 7 天" in refused.get_data(as_text=True)
     session.expire_all()
     assert session.get(ImportBatch, old.id).status is ImportStatus.PREVIEWED
+
+
+def test_a_page_of_a_long_preview_reads_that_page_not_the_whole_file(session, login):
+    """A whole plan's workbook is 100,000 rows; its preview is shown 500 at a time, and each page (the
+    changes, every row, the rows after 确认导入) reads only its own rows from the stored preview."""
+    plan = make_plan(session)
+    project = make_project(session, plan, code="1.1", name="基础网络建设", lead_department=make_department(session))
+    project.milestones = [Milestone(ordinal=n, name=f"节点{n}") for n in range(1, 621)]
+    office = make_user(session, password=PASSWORD)
+    session.commit()
+    client = login(office)
+    data = client.get(f"/plans/{plan.id}/export.xlsx").data
+    row = find_row(data, C.MILESTONES_SHEET, 4, "节点555")
+    data = edit(data, {C.MILESTONES_SHEET: {f"{get_column_letter(MILESTONE_STATUS)}{row}": "已完成"}})
+    upload = client.post(
+        "/imports/new", data={"file": (io.BytesIO(data), "节点.xlsx")}, content_type="multipart/form-data"
+    )
+    batch_page = upload.headers["Location"]
+
+    with counting_queries() as statements:
+        changes = client.get(batch_page).get_data(as_text=True)
+        every_row = client.get(batch_page + "?show=all").get_data(as_text=True)
+        last_page = client.get(batch_page + "?show=all&page=2").get_data(as_text=True)
+    assert "修改 1" in changes and "未变 621" in changes  # the project and its 620 milestones
+    assert set(re.findall(r"节点\d+", changes)) == {"节点555"}
+    assert "共 635 行" in every_row  # with the 13 title, header and note rows, each with its reason
+    first, second = (set(re.findall(r"节点(\d+)", page)) for page in (every_row, last_page))
+    assert first.isdisjoint(second) and first | second == {str(n) for n in range(1, 621)}
+    assert "1" in first and "620" in second  # in the order of the file
+    reads = [s for s in statements if "import_rows" in s and "count(" not in s.lower()]
+    assert reads and all("LIMIT" in s.upper() for s in reads)
+
+    batch = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    assert client.post(f"/imports/{batch.id}/apply", data={"sha256": batch.sha256}).status_code == 302
+    applied = client.get(batch_page).get_data(as_text=True)
+    assert 'id="applied"' in applied and set(re.findall(r"节点\d+", applied)) == {"节点555"}

@@ -3,7 +3,7 @@
 from tracker.models.base import Base, ids_in, utcnow
 from tracker.models.change import ChangeRecord, set_change_context
 from tracker.models.department import Department, DepartmentAlias
-from tracker.models.import_batch import ImportBatch
+from tracker.models.import_batch import ImportBatch, ImportRow
 from tracker.models.indicator import Indicator, IndicatorValue
 from tracker.models.login_attempt import LoginThrottle
 from tracker.models.plan import Phase, PhaseGoal, Plan, PlanEvent, PlanSection
@@ -25,6 +25,7 @@ __all__ = [
     "Department",
     "DepartmentAlias",
     "ImportBatch",
+    "ImportRow",
     "Indicator",
     "IndicatorValue",
     "LoginThrottle",

@@ -51,6 +51,8 @@ from tracker.vocab import (
 
 OUTCOMES = tuple(o.value for o in ImportOutcome)
 OUTCOME_LABELS = {o.value: o.label for o in ImportOutcome}
+APPLICABLE = ("new", "changed")  # what 确认导入 writes
+PROBLEMS = ("error", "conflict")  # what stops it, unless only the valid rows are applied
 MODELS = {"project": Project, "milestone": Milestone, "investment": Investment, "funding": InvestmentFunding}
 
 # Field → (label, kind) for what an import may write; kinds say how a value is stored in the preview.
@@ -195,6 +197,7 @@ class RowResult:
     conflict: bool = False
     project_id: int | None = None  # the project the row belongs to (set for new ones when applied)
     applied: bool = False
+    position: int | None = None  # its place among the batch's stored rows (ImportRow.position), once stored
 
     @property
     def ref(self) -> str:
@@ -241,10 +244,20 @@ class RowResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict | list) -> RowResult:
+    def from_dict(cls, data: dict | list, position: int | None = None) -> RowResult:
         if isinstance(data, list):
             sheet, row, outcome, key, entity, entity_id, project_id, messages = data
-            return cls(sheet, row, outcome, key, messages, entity=entity, entity_id=entity_id, project_id=project_id)
+            return cls(
+                sheet,
+                row,
+                outcome,
+                key,
+                messages,
+                entity=entity,
+                entity_id=entity_id,
+                project_id=project_id,
+                position=position,
+            )
         return cls(
             data["sheet"],
             data["row"],
@@ -257,6 +270,7 @@ class RowResult:
             data.get("id"),
             project_id=data.get("project_id"),
             applied=data.get("applied", False),
+            position=position,
         )
 
     def report(self) -> dict:
@@ -271,6 +285,10 @@ class RowResult:
 
 @dataclass
 class Preview:
+    """A workbook's preview. Made from a file it holds every row; read back from its batch
+    (services/imports.load_preview) it holds the rows asked for — a page, the rows to apply, the rejected
+    ones — and the counts of all."""
+
     plan: Plan
     department: Department | None
     rows: list[RowResult]
@@ -279,20 +297,26 @@ class Preview:
     columns: dict[str, list[str]]  # sheet → one line per column
     seen_versions: dict[str, int]
     from_tracker: bool
+    counts: dict[str, int] = field(default_factory=dict)  # outcome → rows, of every row
 
-    @property
-    def counts(self) -> dict[str, int]:
-        counter = Counter(r.outcome for r in self.rows)
-        return {outcome: counter.get(outcome, 0) for outcome in OUTCOMES}
+    def __post_init__(self) -> None:
+        if not self.counts:
+            counter = Counter(r.outcome for r in self.rows)
+            self.counts = {outcome: counter.get(outcome, 0) for outcome in OUTCOMES}
 
     @property
     def blocked(self) -> bool:
         """Rows in error or conflict: the whole workbook waits unless only the valid rows are applied."""
-        return any(r.outcome in ("error", "conflict") for r in self.rows)
+        return bool(self.counts["error"] or self.counts["conflict"])
 
     @property
     def applicable(self) -> list[RowResult]:
-        return [r for r in self.rows if r.outcome in ("new", "changed")]
+        return [r for r in self.rows if r.outcome in APPLICABLE]
+
+    @property
+    def applicable_count(self) -> int:
+        """Rows 确认导入 writes, of every row (loaded or not)."""
+        return sum(self.counts[outcome] for outcome in APPLICABLE)
 
     @property
     def problems(self) -> list[str]:
@@ -303,28 +327,31 @@ class Preview:
         ]
 
     def to_json(self) -> dict:
+        """All but the rows, which are kept one by one (ImportRow), and the versions seen, which the batch
+        keeps in a column of their own (read only by 确认导入: 120,000 of them for a whole plan)."""
         return {
             "plan_id": self.plan.id,
             "department_id": self.department.id if self.department else None,
-            "rows": [r.stored() for r in self.rows],
             "notes": self.notes,
             "sheets": self.sheets,
             "columns": self.columns,
-            "seen_versions": self.seen_versions,
             "from_tracker": self.from_tracker,
         }
 
     @classmethod
-    def from_json(cls, session: Session, data: dict) -> Preview:
+    def from_json(
+        cls, session: Session, data: dict, rows: list[RowResult], counts: dict[str, int], seen_versions: dict[str, int]
+    ) -> Preview:
         return cls(
             session.get(Plan, data["plan_id"]),
             session.get(Department, data["department_id"]) if data["department_id"] else None,
-            [RowResult.from_dict(r) for r in data["rows"]],
+            rows,
             data["notes"],
             data["sheets"],
             data["columns"],
-            data["seen_versions"],
+            seen_versions,
             data["from_tracker"],
+            {outcome: counts.get(outcome, 0) for outcome in OUTCOMES},
         )
 
 

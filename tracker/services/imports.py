@@ -1,6 +1,7 @@
 """Import batches: keep the uploaded file with its preview, then apply exactly that preview.
 
-The preview (services/import_preview.py) is stored with the batch, so a file is parsed once.
+The preview (services/import_preview.py) is stored with the batch, its rows one by one (ImportRow),
+so a file is parsed once and a page of its preview reads that page's rows.
 确认导入 applies it through the same service functions the web forms use — update_record and
 update_milestone_progress (versions, rules, history) — and adds new records in batches with the
 same checks made up front; one transaction, refused if anything it touches moved since.
@@ -15,13 +16,14 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.models import (
     Department,
     ImportBatch,
+    ImportRow,
     Investment,
     InvestmentFunding,
     Milestone,
@@ -34,12 +36,14 @@ from tracker.models import (
 )
 from tracker.services import ServiceError, bulk, security_log
 from tracker.services.import_preview import (  # noqa: F401 — the preview's names, for this module's callers
+    APPLICABLE,
     DEPARTMENT_LISTS,
     FIELDS,
     MODELS,
     OUTCOME_LABELS,
     OUTCOMES,
     PROBLEM_LIMIT,
+    PROBLEMS,
     ImportRefused,
     Operation,
     Preview,
@@ -53,6 +57,8 @@ from tracker.services.records import EditConflict, update_record
 from tracker.vocab import ChangeSource, FundingSource, ImportStatus, SecurityEvent
 
 # -- Batches: keep, show, apply ------------------------------------------------------------------
+
+STORE_CHUNK = 5000  # preview rows written or updated per statement
 
 
 def stage_import(
@@ -76,21 +82,87 @@ def stage_import(
     )
     session.add(batch)
     session.flush()
-    session.expire(batch, ["preview"])  # kept in the database: not held in memory beside `preview` itself
+    for start in range(0, len(preview.rows), STORE_CHUNK):
+        session.execute(
+            insert(ImportRow),
+            [
+                {
+                    "batch_id": batch.id,
+                    "position": position,
+                    "outcome": row.outcome,
+                    "applied": False,
+                    "data": row.stored(),
+                }
+                for position, row in enumerate(preview.rows[start : start + STORE_CHUNK], start=start)
+            ],
+        )
+    for position, row in enumerate(preview.rows):
+        row.position = position
     return batch, preview
 
 
-def load_preview(session: Session, batch: ImportBatch, user: User | None = None) -> Preview:
-    """The preview as it was shown when the file was uploaded (not read again)."""
+def load_preview(
+    session: Session, batch: ImportBatch, user: User | None = None, *, outcomes: tuple[str, ...] | None = None
+) -> Preview:
+    """The preview as it was shown when the file was uploaded (not read again), with its rows of these
+    outcomes (all of them if None) in the order shown."""
     if batch.preview is None:  # batches kept before previews were stored
-        return preview_workbook(
+        preview = preview_workbook(
             session,
             batch.content,
             user=user,
             plan_code=batch.plan.code if batch.plan else None,
             filename=batch.filename,
         )
-    return Preview.from_json(session, batch.preview)
+        if outcomes is not None:
+            preview.rows = [r for r in preview.rows if r.outcome in outcomes]
+        return preview
+    query = select(ImportRow.position, ImportRow.data).where(ImportRow.batch_id == batch.id)
+    if outcomes is not None:
+        query = query.where(ImportRow.outcome.in_(outcomes))
+    rows = [
+        RowResult.from_dict(data, position) for position, data in session.execute(query.order_by(ImportRow.position))
+    ]
+    return Preview.from_json(session, batch.preview, rows, batch.counts, batch.seen_versions)
+
+
+def preview_page(
+    session: Session, batch: ImportBatch, *, show: str, page: int, per_page: int, user: User | None = None
+) -> tuple[Preview, int]:
+    """(the preview with one page of rows, how many rows the choice shows). `show`: "all", "skipped",
+    "applied" (after 确认导入: the rows written), or "" — the rows with changes or problems."""
+    if batch.preview is None:  # batches kept before previews were stored: read again, then paged here
+        preview = load_preview(session, batch, user)
+        rows = [r for r in preview.rows if _shown(show, r.outcome, r.applied)]
+        preview.rows = rows[(page - 1) * per_page : page * per_page]
+        return preview, len(rows)
+    where = [ImportRow.batch_id == batch.id]
+    if show == "skipped":
+        where.append(ImportRow.outcome == "skipped")
+    elif show == "applied":
+        where.append(ImportRow.applied.is_(True))
+    elif show != "all":
+        where.append(ImportRow.outcome.in_(APPLICABLE + PROBLEMS))
+    total = session.scalar(select(func.count()).select_from(ImportRow).where(*where))
+    query = (
+        select(ImportRow.position, ImportRow.data)
+        .where(*where)
+        .order_by(ImportRow.position)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    rows = [RowResult.from_dict(data, position) for position, data in session.execute(query)]
+    return Preview.from_json(session, batch.preview, rows, batch.counts, {}), total  # versions: for 确认导入 only
+
+
+def _shown(show: str, outcome: str, applied: bool) -> bool:
+    if show == "all":
+        return True
+    if show == "skipped":
+        return outcome == "skipped"
+    if show == "applied":
+        return applied
+    return outcome in APPLICABLE + PROBLEMS
 
 
 def moved_since(session: Session, seen_versions: dict[str, int]) -> list[str]:
@@ -141,7 +213,7 @@ def check_committable(
         raise ServiceError(EXPIRED_PREVIEW)
     if expected_sha256 is not None and expected_sha256 != batch.sha256:
         raise StalePreview()
-    preview = preview if preview is not None else load_preview(session, batch)
+    preview = preview if preview is not None else load_preview(session, batch, outcomes=APPLICABLE)
     if preview.blocked and not valid_only:
         raise ServiceError("有错误或冲突的行，未导入任何数据。请修正后重新导入，或选择“只导入无误的行”。")
     return preview
@@ -190,7 +262,7 @@ def commit_import(
     batch.applied_at = utcnow()
     batch.applied_rows = "valid" if preview.blocked else "all"
     batch.applied_count = applied
-    batch.preview = preview.to_json()  # now with what was applied and the new records' ids
+    _store_applied(session, batch, preview.applicable)
     security_log.record(
         session,
         SecurityEvent.IMPORT_APPLIED,
@@ -199,6 +271,19 @@ def commit_import(
     )
     session.flush()
     return applied
+
+
+def _store_applied(session: Session, batch: ImportBatch, rows: list[RowResult]) -> None:
+    """The stored rows now say what was applied, with the new records' ids (the page after 确认导入)."""
+    table = ImportRow.__table__
+    statement = (
+        table.update()
+        .where(table.c.batch_id == batch.id, table.c.position == bindparam("at"))
+        .values(applied=True, data=bindparam("stored"))
+    )
+    applied = [{"at": row.position, "stored": row.stored()} for row in rows if row.applied]
+    for start in range(0, len(applied), STORE_CHUNK):
+        session.execute(statement, applied[start : start + STORE_CHUNK])
 
 
 @bulk

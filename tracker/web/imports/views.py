@@ -129,7 +129,7 @@ PAGE_ROWS = 500
 @requires("import.use", ImportBatch, "import_batch_id")
 def show(import_batch: ImportBatch):
     """The preview kept with the batch (the file is not read again); after 确认导入, what was applied."""
-    from tracker.services.imports import load_preview
+    from tracker.services.imports import preview_page
     from tracker.web.imports.background import release_if_stale
 
     if import_batch.period_id is not None:  # a 月报/季报: its own page
@@ -137,30 +137,27 @@ def show(import_batch: ImportBatch):
     release_if_stale(import_batch)
     preview = None
     problem = None
-    try:
-        preview = load_preview(db.session, import_batch, current_user)
-    except ServiceError as exc:
-        problem = exc.message
+    total = 0
     applied = import_batch.status is ImportStatus.APPLIED
     show = request.args.get("show", "")
-    if preview is None:
-        rows = []
-    elif show == "all":
-        rows = preview.rows
-    elif show == "skipped":
-        rows = [r for r in preview.rows if r.outcome == "skipped"]
-    elif applied:
-        rows = [r for r in preview.rows if r.applied]
-    else:
-        rows = [r for r in preview.rows if r.outcome not in ("unchanged", "skipped")]
     page = page_arg()
-    pages = max(1, (len(rows) + PAGE_ROWS - 1) // PAGE_ROWS)
-    shown = rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
+    try:
+        preview, total = preview_page(
+            db.session,
+            import_batch,
+            show=show if show in ("all", "skipped") else "applied" if applied else "",
+            page=page,
+            per_page=PAGE_ROWS,
+            user=current_user,
+        )
+    except ServiceError as exc:
+        problem = exc.message
+    pages = max(1, (total + PAGE_ROWS - 1) // PAGE_ROWS)
     return render_template(
         "imports/show.html",
         batch=import_batch,
         preview=preview,
-        rows=shown,
+        rows=preview.rows if preview else [],
         problem=problem,
         labels=OUTCOME_LABELS,
         form=ConfirmForm(),
@@ -168,7 +165,7 @@ def show(import_batch: ImportBatch):
         applied=applied,
         page=page,
         pages=pages,
-        total=len(rows),
+        total=total,
     )
 
 
@@ -215,10 +212,9 @@ def apply(import_batch: ImportBatch):
 @requires("import.use", ImportBatch, "import_batch_id")
 def rejected(import_batch: ImportBatch):
     from tracker.excel.rejects import rejected_rows_workbook
-    from tracker.services.imports import load_preview
+    from tracker.services.imports import PROBLEMS, load_preview
 
-    preview = load_preview(db.session, import_batch, current_user)
-    rows = [r for r in preview.rows if r.outcome in ("error", "conflict")]
+    rows = load_preview(db.session, import_batch, current_user, outcomes=PROBLEMS).rows
     if not rows:
         abort(404)
     data = rejected_rows_workbook(import_batch.content, rows)
