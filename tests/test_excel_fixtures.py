@@ -13,7 +13,15 @@ from tests.excel_helpers import libreoffice_resave
 from tests.fixtures import workbooks as W
 from tracker.excel.reader import open_workbook
 from tracker.models import Milestone, Plan, Project
-from tracker.services.imports import OUTCOME_LABELS, ImportRefused, commit_import, preview_workbook, stage_import
+from tracker.services.imports import (
+    OUTCOME_LABELS,
+    ImportRefused,
+    commit_import,
+    load_preview,
+    preview_page,
+    preview_workbook,
+    stage_import,
+)
 from tracker.vocab import ChangeSource, DatePrecision
 
 FIXTURES = {
@@ -58,6 +66,41 @@ def test_fixture_rows_end_as_expected(session, wenzhou, office, name):
     data = build()
     preview = preview_workbook(session, data, user=office, plan_code="szwz", today=dt.date(2026, 11, 26))
     _check(preview, expected, data)
+
+
+def _shown(rows) -> list[tuple]:
+    return [
+        (
+            r.sheet,
+            r.row,
+            r.outcome,
+            r.key,
+            r.messages,
+            r.hints,
+            r.entity,
+            r.entity_id,
+            [(c.field, c.label, c.old, c.new, c.cell) for c in r.changes],
+        )
+        for r in rows
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_a_kept_preview_reads_back_as_it_was_shown(session, wenzhou, office, name):
+    """The preview kept row by row (import_rows) is the one shown at upload: every row of a clerk's
+    workbook, with its outcome, messages and changes; each page holds its share, in the file's order."""
+    build, _expected = FIXTURES[name]
+    batch, shown = stage_import(session, build(), f"{name}.xlsx", office, ChangeSource.WEB, "szwz")
+    session.commit()
+    kept = load_preview(session, batch)
+    assert kept.counts == shown.counts and kept.blocked == shown.blocked
+    assert _shown(kept.rows) == _shown(shown.rows)
+    assert (kept.notes, kept.sheets, kept.columns) == (shown.notes, shown.sheets, shown.columns)
+    pages = [preview_page(session, batch, show="all", page=n, per_page=4)[0].rows for n in range(1, 100)]
+    assert _shown(row for page in pages for row in page) == _shown(shown.rows)
+    problems, total = preview_page(session, batch, show="", page=1, per_page=500)
+    changed_or_wrong = [r for r in shown.rows if r.outcome not in ("unchanged", "skipped")]
+    assert total == len(changed_or_wrong) and _shown(problems.rows) == _shown(changed_or_wrong)
 
 
 def test_old_plan_table_reads_every_column_and_commits_new_projects_with_their_money(session, wenzhou, office):

@@ -307,7 +307,7 @@ class Preview:
     @property
     def blocked(self) -> bool:
         """Rows in error or conflict: the whole workbook waits unless only the valid rows are applied."""
-        return bool(self.counts["error"] or self.counts["conflict"])
+        return any(self.counts[outcome] for outcome in PROBLEMS)
 
     @property
     def applicable(self) -> list[RowResult]:
@@ -323,7 +323,7 @@ class Preview:
         return [
             f"[{OUTCOME_LABELS[r.outcome]}] {r.ref} {r.key}：{'；'.join(r.messages)}"
             for r in self.rows
-            if r.outcome in ("error", "conflict")
+            if r.outcome in PROBLEMS
         ]
 
     def to_json(self) -> dict:

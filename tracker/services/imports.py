@@ -59,6 +59,8 @@ from tracker.vocab import ChangeSource, FundingSource, ImportStatus, SecurityEve
 # -- Batches: keep, show, apply ------------------------------------------------------------------
 
 STORE_CHUNK = 5000  # preview rows written or updated per statement
+# What each view of a preview shows (None: every outcome); any other: the rows with changes or problems.
+SHOWN = {"all": None, "skipped": ("skipped",), "applied": APPLICABLE}
 
 
 def stage_import(
@@ -131,18 +133,17 @@ def preview_page(
 ) -> tuple[Preview, int]:
     """(the preview with one page of rows, how many rows the choice shows). `show`: "all", "skipped",
     "applied" (after 确认导入: the rows written), or "" — the rows with changes or problems."""
+    outcomes = SHOWN.get(show, APPLICABLE + PROBLEMS)
     if batch.preview is None:  # batches kept before previews were stored: read again, then paged here
-        preview = load_preview(session, batch, user)
-        rows = [r for r in preview.rows if _shown(show, r.outcome, r.applied)]
+        preview = load_preview(session, batch, user, outcomes=outcomes)
+        rows = [r for r in preview.rows if r.applied or show != "applied"]
         preview.rows = rows[(page - 1) * per_page : page * per_page]
         return preview, len(rows)
     where = [ImportRow.batch_id == batch.id]
-    if show == "skipped":
-        where.append(ImportRow.outcome == "skipped")
-    elif show == "applied":
+    if outcomes is not None:
+        where.append(ImportRow.outcome.in_(outcomes))
+    if show == "applied":
         where.append(ImportRow.applied.is_(True))
-    elif show != "all":
-        where.append(ImportRow.outcome.in_(APPLICABLE + PROBLEMS))
     total = session.scalar(select(func.count()).select_from(ImportRow).where(*where))
     query = (
         select(ImportRow.position, ImportRow.data)
@@ -153,16 +154,6 @@ def preview_page(
     )
     rows = [RowResult.from_dict(data, position) for position, data in session.execute(query)]
     return Preview.from_json(session, batch.preview, rows, batch.counts, {}), total  # versions: for 确认导入 only
-
-
-def _shown(show: str, outcome: str, applied: bool) -> bool:
-    if show == "all":
-        return True
-    if show == "skipped":
-        return outcome == "skipped"
-    if show == "applied":
-        return applied
-    return outcome in APPLICABLE + PROBLEMS
 
 
 def moved_since(session: Session, seen_versions: dict[str, int]) -> list[str]:

@@ -152,7 +152,7 @@ def show(import_batch: ImportBatch):
         )
     except ServiceError as exc:
         problem = exc.message
-    pages = max(1, (total + PAGE_ROWS - 1) // PAGE_ROWS)
+    pages = page_count(total, PAGE_ROWS)
     return render_template(
         "imports/show.html",
         batch=import_batch,
