@@ -1,10 +1,11 @@
 """Workbook speed and memory, each figure beside a floor measured in the same run.
 
 Whole processes, as people run them:
-  dry run   `flask --app tracker import-xlsx FILE --dry-run` (start-up, read, match, diff, keep the
-            preview)  vs  a Python process that only opens the same file with python-calamine and
-            reads every cell; for the 10,000-row milestone file with 10% changed and for the full
-            workbook of 10,000 projects / 100,000 milestones (median of five runs each)
+  dry run   `tracker import-xlsx FILE --dry-run` (start-up, read, match, diff, keep the preview;
+            `tracker` runs `flask --app tracker`'s commands without loading Flask)  vs  a Python
+            process that only opens the same file with python-calamine and reads every cell; for
+            the 10,000-row milestone file with 10% changed and for the full workbook of 10,000
+            projects / 100,000 milestones (median of five runs each)
   apply     the full workbook imported into its plan emptied first: 10,000 projects, 100,000
             milestones and their investment years created in one transaction (time, peak memory)
   start-up  `flask --app tracker --help`  vs  a process that only imports Flask (median of five)
@@ -217,8 +218,7 @@ FLOOR_READ = (
 
 def cli_figures(url: str, path: str, *, dry_run: bool, plan: str | None = None) -> tuple[dict, dict]:
     """(import-xlsx in its own process, the calamine-only reader in its own process)."""
-    flask = str(Path(sys.executable).with_name("flask"))
-    command = [flask, "--app", "tracker", "import-xlsx", path] + (["--dry-run"] if dry_run else [])
+    command = [sys.executable, "-m", "tracker", "import-xlsx", path] + (["--dry-run"] if dry_run else [])
     if plan:
         command += ["--plan", plan]
     env = {"TRACKER_ENV": "development", "TRACKER_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}

@@ -147,3 +147,56 @@ def test_import_into_a_database_not_yet_migrated_is_one_clear_line(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "flask --app tracker db upgrade" in result.stderr
+
+
+def _tracker(tmp_path, *args, database_url):
+    """`python -m tracker …` (the `tracker` command), with the modules it loaded (-X importtime)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TRACKER_ENV": "development", "TRACKER_DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "tracker", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time")}
+    return result, loaded
+
+
+def test_the_tracker_command_runs_the_same_commands_without_loading_flask(tmp_path):
+    """A scripted batch import (`tracker import-xlsx`, e.g. from cron) loads no web framework, and says and
+    does what `flask --app tracker import-xlsx` does."""
+    from openpyxl.utils import get_column_letter
+
+    from tests.excel_helpers import edit, find_row
+    from tracker.excel import columns as C
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    web = ("flask", "werkzeug", "jinja2", "wtforms", "flask_wtf", "flask_login")
+    for command in (["db", "upgrade"], ["seed", "szwz"], ["export-xlsx", "--plan", "szwz", "-o", "szwz.xlsx"]):
+        result, loaded = _tracker(tmp_path, *command, database_url=url)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert not {m for m in loaded if m.split(".")[0] in web}, command
+    book = tmp_path / "szwz.xlsx"
+    status = next(i for i, c in enumerate(C.PROJECT_COLUMNS, start=1) if c.key == "status")
+    row = find_row(book.read_bytes(), C.PROJECTS_SHEET, 2, "2.8")
+    book.write_bytes(edit(book.read_bytes(), {C.PROJECTS_SHEET: {f"{get_column_letter(status)}{row}": "暂缓"}}))
+
+    dry, loaded = _tracker(tmp_path, "import-xlsx", "szwz.xlsx", "--dry-run", database_url=url)
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    assert "修改 1、" in dry.stdout
+    assert not {m for m in loaded if m.split(".")[0] in web}
+    assert {"tracker.services.import_preview", "python_calamine"} <= loaded
+    assert _flask(tmp_path, "import-xlsx", "szwz.xlsx", "--dry-run", database_url=url).stdout == dry.stdout
+
+    applied, _loaded = _tracker(tmp_path, "import-xlsx", "szwz.xlsx", database_url=url)
+    assert applied.returncode == 0 and "已导入" in applied.stdout, applied.stderr[-2000:]
+    again, _loaded = _tracker(tmp_path, "import-xlsx", "szwz.xlsx", "--dry-run", database_url=url)
+    assert "修改 0、" in again.stdout  # the change was written
+    listing, _loaded = _tracker(tmp_path, "list-plans", database_url=url)
+    assert "'数字温州'建设规划纲要" in listing.stdout

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from tracker.config import load_config
-from tracker.extensions import csrf, db, login_manager
+if TYPE_CHECKING:
+    from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,15 +17,23 @@ WEB_COMMANDS = frozenset({"run", "shell", "routes"})
 
 
 def create_app(config: dict | None = None) -> Flask:
+    # Imported here: the package itself loads no web framework, so `python -m tracker import-xlsx`
+    # (tracker/__main__.py) runs without Flask.
+    from flask import Flask
+
+    from tracker.config import instance_path, load_config
+    from tracker.extensions import csrf, db, login_manager
+
     app = Flask(
         __name__,
+        instance_path=instance_path(),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     app.config.update(load_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    _security_log_to_stderr(app)
+    security_log_to_stderr(testing=app.testing)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -35,14 +42,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     cli.register(app)
     if _serves_pages():
-        from tracker import auth  # noqa: F401  (registers the user loader)
+        from tracker.auth import identity  # noqa: F401  (registers the user loader)
         from tracker.web import register_blueprints
 
         register_blueprints(app)
     return app
 
 
-def _security_log_to_stderr(app: Flask) -> None:
+def security_log_to_stderr(*, testing: bool) -> None:
     """The security log's JSON lines (logger "tracker.security") go to stderr — gunicorn's error log,
     or wherever the service manager collects it; tests read them through pytest's log capture."""
     import logging
@@ -50,7 +57,7 @@ def _security_log_to_stderr(app: Flask) -> None:
 
     logger = logging.getLogger("tracker.security")
     logger.setLevel(logging.INFO)
-    if not app.testing and not logger.handlers:
+    if not testing and not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)

@@ -2,7 +2,8 @@
 
 Models, services and SQLAlchemy itself are imported inside the commands: `flask --app tracker --help`
 and each command load only what they use (create_app leaves the web layer out for commands that serve
-no pages, and the database is set up on first use).
+no pages, and the database is set up on first use). Nothing here needs Flask: the same commands run
+without it as `python -m tracker …` (tracker/__main__.py).
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 import atexit
 import sys
 from functools import wraps
+from typing import TYPE_CHECKING
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup
 
 from tracker.extensions import db
 from tracker.parse import ParseError
 from tracker.services import ServiceError
 from tracker.vocab import ChangeSource, Role
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def one_transaction(fn=None, *, source: ChangeSource = ChangeSource.CLI):
@@ -52,7 +55,7 @@ def database_not_ready(exc) -> click.ClickException:
     return click.ClickException(f"数据库未就绪或结构过旧，请先运行 `flask --app tracker db upgrade`（{exc.orig}）")
 
 
-db_group = AppGroup("db", help="数据库迁移（Alembic）。")
+db_group = click.Group("db", help="数据库迁移（Alembic）。")
 
 
 @db_group.command("upgrade")
@@ -61,7 +64,7 @@ def db_upgrade(revision: str) -> None:
     """升级数据库到 REVISION（默认 head）。"""
     from tracker import migrate
 
-    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    migrate.upgrade(db.url, revision)
     click.echo(f"数据库已升级到 {revision}")
 
 
@@ -71,7 +74,7 @@ def db_downgrade(revision: str) -> None:
     """降级数据库到 REVISION（默认上一版；base 为清空）。"""
     from tracker import migrate
 
-    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    migrate.downgrade(db.url, revision)
     click.echo(f"数据库已降级到 {revision}")
 
 
@@ -82,7 +85,7 @@ def db_current() -> None:
 
     from tracker import migrate
 
-    alembic_command.current(migrate.alembic_config(current_app.config["DATABASE_URL"]))
+    alembic_command.current(migrate.alembic_config(db.url))
 
 
 @db_group.command("revision")
@@ -94,7 +97,7 @@ def db_revision(message: str, autogenerate: bool) -> None:
 
     from tracker import migrate
 
-    config = migrate.alembic_config(current_app.config["DATABASE_URL"])
+    config = migrate.alembic_config(db.url)
     config.attributes["autogenerate"] = autogenerate
     alembic_command.revision(config, message=message, autogenerate=autogenerate)
 
@@ -304,11 +307,9 @@ def _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json) -
 @click.argument("output", type=click.Path(dir_okay=False, writable=True))
 def backup_command(output: str) -> None:
     """备份整个数据库到一个文件（PostgreSQL：pg_dump 自定义格式；SQLite：在线备份）。"""
-    from flask import current_app
-
     from tracker import backup
 
-    written = backup.backup(current_app.config["DATABASE_URL"], output)
+    written = backup.backup(db.url, output)
     click.echo(f"已备份到 {written}（{written.stat().st_size / 1024 / 1024:.1f} MB）")
 
 
@@ -316,12 +317,10 @@ def backup_command(output: str) -> None:
 @click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
 def restore_command(backup_file: str) -> None:
     """把备份恢复到 TRACKER_DATABASE_URL 所指的空数据库（新建的 PostgreSQL 库或尚不存在的 SQLite 文件）。"""
-    from flask import current_app
-
     from tracker import backup
 
-    backup.restore(backup_file, current_app.config["DATABASE_URL"])
-    counts = backup.fingerprint(current_app.config["DATABASE_URL"])
+    backup.restore(backup_file, db.url)
+    counts = backup.fingerprint(db.url)
     click.echo(f"已恢复：{counts.get('projects', 0)} 个项目，{counts.get('change_records', 0)} 条修改记录")
 
 
@@ -338,15 +337,18 @@ def _end_quickly() -> None:
 atexit.register(_end_quickly)
 
 
+COMMANDS = (
+    db_group,
+    seed_command,
+    create_user_command,
+    list_plans_command,
+    export_xlsx_command,
+    import_xlsx_command,
+    backup_command,
+    restore_command,
+)
+
+
 def register(app: Flask) -> None:
-    app.cli.add_command(db_group)
-    for cmd in (
-        seed_command,
-        create_user_command,
-        list_plans_command,
-        export_xlsx_command,
-        import_xlsx_command,
-        backup_command,
-        restore_command,
-    ):
-        app.cli.add_command(cmd)
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import sys
+import sysconfig
 from pathlib import Path
 
 
@@ -16,6 +18,17 @@ class ConfigError(SystemExit):
 
     def __init__(self, message: str) -> None:
         super().__init__(f"tracker: 配置错误 / configuration error: {message}")
+
+
+def instance_path() -> str:
+    """Where the SQLite database and the development secret live, as Flask places an app's instance
+    folder: beside the package in a checkout (or editable install), under the environment's prefix
+    (var/tracker-instance) when tracker is installed into site-packages."""
+    package_parent = Path(__file__).resolve().parent.parent
+    site_dirs = {Path(sysconfig.get_paths()[key]).resolve() for key in ("purelib", "platlib")}
+    if package_parent in site_dirs:
+        return str(Path(sys.prefix) / "var" / "tracker-instance")
+    return str(package_parent / "instance")
 
 
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:

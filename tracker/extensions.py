@@ -1,17 +1,24 @@
-"""Extensions, created unbound and attached to an app in create_app()."""
+"""Extensions, created unbound and attached to an app in create_app().
+
+This module imports no web framework: `db` serves the commands run without Flask (`python -m tracker`)
+as well as the app; `login_manager` and `csrf` are made (and Flask-Login and Flask-WTF imported) when
+the web layer first asks for them.
+"""
 
 from __future__ import annotations
 
 import threading
 from typing import TYPE_CHECKING
 
-from flask import Flask
-from flask_login import LoginManager
-from flask_wtf import CSRFProtect
-
 if TYPE_CHECKING:
+    from flask import Flask
+    from flask_login import LoginManager
+    from flask_wtf import CSRFProtect
     from sqlalchemy import Engine
     from sqlalchemy.orm import scoped_session
+
+    login_manager: LoginManager
+    csrf: CSRFProtect
 
 
 def make_engine(url: str, *, echo: bool = False, foreign_keys: bool = True) -> Engine:
@@ -63,20 +70,30 @@ class Database:
         self._lock = threading.Lock()  # two threads' first requests make one engine, not two
 
     def init_app(self, app: Flask) -> None:
-        with self._lock:
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
-            self._url, self._echo = app.config["DATABASE_URL"], app.config["SQL_ECHO"]
-        if self._session is not None:  # a second app in one process (tests): rebind the session
-            self._session.remove()
-            self._session.configure(bind=self.engine)
+        self.configure(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
         app.extensions["tracker_db"] = self
 
         @app.teardown_appcontext
         def _remove_session(_exc):
             if self._session is not None:
                 self._session.remove()
+
+    def configure(self, url: str, *, echo: bool = False) -> None:
+        """Use the database at `url` from now on (an app's, or a command's run without one)."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+            self._url, self._echo = url, echo
+        if self._session is not None:  # a second app in one process (tests): rebind the session
+            self._session.remove()
+            self._session.configure(bind=self.engine)
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise RuntimeError("db.init_app(app) has not been called")
+        return self._url
 
     def close(self) -> None:
         """Close the session and every pooled connection, if any were made."""
@@ -108,5 +125,19 @@ class Database:
 
 
 db = Database()
-login_manager = LoginManager()
-csrf = CSRFProtect()
+
+
+def __getattr__(name: str):
+    """`login_manager` and `csrf`, made once, when the web layer first imports them."""
+    if name == "login_manager":
+        from flask_login import LoginManager
+
+        value = LoginManager()
+    elif name == "csrf":
+        from flask_wtf import CSRFProtect
+
+        value = CSRFProtect()
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value

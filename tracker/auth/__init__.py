@@ -1,19 +1,2 @@
-"""Signing in: the session identity rule lives here, the views in tracker.auth.views."""
-
-from __future__ import annotations
-
-import hmac
-
-from tracker.extensions import db, login_manager
-from tracker.models import User
-
-
-@login_manager.user_loader
-def load_user(identity: str) -> User | None:
-    user_id, _, token = identity.partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
-        return None
-    return user
+"""Signing in and rights: the session identity rule (identity), the rule table (permissions), the
+views (views). The package imports nothing itself, so a command that checks rights loads no web layer."""
