@@ -114,6 +114,53 @@ def test_edited_cells_are_exactly_the_changes(session, wenzhou, office):
     assert again.counts["changed"] == 0 and again.counts["conflict"] == 0
 
 
+def test_typed_over_配合单位_are_changes_read_in_one_query_for_every_project(session, wenzhou, office):
+    """Three projects' 配合单位 typed over: three changes, old and new by name, written; the projects'
+    department lists are read once for all of them (and not at all when no project row is compared)."""
+    from sqlalchemy import event
+
+    from tracker.extensions import db
+
+    names = session.scalars(
+        select(Department.name).where(Department.region == wenzhou.region).order_by(Department.name)
+    ).all()[:2]
+    data = export_bytes(session, wenzhou)
+    cells = {
+        f"{letter(PROJECT_COL['cooperators'])}{find_row(data, C.PROJECTS_SHEET, 2, code)}": "、".join(names)
+        for code in ("1.1", "1.2", "2.1")
+    }
+    statements: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        untouched = preview_workbook(session, data, user=office)
+        lists_read_untouched = sum("project_cooperators" in s for s in statements)
+        statements.clear()
+        preview = preview_workbook(session, edit(data, {C.PROJECTS_SHEET: cells}), user=office)
+        lists_read = sum("project_cooperators" in s for s in statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert untouched.counts["changed"] == 0 and lists_read_untouched == 0
+    assert lists_read == 1
+    changes = changed(preview)
+    assert {key for _sheet, key in changes} == {"1.1", "1.2", "2.1"}
+    assert all(
+        set(fields) == {"cooperators"} and set(fields["cooperators"][1].split("、")) == set(names)
+        for fields in changes.values()
+    )
+    batch, _ = stage_import(
+        session, edit(data, {C.PROJECTS_SHEET: cells}), "cooperators.xlsx", office, ChangeSource.WEB
+    )
+    assert commit_import(session, batch, office) == 3
+    session.commit()
+    for code in ("1.1", "1.2", "2.1"):
+        project = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == code))
+        assert sorted(d.name for d in project.cooperators) == sorted(names)
+
+
 def test_change_in_tracker_after_export_is_a_conflict(session, wenzhou, office):
     data = export_bytes(session, wenzhou)
     project = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == "1.3"))

@@ -565,11 +565,14 @@ class _Matcher:
         self.known = plan_projects(session, plan.id)
         wanted = self._projects_meant(session, sheets)
         self.partial = len(wanted) < len(self.known.rows) // 2
+        # Their 配合单位 and role lists are read only if a project row is compared cell by cell
+        # (_department_ids): a round trip that changed milestones alone never loads them.
         projects = session.scalars(
-            select(Project)
-            .where(Project.plan_id == plan.id, *([ids_in(session, Project.id, wanted)] if self.partial else []))
-            .options(selectinload(Project.cooperators), selectinload(Project.roles))
+            select(Project).where(
+                Project.plan_id == plan.id, *([ids_in(session, Project.id, wanted)] if self.partial else [])
+            )
         ).all()
+        self.department_lists_loaded = False
         self.projects_by_id = {p.id: p for p in projects}
         self.projects_by_code = {p.code: p for p in projects}
         self.projects_by_name: dict[str, list[Project]] = defaultdict(list)
@@ -814,9 +817,10 @@ class _Matcher:
             pairs = self._stored_values(field_name, cell.value, row, result)
             if pairs is None:
                 continue
-            old_pairs = [(name, getattr(record, name) if record is not None else None) for name, _v in pairs]
             if field_name in DEPARTMENT_LISTS and record is not None:
-                old_pairs = [(field_name, _department_ids(record, field_name))]
+                old_pairs = [(field_name, self._department_ids(record, field_name))]
+            else:
+                old_pairs = [(name, getattr(record, name) if record is not None else None) for name, _v in pairs]
             if (
                 all(_same(old, new) for (_n, old), (_m, new) in zip(old_pairs, pairs, strict=False))
                 or (
@@ -840,6 +844,22 @@ class _Matcher:
         if op.changes and exported_version is not None and record is not None and record.version != exported_version:
             result.conflict = True
             result.messages.append("此记录在导出后已在系统中被修改：请核对“原值”（系统当前值）与表中的值")
+
+    def _department_ids(self, project: Project, field_name: str) -> list[int]:
+        """The project's departments in that list; every loaded project's lists are read at the first ask
+        (two queries in all, not two per project)."""
+        if not self.department_lists_loaded:
+            ids = list(self.projects_by_id)
+            for chunk in _chunks(ids, 5000):
+                self.session.scalars(
+                    select(Project)
+                    .where(ids_in(self.session, Project.id, chunk))
+                    .options(selectinload(Project.cooperators), selectinload(Project.roles))
+                ).all()
+            self.department_lists_loaded = True
+        if field_name == "cooperators":
+            return sorted(d.id for d in project.cooperators)
+        return project.department_ids_as(Project.ROLE_LISTS[field_name])
 
     def _allowed(self, record: Any) -> frozenset[str]:
         """editable_fields, asked once per kind of record and lead department (10,000 rows, one answer)."""
@@ -1336,12 +1356,6 @@ def _unchanged_at_a_glance(record: Any, field_name: str, value: Any) -> bool:
     if field_name == "name":
         return record.name == value
     return False
-
-
-def _department_ids(project: Project, field_name: str) -> list[int]:
-    if field_name == "cooperators":
-        return sorted(d.id for d in project.cooperators)
-    return project.department_ids_as(Project.ROLE_LISTS[field_name])
 
 
 def _less_precise_same(old_pairs: list, new_pairs: list) -> bool:

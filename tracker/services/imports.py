@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tracker.models import (
     Department,
@@ -353,8 +353,11 @@ def _records(session: Session, updates: list) -> dict[tuple[str, int], Any]:
     records = {}
     for entity, ids in wanted.items():
         model = MODELS[entity]
+        # A project's 配合单位 and role lists, which an update may replace, read with it (not one by one).
+        lists = [selectinload(Project.cooperators), selectinload(Project.roles)] if model is Project else []
         for start in range(0, len(ids), 5000):
-            for obj in session.scalars(select(model).where(ids_in(session, model.id, ids[start : start + 5000]))):
+            chunk = ids[start : start + 5000]
+            for obj in session.scalars(select(model).where(ids_in(session, model.id, chunk)).options(*lists)):
                 records[(entity, obj.id)] = obj
     return records
 
