@@ -94,14 +94,15 @@ def test_create_user_duplicate(runner, session):
     assert "已存在" in again.output
 
 
-def _flask(tmp_path, *args, database_url="sqlite:///:memory:"):
+def _process(tmp_path, command: tuple[str, ...], *args, database_url):
+    """`python -X importtime -m COMMAND ARGS` in development settings (what it imported: _loaded)."""
     import os
     import subprocess
     import sys
 
     env = {**os.environ, "TRACKER_ENV": "development", "TRACKER_DATABASE_URL": database_url}
     return subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "flask", "--app", "tracker", *args],
+        [sys.executable, "-X", "importtime", "-m", *command, *args],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -110,13 +111,27 @@ def _flask(tmp_path, *args, database_url="sqlite:///:memory:"):
     )
 
 
+def _loaded(result) -> set[str]:
+    return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time")}
+
+
+def _flask(tmp_path, *args, database_url="sqlite:///:memory:"):
+    return _process(tmp_path, ("flask", "--app", "tracker"), *args, database_url=database_url)
+
+
+def _tracker(tmp_path, *args, database_url):
+    """The `tracker` command, and the modules it loaded."""
+    result = _process(tmp_path, ("tracker",), *args, database_url=database_url)
+    return result, _loaded(result)
+
+
 def test_commands_that_serve_no_pages_load_no_web_layer_and_no_models(tmp_path):
     """`flask --app tracker --help` loads neither views nor models, nor SQLAlchemy (the database is set up
     on first use): it starts in about the time Flask takes to import; `routes`, a command about pages,
     gets the whole app."""
     helped = _flask(tmp_path, "--help")
     assert helped.returncode == 0 and "import-xlsx" in helped.stdout and "seed" in helped.stdout
-    loaded = {line.rsplit("|", 1)[-1].strip() for line in helped.stderr.splitlines() if "|" in line}
+    loaded = _loaded(helped)
     assert not {
         m
         for m in loaded
@@ -147,25 +162,6 @@ def test_import_into_a_database_not_yet_migrated_is_one_clear_line(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "flask --app tracker db upgrade" in result.stderr
-
-
-def _tracker(tmp_path, *args, database_url):
-    """`python -m tracker …` (the `tracker` command), with the modules it loaded (-X importtime)."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "TRACKER_ENV": "development", "TRACKER_DATABASE_URL": database_url}
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "tracker", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    loaded = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time")}
-    return result, loaded
 
 
 def test_the_tracker_command_runs_the_same_commands_without_loading_flask(tmp_path):
