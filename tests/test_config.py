@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tracker import PROJECT_ROOT, create_app
-from tracker.config import ConfigError, load_config
+from tracker.config import ConfigError, instance_path, load_config
 
 
 def test_production_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
@@ -69,3 +69,18 @@ def test_database_defaults_to_sqlite_in_instance_folder(monkeypatch, tmp_path):
     monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
     config = load_config(str(tmp_path), {"TRACKER_ENV": "development"})
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'tracker.db'}"
+
+
+def test_tracker_and_flask_keep_the_database_in_the_same_instance_folder(tmp_path):
+    """`tracker …` runs without Flask but must find the same SQLite file and secret as the app: the
+    instance folder is placed as Flask places it, for a checkout and for an installed package."""
+    from flask import Flask
+
+    assert instance_path() == Flask("tracker", instance_relative_config=True).instance_path
+    assert instance_path() == create_app({"TESTING": True, "SECRET_KEY": "x"}).instance_path
+    checkout = tmp_path / "src" / "tracker" / "config.py"
+    assert instance_path(str(checkout)) == str(tmp_path / "src" / "instance")
+    in_this_env = os.path.join(sys.prefix, "lib", "python3.11", "site-packages", "tracker", "config.py")
+    assert instance_path(in_this_env) == os.path.join(os.path.abspath(sys.prefix), "var", "tracker-instance")
+    user_site = tmp_path / "home" / ".local" / "lib" / "python3.11" / "site-packages" / "tracker" / "config.py"
+    assert instance_path(str(user_site)) == str(tmp_path / "home" / ".local" / "var" / "tracker-instance")

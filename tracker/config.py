@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import secrets
 import sys
-import sysconfig
 from pathlib import Path
 
 
@@ -20,15 +19,26 @@ class ConfigError(SystemExit):
         super().__init__(f"tracker: 配置错误 / configuration error: {message}")
 
 
-def instance_path() -> str:
-    """Where the SQLite database and the development secret live, as Flask places an app's instance
-    folder: beside the package in a checkout (or editable install), under the environment's prefix
-    (var/tracker-instance) when tracker is installed into site-packages."""
-    package_parent = Path(__file__).resolve().parent.parent
-    site_dirs = {Path(sysconfig.get_paths()[key]).resolve() for key in ("purelib", "platlib")}
-    if package_parent in site_dirs:
-        return str(Path(sys.prefix) / "var" / "tracker-instance")
-    return str(package_parent / "instance")
+def instance_path(module_file: str = __file__) -> str:
+    """Where the SQLite database and the development secret live: where Flask puts an app's instance
+    folder (flask.sansio.scaffold.find_package), so `tracker …` and `flask --app tracker …` share it —
+    beside the package in a checkout or editable install, `<prefix>/var/tracker-instance` when tracker
+    is installed into an environment."""
+    package_path = Path(os.path.abspath(module_file)).parent.parent  # the folder tracker is imported from
+    prefix = Path(os.path.abspath(sys.prefix))
+    if package_path.is_relative_to(prefix):
+        base = prefix
+    elif package_path.name.lower() == "site-packages":  # another environment's (pip install --user)
+        parent = package_path.parent
+        if parent.name.lower() == "lib":
+            base = parent.parent
+        elif parent.parent.name.lower() == "lib":
+            base = parent.parent.parent
+        else:
+            base = parent
+    else:
+        return str(package_path / "instance")
+    return str(base / "var" / "tracker-instance")
 
 
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
