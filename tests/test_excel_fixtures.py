@@ -116,6 +116,7 @@ def test_old_plan_table_reads_every_column_and_commits_new_projects_with_their_m
         ("planned_start_on", "2026年"),
         ("planned_end_on", "2027年"),
         ("planned_amount", "200.00"),
+        ("cooperators", "温州市发展计划委员会"),  # 市计委 typed under 配合单位, where it had none
     }
     assert [(c.field, c.new) for c in by_row[10].changes] == [("remarks", "与医保同步推进")]  # 社保局 = 温州市社保局
     assert any("新增-1" in h for h in by_row[11].hints)
@@ -135,6 +136,7 @@ def test_old_plan_table_reads_every_column_and_commits_new_projects_with_their_m
     exchange = _project(session, wenzhou, "1.2")
     assert 2027 in {i.year for i in exchange.investments}
     assert exchange.planned_start_precision is DatePrecision.YEAR
+    assert [d.name for d in exchange.cooperators] == ["温州市发展计划委员会"]
     batch_after = preview_workbook(session, data, user=office, plan_code="szwz")  # the same file again
     assert batch_after.counts["new"] == 0 and batch_after.counts["changed"] == 0
 

@@ -54,6 +54,8 @@ OUTCOME_LABELS = {o.value: o.label for o in ImportOutcome}
 APPLICABLE = ("new", "changed")  # what 确认导入 writes
 PROBLEMS = ("error", "conflict")  # what stops it, unless only the valid rows are applied
 MODELS = {"project": Project, "milestone": Milestone, "investment": Investment, "funding": InvestmentFunding}
+# A project's 配合单位 and role lists, read with the projects whose lists are compared or replaced.
+WITH_DEPARTMENT_LISTS = (selectinload(Project.cooperators), selectinload(Project.roles))
 
 # Field → (label, kind) for what an import may write; kinds say how a value is stored in the preview.
 FIELDS: dict[str, dict[str, tuple[str, str]]] = {
@@ -852,9 +854,7 @@ class _Matcher:
             ids = list(self.projects_by_id)
             for chunk in _chunks(ids, 5000):
                 self.session.scalars(
-                    select(Project)
-                    .where(ids_in(self.session, Project.id, chunk))
-                    .options(selectinload(Project.cooperators), selectinload(Project.roles))
+                    select(Project).where(ids_in(self.session, Project.id, chunk)).options(*WITH_DEPARTMENT_LISTS)
                 ).all()
             self.department_lists_loaded = True
         if field_name == "cooperators":

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from tracker.models import (
     Department,
@@ -44,6 +44,7 @@ from tracker.services.import_preview import (  # noqa: F401 — the preview's na
     OUTCOMES,
     PROBLEM_LIMIT,
     PROBLEMS,
+    WITH_DEPARTMENT_LISTS,
     ImportRefused,
     Operation,
     Preview,
@@ -98,7 +99,7 @@ def stage_import(
                 for position, row in enumerate(preview.rows[start : start + STORE_CHUNK], start=start)
             ],
         )
-    for position, row in enumerate(preview.rows):
+    for position, row in enumerate(preview.rows):  # for _store_applied, when applied in this transaction
         row.position = position
     return batch, preview
 
@@ -119,12 +120,7 @@ def load_preview(
         if outcomes is not None:
             preview.rows = [r for r in preview.rows if r.outcome in outcomes]
         return preview
-    query = select(ImportRow.position, ImportRow.data).where(ImportRow.batch_id == batch.id)
-    if outcomes is not None:
-        query = query.where(ImportRow.outcome.in_(outcomes))
-    rows = [
-        RowResult.from_dict(data, position) for position, data in session.execute(query.order_by(ImportRow.position))
-    ]
+    rows = _stored_rows(session, select(ImportRow.position, ImportRow.data).where(*_kept(batch, outcomes)))
     return Preview.from_json(session, batch.preview, rows, batch.counts, batch.seen_versions)
 
 
@@ -139,21 +135,26 @@ def preview_page(
         rows = [r for r in preview.rows if r.applied or show != "applied"]
         preview.rows = rows[(page - 1) * per_page : page * per_page]
         return preview, len(rows)
+    where = _kept(batch, outcomes, applied_only=show == "applied")
+    total = session.scalar(select(func.count()).select_from(ImportRow).where(*where))
+    query = select(ImportRow.position, ImportRow.data).where(*where).limit(per_page).offset((page - 1) * per_page)
+    rows = _stored_rows(session, query)
+    return Preview.from_json(session, batch.preview, rows, batch.counts, {}), total  # versions: for 确认导入 only
+
+
+def _kept(batch: ImportBatch, outcomes: tuple[str, ...] | None, *, applied_only: bool = False) -> list:
+    """The batch's stored rows of these outcomes (all if None), only those applied if asked."""
     where = [ImportRow.batch_id == batch.id]
     if outcomes is not None:
         where.append(ImportRow.outcome.in_(outcomes))
-    if show == "applied":
+    if applied_only:
         where.append(ImportRow.applied.is_(True))
-    total = session.scalar(select(func.count()).select_from(ImportRow).where(*where))
-    query = (
-        select(ImportRow.position, ImportRow.data)
-        .where(*where)
-        .order_by(ImportRow.position)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    rows = [RowResult.from_dict(data, position) for position, data in session.execute(query)]
-    return Preview.from_json(session, batch.preview, rows, batch.counts, {}), total  # versions: for 确认导入 only
+    return where
+
+
+def _stored_rows(session: Session, query) -> list[RowResult]:
+    """The stored rows a query of (position, data) selects, in the order shown."""
+    return [RowResult.from_dict(data, at) for at, data in session.execute(query.order_by(ImportRow.position))]
 
 
 def moved_since(session: Session, seen_versions: dict[str, int]) -> list[str]:
@@ -353,8 +354,7 @@ def _records(session: Session, updates: list) -> dict[tuple[str, int], Any]:
     records = {}
     for entity, ids in wanted.items():
         model = MODELS[entity]
-        # A project's 配合单位 and role lists, which an update may replace, read with it (not one by one).
-        lists = [selectinload(Project.cooperators), selectinload(Project.roles)] if model is Project else []
+        lists = WITH_DEPARTMENT_LISTS if model is Project else ()  # an update may replace them
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
             for obj in session.scalars(select(model).where(ids_in(session, model.id, chunk)).options(*lists)):
