@@ -48,6 +48,14 @@ def test_corrupt_zip():
         open_workbook(SIMPLE[: len(SIMPLE) // 2])
 
 
+def test_a_workbook_read_in_the_background_is_the_same_and_is_refused_the_same():
+    """What `import-xlsx` reads on another thread while the command starts (reader.open_in_background)."""
+    opened = reader.open_in_background(SIMPLE, "简单.xlsx")
+    assert opened() == open_workbook(SIMPLE, "简单.xlsx")
+    with pytest.raises(WorkbookError, match="已损坏"):
+        reader.open_in_background(SIMPLE[: len(SIMPLE) // 2])()
+
+
 def test_text_file_renamed_xlsx():
     with pytest.raises(WorkbookError, match="不是 Excel 工作簿"):
         open_workbook("项目编号,项目名称\n1.1,基础网络建设\n".encode())

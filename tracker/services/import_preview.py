@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker.auth.permissions import editable_fields, may_create
 from tracker.excel import columns as C
-from tracker.excel.reader import WorkbookError, open_workbook
+from tracker.excel.reader import Workbook, WorkbookError, open_workbook
 from tracker.excel.sheets import (
     FUNDINGS,
     INVESTMENTS,
@@ -417,10 +417,12 @@ def preview_workbook(
     plan_code: str | None = None,
     filename: str = "",
     today: dt.date | None = None,
+    opened: Callable[[], Workbook] | None = None,
 ) -> Preview:
-    """Read the workbook and compare it with the database; writes nothing."""
+    """Read the workbook and compare it with the database; writes nothing. `opened`: the workbook
+    already being read from `data` (excel.reader.open_in_background)."""
     try:
-        book = open_workbook(data, filename)
+        book = opened() if opened is not None else open_workbook(data, filename)
     except WorkbookError as exc:
         raise ImportRefused(str(exc)) from None
     meta = read_meta(book.sheets.pop(C.META_SHEET, None))  # its rows let go of once read

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tracker.excel.reader import Workbook
 from tracker.models import (
     Department,
     ImportBatch,
@@ -65,10 +66,16 @@ SHOWN = {"all": None, "skipped": ("skipped",), "applied": APPLICABLE}
 
 
 def stage_import(
-    session: Session, data: bytes, filename: str, user: User | None, source: ChangeSource, plan_code: str | None = None
+    session: Session,
+    data: bytes,
+    filename: str,
+    user: User | None,
+    source: ChangeSource,
+    plan_code: str | None = None,
+    opened: Callable[[], Workbook] | None = None,
 ) -> tuple[ImportBatch, Preview]:
     """Preview a workbook and keep it, with its preview; writes no plan data."""
-    preview = preview_workbook(session, data, user=user, plan_code=plan_code, filename=filename)
+    preview = preview_workbook(session, data, user=user, plan_code=plan_code, filename=filename, opened=opened)
     batch = ImportBatch(
         user=user,
         source=source,
