@@ -48,10 +48,15 @@ def test_corrupt_zip():
         open_workbook(SIMPLE[: len(SIMPLE) // 2])
 
 
-def test_a_workbook_read_in_the_background_is_the_same_and_is_refused_the_same():
+def test_a_workbook_read_in_the_background_is_the_same_and_is_refused_the_same(monkeypatch):
     """What `import-xlsx` reads on another thread while the command starts (reader.open_in_background)."""
     opened = reader.open_in_background(SIMPLE, "简单.xlsx")
     assert opened() == open_workbook(SIMPLE, "简单.xlsx")
+    with pytest.raises(WorkbookError, match="已损坏"):
+        reader.open_in_background(SIMPLE[: len(SIMPLE) // 2])()
+    # A large file is opened when asked for, on the caller's thread: the same workbook, the same refusal.
+    monkeypatch.setattr(reader, "BACKGROUND_MAX_BYTES", 100)
+    assert reader.open_in_background(SIMPLE, "简单.xlsx")() == open_workbook(SIMPLE, "简单.xlsx")
     with pytest.raises(WorkbookError, match="已损坏"):
         reader.open_in_background(SIMPLE[: len(SIMPLE) // 2])()
 
