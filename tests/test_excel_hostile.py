@@ -150,6 +150,21 @@ def test_one_cell_at_the_far_corner_is_refused_before_any_grid_is_built(tmp_path
     assert time.monotonic() - started < 10
 
 
+def test_a_grid_too_large_by_rows_times_columns_is_refused_before_any_grid_is_built():
+    """No cell past the row or column caps, but 150,000 rows × 150 columns is 22.5 million cells."""
+    data = _rewrite(
+        SIMPLE,
+        "xl/worksheets/sheet1.xml",
+        lambda x: x.replace(
+            b"</sheetData>",
+            b'<row r="3"><c r="ET3" t="n"><v>1</v></c></row>'
+            b'<row r="150000"><c r="A150000" t="n"><v>1</v></c></row></sheetData>',
+        ),
+    )
+    with pytest.raises(WorkbookError, match="一直延伸到 ET150000（150000 行 × 150 列），超出可读取的范围"):
+        open_workbook(data)
+
+
 def test_far_cell_written_unusually_is_still_measured():
     """The cheap check trusts only files written the usual way; attributes in another order are measured."""
     data = _rewrite(
