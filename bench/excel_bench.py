@@ -340,17 +340,25 @@ def main() -> None:
     print(
         f"export peak memory, 10x the rows: {figures['small']['peak_mb']:.0f} MB → {figures['big']['peak_mb']:.0f} MB"
     )
+    above = []  # a dry run's peak memory above its floor's, as the file grows
     for label, path in (
         ("dry run, 10,000 rows, 10% changed", folder / "import.xlsx"),
         ("dry run, 10,000 projects / 100,000 milest.", folder / "big.xlsx"),
     ):
         ours, floor = cli_figures(url, str(path), dry_run=True)
         _check(ours)
+        above.append((ours["peak_mb"], floor["peak_mb"]))
         print(
             f"{'process: ' + label:<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
             f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}"
         )
         print(f"  (CPU time of the same runs: {ours['cpu']:.2f} s against {floor['cpu']:.2f} s)")
+    (small, small_floor), (big, big_floor) = above
+    print(
+        f"dry-run peak memory, 12,000 → 130,000 rows: {small:.0f} → {big:.0f} MB (+{big - small:.0f}); "
+        f"calamine alone {small_floor:.0f} → {big_floor:.0f} MB (+{big_floor - small_floor:.0f}); "
+        f"tracker's own above it {small - small_floor:.0f} → {big - big_floor:.0f} MB"
+    )
     _run("empty-plan", url, "big")
     ours, floor = cli_figures(url, str(folder / "big.xlsx"), dry_run=False)
     _check(ours)

@@ -13,6 +13,7 @@ from tests.excel_helpers import libreoffice_resave
 from tests.fixtures import workbooks as W
 from tracker.excel.reader import open_workbook
 from tracker.models import Milestone, Plan, Project
+from tracker.services import import_preview, imports
 from tracker.services.imports import (
     OUTCOME_LABELS,
     ImportRefused,
@@ -86,11 +87,17 @@ def _shown(rows) -> list[tuple]:
 
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))
-def test_a_kept_preview_reads_back_as_it_was_shown(session, wenzhou, office, name):
-    """The preview kept row by row (import_rows) is the one shown at upload: every row of a clerk's
+def test_a_kept_preview_reads_back_as_it_was_shown(session, wenzhou, office, name, monkeypatch):
+    """The preview kept row by row (import_rows) as its rows are made — here two rows matched and
+    three stored at a time — is the one a preview made whole in memory shows: every row of a clerk's
     workbook, with its outcome, messages and changes; each page holds its share, in the file's order."""
     build, _expected = FIXTURES[name]
-    batch, shown = stage_import(session, build(), f"{name}.xlsx", office, ChangeSource.WEB, "szwz")
+    data = build()
+    shown = preview_workbook(session, data, user=office, plan_code="szwz", filename=f"{name}.xlsx")
+    monkeypatch.setattr(import_preview, "CHUNK", 2)
+    monkeypatch.setattr(imports, "STORE_CHUNK", 3)
+    batch, staged = stage_import(session, data, f"{name}.xlsx", office, ChangeSource.WEB, "szwz")
+    assert staged.counts == shown.counts
     session.commit()
     kept = load_preview(session, batch)
     assert kept.counts == shown.counts and kept.blocked == shown.blocked
@@ -106,6 +113,7 @@ def test_a_kept_preview_reads_back_as_it_was_shown(session, wenzhou, office, nam
 def test_old_plan_table_reads_every_column_and_commits_new_projects_with_their_money(session, wenzhou, office):
     data = W.old_plan_table()
     batch, preview = stage_import(session, data, "2027计划.xlsx", office, ChangeSource.WEB, "szwz")
+    preview = load_preview(session, batch)  # as the page shows it, from the stored rows
     columns = preview.columns["2027年计划"]
     assert "A列“序号”：读作“序号（用于识别分组、合计行）”" in columns
     assert "E列“建设起止年限”：读作“建设起止年限（计划开始、计划完成）”" in columns
@@ -244,6 +252,7 @@ def test_reshaped_reply_matches_rows_by_their_own_keys(session, wenzhou, office)
     before = {m.ordinal: (m.name, m.planned_on, m.status) for m in project.milestones}
     data = W.reshaped_reply(export_bytes(session, wenzhou))
     batch, preview = stage_import(session, data, "回复.xlsx", office, ChangeSource.WEB)
+    preview = load_preview(session, batch)  # as the page shows it, from the stored rows
     session.commit()
     rows = [r for r in preview.rows if r.sheet == "里程碑" and r.outcome not in ("skipped",)]
     by_outcome = {}
@@ -265,7 +274,7 @@ def test_reshaped_reply_matches_rows_by_their_own_keys(session, wenzhou, office)
     assert len(_project(session, wenzhou, "1.2").milestones) == 2
 
 
-def test_two_rows_claiming_one_milestone_are_both_errors(session, wenzhou, office):
+def test_two_rows_claiming_one_milestone_are_both_errors(session, wenzhou, office, monkeypatch):
     from tests.excel_helpers import export_bytes
 
     data = W.duplicate_ordinal_reply(export_bytes(session, wenzhou))
@@ -274,11 +283,51 @@ def test_two_rows_claiming_one_milestone_are_both_errors(session, wenzhou, offic
     assert len(errors) == 2
     assert all("指向同一条记录" in " ".join(r.messages) for r in errors)
     assert {r.key for r in errors} == {"1.1 第2项 市级单位千兆光纤接入", "1.1 第2项 新增的节点"}
+    # Stored one row at a time, the first of the two is written before the second is read: it is
+    # rewritten as an error once both are known, and the counts say so.
+    monkeypatch.setattr(import_preview, "CHUNK", 1)
+    monkeypatch.setattr(imports, "STORE_CHUNK", 1)
+    batch, staged = stage_import(session, data, "回复.xlsx", office, ChangeSource.WEB)
+    assert staged.counts == preview.counts and staged.counts["error"] == 2
+    kept = load_preview(session, batch)
+    assert [(r.ref, r.outcome, r.messages) for r in kept.rows if r.outcome == "error"] == [
+        (r.ref, r.outcome, r.messages) for r in errors
+    ]
+
+
+def test_a_sheet_of_milestones_before_the_sheet_creating_their_projects_waits_for_it(
+    session, wenzhou, office, monkeypatch
+):
+    """Sheets are read one at a time, projects first: a 节点 sheet placed before the 项目 sheet that
+    creates its projects is held until that sheet is read, and is shown in its own place."""
+    book = __import__("openpyxl").load_workbook(__import__("io").BytesIO(W.new_projects_with_their_milestones()))
+    book.move_sheet("节点", offset=-1)
+    out = __import__("io").BytesIO()
+    book.save(out)
+    monkeypatch.setattr(import_preview, "CHUNK", 2)
+    batch, _staged = stage_import(session, out.getvalue(), "新项目.xlsx", office, ChangeSource.WEB, "szwz")
+    preview = load_preview(session, batch)
+    assert [(r.sheet, r.row, r.outcome) for r in preview.rows] == [
+        ("节点", 1, "skipped"),
+        ("节点", 2, "new"),
+        ("节点", 3, "new"),
+        ("节点", 4, "new"),
+        ("节点", 5, "error"),
+        ("项目", 1, "skipped"),
+        ("项目", 2, "new"),
+        ("项目", 3, "new"),
+    ]
+    assert preview.sheets == ["工作表“节点”：读作里程碑（4 行数据）", "工作表“项目”：读作项目（2 行数据）"]
+    assert commit_import(session, batch, office, valid_only=True) == 5
+    session.commit()
+    session.expire_all()
+    assert [m.name for m in _project(session, wenzhou, "3.1").milestones] == ["可研批复", "招标完成"]
 
 
 def test_new_projects_and_their_milestones_commit_from_one_file(session, wenzhou, office):
     data = W.new_projects_with_their_milestones()
     batch, preview = stage_import(session, data, "新项目.xlsx", office, ChangeSource.WEB, "szwz")
+    preview = load_preview(session, batch)  # as the page shows it, from the stored rows
     session.commit()
     outcomes = {(r.sheet, r.row): r.outcome for r in preview.rows}
     assert outcomes == {
@@ -356,6 +405,7 @@ def test_rows_of_a_new_project_in_error_wait_with_it(session, wenzhou, office):
     out = io.BytesIO()
     book.save(out)
     batch, preview = stage_import(session, out.getvalue(), "新项目.xlsx", office, ChangeSource.WEB, "szwz")
+    preview = load_preview(session, batch)  # as the page shows it, from the stored rows
     session.commit()
     waiting = next(r for r in preview.rows if r.sheet == "节点" and r.row == 4)
     assert waiting.outcome == "error"  # … so neither is its milestone, and the preview says why

@@ -54,9 +54,13 @@ def test_a_workbook_read_in_the_background_is_the_same_and_is_refused_the_same(m
     assert opened() == open_workbook(SIMPLE, "简单.xlsx")
     with pytest.raises(WorkbookError, match="已损坏"):
         reader.open_in_background(SIMPLE[: len(SIMPLE) // 2])()
-    # A large file is opened when asked for, on the caller's thread: the same workbook, the same refusal.
+    # A large file is opened when asked for, on the caller's thread, each sheet read when the preview
+    # comes to it: the same rows, the same refusal.
     monkeypatch.setattr(reader, "BACKGROUND_MAX_BYTES", 100)
-    assert reader.open_in_background(SIMPLE, "简单.xlsx")() == open_workbook(SIMPLE, "简单.xlsx")
+    lazy, whole = reader.open_in_background(SIMPLE, "简单.xlsx")(), open_workbook(SIMPLE, "简单.xlsx")
+    assert lazy.sheets == {} and lazy.names == whole.names == ["Sheet"]
+    rows, merged = lazy.sheet_rows("Sheet")
+    assert (list(rows), merged) == (whole.sheets["Sheet"], whole.merged["Sheet"])
     with pytest.raises(WorkbookError, match="已损坏"):
         reader.open_in_background(SIMPLE[: len(SIMPLE) // 2])()
 

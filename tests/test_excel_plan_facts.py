@@ -14,7 +14,7 @@ from tests.excel_helpers import export_bytes
 from tests.factories import make_user
 from tracker.excel import columns as C
 from tracker.models import ChangeRecord, Department, Investment, InvestmentFunding, Plan, PlanEvent, Project
-from tracker.services.imports import commit_import, preview_workbook, stage_import
+from tracker.services.imports import commit_import, load_preview, preview_workbook, stage_import
 from tracker.services.seeding import seed
 from tracker.vocab import ChangeSource, FundingSource, ProjectRoleKind, Role
 
@@ -89,6 +89,7 @@ def test_support_and_review_departments_typed_by_a_clerk_are_read_applied_and_re
     office = make_user(session, Role.OFFICE)
     session.commit()
     batch, preview = stage_import(session, clerk_roles_sheet(), "分工.xlsx", office, ChangeSource.WEB, "ls2007")
+    preview = load_preview(session, batch)
     assert preview.columns["项目分工"][3:] == ["D列“技术支持单位”：读作“支持单位”", "E列“审核单位”：读作“审查单位”"]
     by_row = {r.row: r for r in preview.rows}
     library = by_row[3]
@@ -142,6 +143,7 @@ def test_a_funding_sheet_typed_by_a_clerk_changes_adds_and_refuses_by_cell(sessi
     office = make_user(session, Role.OFFICE)
     session.commit()
     batch, preview = stage_import(session, clerk_funding_sheet(), "资金.xlsx", office, ChangeSource.WEB, "ls2007")
+    preview = load_preview(session, batch)
     assert "工作表“资金来源明细”：读作资金来源（4 行数据）" in preview.sheets
     assert "D列“金额”：读作“金额（按元读入，已换算为万元）”" in preview.columns["资金来源明细"]
     by_row = {r.row: r for r in preview.rows}
@@ -261,6 +263,7 @@ def test_a_new_project_comes_with_its_support_department_and_its_sources_of_mone
     money.append(["LS-99", "丽水市政务云", 2027, "财政", 500, "市本级财政"])
     money.append(["LS-99", "丽水市政务云", 2027, "运营商投资", 300, "电信投资"])
     batch, preview = stage_import(session, _save(book), "政务云.xlsx", office, ChangeSource.WEB, "ls2007")
+    preview = load_preview(session, batch)
     assert [(r.sheet, r.outcome) for r in preview.rows if r.outcome != "skipped"] == [
         ("新项目", "new"),
         ("资金", "new"),

@@ -20,6 +20,7 @@ from tracker.services.imports import (
     StalePreview,
     apply_preview,
     commit_import,
+    load_preview,
     preview_workbook,
     stage_import,
 )
@@ -208,6 +209,7 @@ def test_errors_commit_nothing_unless_valid_rows_are_chosen(session, wenzhou, of
         },
     )
     batch, preview = stage_import(session, data, "e.xlsx", office, ChangeSource.WEB)
+    preview = load_preview(session, batch)
     session.commit()
     error = next(r for r in preview.rows if r.outcome == "error")
     assert error.messages == [

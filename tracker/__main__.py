@@ -25,12 +25,14 @@ def main() -> None:
     gc.disable()
     from tracker import security_log_to_stderr
     from tracker.config import instance_path, load_config
+    from tracker.excel.reader import return_large_blocks
     from tracker.extensions import db
 
     folder = instance_path()
     config = load_config(folder)
     Path(folder).mkdir(parents=True, exist_ok=True)
     security_log_to_stderr(testing=False)
+    return_large_blocks()
     db.configure(config["DATABASE_URL"], echo=config["SQL_ECHO"])
 
 

@@ -249,7 +249,15 @@ def _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, 
     from sqlalchemy import select
 
     from tracker.models import User, set_change_context
-    from tracker.services.imports import OUTCOME_LABELS, PROBLEM_LIMIT, commit_import, preview_workbook, stage_import
+    from tracker.services.imports import (
+        OUTCOME_LABELS,
+        PROBLEM_LIMIT,
+        PROBLEMS,
+        commit_import,
+        stage_import,
+        stored_problems,
+        stored_reports,
+    )
 
     session = db.session
     set_change_context(session, ChangeSource.IMPORT)
@@ -258,18 +266,10 @@ def _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, 
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise click.ClickException(f"没有用户 {username}")
+    # The preview is stored as it is made, as an upload's is (a 100,000-row workbook's rows are never all
+    # held); a dry run then rolls it back and keeps nothing.
     try:
-        if dry_run:  # a dry run keeps nothing: no batch, no stored preview
-            batch, preview = (
-                None,
-                preview_workbook(
-                    session, data, user=user, plan_code=plan_code, filename=Path(file).name, opened=opened
-                ),
-            )
-        else:
-            batch, preview = stage_import(
-                session, data, Path(file).name, user, ChangeSource.CLI, plan_code, opened=opened
-            )
+        batch, preview = stage_import(session, data, Path(file).name, user, ChangeSource.CLI, plan_code, opened=opened)
     except ServiceError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -277,27 +277,17 @@ def _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, 
     click.echo("、".join(f"{label} {counts[key]}" for key, label in OUTCOME_LABELS.items()))
     for note in preview.notes:
         click.echo(note)
-    problems = preview.problems
-    for line in problems[:PROBLEM_LIMIT]:
+    for line in stored_problems(session, batch, PROBLEM_LIMIT):
         click.echo(f"  {line}")
-    if len(problems) > PROBLEM_LIMIT:
-        click.echo(f"  另有 {len(problems) - PROBLEM_LIMIT} 条，见 --report-json")
-    applied = False
-    if dry_run:
-        session.rollback()
-    else:
-        # The preview just stored is applied as it is (not read back: a 100,000-row preview held twice),
-        # and then says what was written.
-        try:
-            commit_import(session, batch, user, valid_only=apply_valid, preview=preview)
-            session.commit()
-            applied = True
-            click.echo(f"已导入（导入批次 #{batch.id}）")
-        except ServiceError as exc:
-            session.rollback()
-            click.echo(str(exc), err=True)
-    if report_json:
-        report = {
+    problems = sum(counts[outcome] for outcome in PROBLEMS)
+    if problems > PROBLEM_LIMIT:
+        click.echo(f"  另有 {problems - PROBLEM_LIMIT} 条，见 --report-json")
+
+    def report(applied: bool) -> None:
+        """--report-json: the stored rows (as applied, if they were), written a chunk at a time."""
+        if not report_json:
+            return
+        head = {
             "file": Path(file).name,
             "plan": preview.plan.code,
             "applied": applied,
@@ -305,11 +295,28 @@ def _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, 
             "notes": preview.notes,
             "sheets": preview.sheets,
             "columns": preview.columns,
-            "rows": [row.report() for row in preview.rows],
         }
-        Path(report_json).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    ok = applied or (dry_run and not preview.blocked)
-    raise SystemExit(0 if ok else 1)
+        with Path(report_json).open("w", encoding="utf-8") as out:
+            out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "rows": [')
+            for number, row in enumerate(stored_reports(session, batch)):
+                out.write(("," if number else "") + "\n    " + json.dumps(row, ensure_ascii=False))
+            out.write("\n  ]\n}\n")
+
+    if dry_run:
+        report(applied=False)
+        session.rollback()
+        raise SystemExit(1 if preview.blocked else 0)
+    try:
+        commit_import(session, batch, user, valid_only=apply_valid)
+    except ServiceError as exc:
+        report(applied=False)
+        session.rollback()
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    session.commit()
+    click.echo(f"已导入（导入批次 #{batch.id}）")
+    report(applied=True)
+    raise SystemExit(0)
 
 
 @click.command("backup")

@@ -8,12 +8,14 @@ a long run of blank rows, so a sheet that declares A1:XFD1048576 costs nothing.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import re
 import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import python_calamine
 from defusedxml import ElementTree as SafeET
@@ -49,14 +51,39 @@ class WorkbookError(Exception):
 @dataclass
 class Workbook:
     kind: str  # xlsx, xlsm, xls, ods
-    sheets: dict[str, list[list]]  # name → rows of raw values (trailing blank rows dropped)
+    sheets: dict[str, list[list]]  # name → rows of raw values (trailing blank rows dropped); empty if lazy
     hidden: set[str] = field(default_factory=set)
     # name → merged ranges ((first row, first column), (last row, last column)), 0-based, inclusive
     merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # every sheet, in the workbook's order
+    source: Any = field(default=None, compare=False)  # lazy: the parser, each sheet read when asked for
+
+    def sheet_rows(self, name: str) -> tuple[Iterator[list], list]:
+        """(the sheet's rows, its merged ranges), handed over: a lazy workbook reads the sheet now and makes
+        its rows one by one, so a 100,000-row sheet is never held as Python lists all at once; an eager
+        one lets go of the sheet's rows (they leave `sheets`)."""
+        if self.source is None:
+            return iter(self.sheets.pop(name, [])), self.merged.get(name, [])
+        try:
+            sheet = self.source.get_sheet_by_name(name)
+        except Exception as exc:
+            raise _broken(exc) from None
+        return _iter_rows(sheet), _merged_ranges(sheet) or self.merged.get(name, [])
 
 
-def open_workbook(data: bytes, filename: str = "") -> Workbook:
+def _broken(exc: Exception) -> WorkbookError:
+    if isinstance(exc, WorkbookError):
+        return exc
+    if isinstance(exc, python_calamine.PasswordError):
+        return WorkbookError("工作簿设置了密码，无法读取。请取消密码后再导入")
+    return WorkbookError(  # calamine's own errors: broken XML, truncated streams …
+        f"文件内容已损坏，无法读取（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
+    )
+
+
+def open_workbook(data: bytes, filename: str = "", *, lazy: bool = False) -> Workbook:
+    """Check the file and read it. `lazy`: read each sheet only when asked for (Workbook.sheet_rows)."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise WorkbookError(f"文件过大（{len(data) // 1024 // 1024} MB），上限为 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
     if not data:
@@ -78,20 +105,31 @@ def open_workbook(data: bytes, filename: str = "") -> Workbook:
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         hidden = {m.name for m in book.sheets_metadata if str(m.visible).lower().endswith("hidden")}
+        names = list(book.sheet_names)
+        if lazy:
+            return Workbook(kind, {}, hidden, dict(ods_merged), notes, names, source=book)
         sheets, merged = {}, {}
-        for name in book.sheet_names:
+        for name in names:
             sheet = book.get_sheet_by_name(name)
-            sheets[name] = _read_rows(sheet)
+            sheets[name] = list(_iter_rows(sheet))
             merged[name] = _merged_ranges(sheet) or ods_merged.get(name, [])
-    except python_calamine.PasswordError:
-        raise WorkbookError("工作簿设置了密码，无法读取。请取消密码后再导入") from None
-    except WorkbookError:
-        raise
-    except Exception as exc:  # calamine's own errors: broken XML, truncated streams …
-        raise WorkbookError(
-            f"文件内容已损坏，无法读取（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
-        ) from None
-    return Workbook(kind=kind, sheets=sheets, hidden=hidden, notes=notes, merged=merged)
+    except Exception as exc:
+        raise _broken(exc) from None
+    return Workbook(kind=kind, sheets=sheets, hidden=hidden, notes=notes, merged=merged, names=names)
+
+
+def return_large_blocks() -> None:
+    """Have the C library hand blocks of 128 KB and more back to the system when they are freed.
+
+    A workbook is read sheet after sheet: calamine builds each sheet's grid and frees it before the next.
+    glibc raises its threshold for such blocks as they are freed, so the next sheet's grid came from the
+    heap the last one left in pieces: a 130,000-row dry run peaked at 219 MB, 193 MB with the threshold
+    kept where it starts (measured). Called once per process (the `tracker` command, wsgi.py); where the C
+    library has no mallopt (not glibc), nothing changes."""
+    try:
+        ctypes.CDLL(None).mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD: fixed, no longer raised
+    except (OSError, AttributeError):
+        pass
 
 
 def open_in_background(data: bytes, filename: str = "") -> Callable[[], Workbook]:
@@ -105,7 +143,7 @@ def open_in_background(data: bytes, filename: str = "") -> Callable[[], Workbook
     measured at 130,000 rows), and the memory a second thread's allocator keeps raised that dry run's
     peak from 296 to 342 MB."""
     if len(data) > BACKGROUND_MAX_BYTES:
-        return lambda: open_workbook(data, filename)
+        return lambda: open_workbook(data, filename, lazy=True)
     outcome: list = []
 
     def run() -> None:
@@ -341,27 +379,28 @@ def _is_encrypted_ole(data: bytes) -> bool:
     return "EncryptedPackage".encode("utf-16-le") in data[:65536] or "EncryptedPackage".encode("utf-16-le") in data
 
 
-def _read_rows(sheet) -> list[list]:
-    """Rows indexed from the sheet's row 1 and column A (calamine starts columns at the first used one)."""
-    rows: list[list] = []
+def _iter_rows(sheet) -> Iterator[list]:
+    """Rows indexed from the sheet's row 1 and column A (calamine starts columns at the first used one),
+    blank ones as [], trailing blank ones dropped; made one by one from calamine's grid."""
     blank_run = 0
     lead = [None] * min(sheet.start[1], MAX_COLUMNS) if sheet.start else []
     too_wide = len(lead) + sheet.width > MAX_COLUMNS
-    for index, row in enumerate(sheet.iter_rows()):
-        if index >= MAX_ROWS:
-            raise WorkbookError(f"工作表“{sheet.name}”超过 {MAX_ROWS} 行，请拆分后导入")
-        if lead:
-            row = lead + row
-        if too_wide:
-            row = row[:MAX_COLUMNS]
-        if row.count("") + row.count(None) == len(row):  # list.count: C speed on 100k-row sheets
-            blank_run += 1
-            if blank_run >= BLANK_RUN:
-                break
-            rows.append([])
-            continue
-        blank_run = 0
-        rows.append(row)
-    while rows and not rows[-1]:
-        rows.pop()
-    return rows
+    try:
+        for index, row in enumerate(sheet.iter_rows()):
+            if index >= MAX_ROWS:
+                raise WorkbookError(f"工作表“{sheet.name}”超过 {MAX_ROWS} 行，请拆分后导入")
+            if lead:
+                row = lead + row
+            if too_wide:
+                row = row[:MAX_COLUMNS]
+            if row.count("") + row.count(None) == len(row):  # list.count: C speed on 100k-row sheets
+                blank_run += 1
+                if blank_run >= BLANK_RUN:
+                    return
+                continue
+            for _ in range(blank_run):  # blank rows between data, kept so row numbers stay right
+                yield []
+            blank_run = 0
+            yield row
+    except Exception as exc:
+        raise _broken(exc) from None

@@ -10,8 +10,11 @@ column gets a line saying what it was read as, or why it was not imported.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain, islice
 from typing import Any
 
 from tracker.excel import cells
@@ -94,48 +97,79 @@ class SheetData:
     name: str
     kind: str | None  # PROJECTS / MILESTONES / INVESTMENTS / FUNDINGS, or None when not imported
     why: str = ""  # for a sheet not imported
-    rows: list[Row] = field(default_factory=list)
-    columns: list[ColumnLine] = field(default_factory=list)
+    # Its rows, made one by one as they are read from the file (each Row let go of once used);
+    # `hold()` keeps them instead, for a sheet that must wait for another.
+    rows: Iterator[Row] = field(default_factory=lambda: iter(()))
+    columns: list[ColumnLine] = field(default_factory=list)  # complete once the rows are read
     notes: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)  # years of plan@Y / done@Y columns
+    data_count: int = 0  # data rows read so far (all of them once the rows are read)
 
     def line(self) -> str:
         if self.kind:
-            return f"工作表“{self.name}”：读作{KIND_LABELS[self.kind]}（{len(self.data_rows)} 行数据）"
+            return f"工作表“{self.name}”：读作{KIND_LABELS[self.kind]}（{self.data_count} 行数据）"
         return f"工作表“{self.name}”：未导入（{self.why}）"
 
-    @property
-    def data_rows(self) -> list[Row]:
-        return [r for r in self.rows if r.skip is None]
+    def hold(self) -> None:
+        """Read every row now and keep them (the sheet's file rows are let go of)."""
+        self.rows = iter(list(self.rows))
 
 
 @dataclass
 class Meta:
-    """The hidden _tracker sheet of tracker's own export: the plan, the department, each row's record."""
+    """The hidden _tracker sheet of tracker's own export: the plan, the department, each row's record.
+
+    A row's record and digest are packed in one int — the digest's first 64 bits (+1; 0: none), the
+    version, the id, the kind — so a whole plan's 110,000 rows take 16 MB, not 36. A row whose cells
+    differ from those exported would match those 64 bits once in 2^64: never, in practice."""
 
     plan_code: str | None
     department: str | None
-    by_key: dict[tuple[str, str], tuple[str, int, int]]  # (sheet, key) → (entity, id, version)
-    digests: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, key) → the row's digest
+    rows: dict[str, dict[str, int]]  # sheet → key → packed record and digest
+    entities: list[str] = field(default_factory=list)  # the kinds of record, by their number
+
+    def entry(self, sheet: str, key: str) -> tuple[str, int, int] | None:
+        """(entity, id, version) of the record exported on that sheet under that key."""
+        packed = self.rows.get(sheet, {}).get(key)
+        return None if packed is None else self.unpack(packed)
+
+    def unpack(self, packed: int) -> tuple[str, int, int]:
+        return self.entities[packed & 15], (packed >> 4) & _ID_MASK, (packed >> 36) & _ID_MASK
 
 
-def read_meta(rows: list[list] | None) -> Meta | None:
-    if not rows:
+_ID_MASK = (1 << 32) - 1  # ids and versions are 32-bit integers in the database
+
+
+def digest_number(digest: str) -> int:
+    """A row digest (cells.row_digest) as Meta packs it: its first 64 bits, plus one."""
+    return int(digest[:16], 16) + 1
+
+
+def read_meta(rows: Iterable[list] | None) -> Meta | None:
+    if rows is None:
         return None
-    values = {cells.read_text(r[0]): cells.read_text(r[1]) if len(r) > 1 else None for r in rows[:6] if r}
+    rows = iter(rows)
+    head = list(islice(rows, 7))
+    values = {cells.read_text(r[0]): cells.read_text(r[1]) if len(r) > 1 else None for r in head[:6] if r}
     if values.get("format") != C.FORMAT_NAME:
         return None
-    meta = Meta(values.get("plan"), values.get("department") or None, {})
-    once: dict[str, str] = {}  # the few sheet names and entities, each held once, not once per row
-    for row in rows[7:]:
+    meta = Meta(values.get("plan"), values.get("department") or None, defaultdict(dict))
+    numbers: dict[str, int] = {}
+    for row in rows:
         if len(row) < 6 or not row[0]:
             continue
         try:  # sheet, row, entity, id, version, key, digest: the row number is not used, keys are
-            sheet, entity = str(row[0]), str(row[2])
-            key = (once.setdefault(sheet, sheet), cells.read_text(row[5]) or "")
-            meta.by_key[key] = (once.setdefault(entity, entity), int(row[3]), int(row[4]))
-            if len(row) > 6 and row[6]:
-                meta.digests[key] = str(row[6])
+            record_id, version, entity = int(row[3]), int(row[4]), str(row[2])
+            if not (0 <= record_id <= _ID_MASK and 0 <= version <= _ID_MASK):
+                continue
+            if entity not in numbers:
+                if len(numbers) == 16:
+                    continue
+                numbers[entity] = len(meta.entities)
+                meta.entities.append(entity)
+            digest = digest_number(str(row[6])) if len(row) > 6 and row[6] else 0
+            key = cells.read_text(row[5]) or ""
+            meta.rows[str(row[0])][key] = (((digest << 32 | version) << 32 | record_id) << 4) | numbers[entity]
         except (TypeError, ValueError):
             continue  # a damaged key row: that row is matched by its own key alone
     return meta
@@ -180,7 +214,7 @@ _PROJECT_INDEX = {k: v for k, v in _index(C.PROJECT_COLUMNS).items() if k not in
 _MILESTONE_INDEX = _index(C.MILESTONE_COLUMNS)
 _INVESTMENT_KEY_INDEX = _index(C.INVESTMENT_KEY_COLUMNS)
 _FUNDING_INDEX = _index(C.FUNDING_COLUMNS)
-_READ_ONLY_SHEETS = {
+READ_ONLY_SHEETS = {
     C.HELP_SHEET: "填表说明",
     C.GOALS_SHEET: "阶段目标只读，请在系统中修改",
     C.EVENTS_SHEET: "大事记只读，请在系统中修改（规划页 → 大事记）",
@@ -220,23 +254,52 @@ def _is_header_word(text: str) -> bool:
 # -- Reading a workbook --------------------------------------------------------------------------
 
 
-def read_sheets(
-    book: Workbook, *, from_tracker: bool, skip: tuple[str, ...] = (), meta: Meta | None = None
-) -> list[SheetData]:
-    """Every sheet of `book`, typed. `from_tracker`: the workbook is tracker's own export, whose hidden
-    sheet (`meta`) may say, row by row, that a row is still exactly as exported."""
-    result = []
-    for name, rows in book.sheets.items():
-        if name in skip:
-            continue
+def each_sheet(
+    book: Workbook, names: list[str], *, from_tracker: bool, meta: Meta | None = None
+) -> Iterator[SheetData]:
+    """The sheets named, in that order, each typed when the one before has been used: its header read,
+    its rows made as they are asked for. `from_tracker`: the workbook is tracker's own export, whose
+    hidden sheet (`meta`) may say, row by row, that a row is still exactly as exported."""
+    for name in names:
         if name in book.hidden:
-            result.append(SheetData(name, None, "隐藏的工作表"))
-            continue
-        if name in _READ_ONLY_SHEETS:
-            result.append(SheetData(name, None, _READ_ONLY_SHEETS[name]))
-            continue
-        result.append(_read_sheet(name, rows, book.merged.get(name, []), from_tracker, meta))
-    return result
+            yield SheetData(name, None, "隐藏的工作表")
+        elif name in READ_ONLY_SHEETS:
+            yield SheetData(name, None, READ_ONLY_SHEETS[name])
+        else:
+            rows, merged = book.sheet_rows(name)
+            yield read_sheet(name, rows, merged, from_tracker, meta)
+
+
+class _MergeFiller:
+    """Row by row, what _fill_merged does for a whole grid."""
+
+    def __init__(self, merged, horizontal_until: int) -> None:
+        self.starting: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        for (r0, c0), (r1, c1) in merged:
+            if c0 < MAX_COLUMNS:
+                self.starting[r0].append((c0, r1, c1))
+        self.horizontal_until = horizontal_until
+        self.open: list[tuple[Any, int, int, int]] = []  # (value, first column, last column, last row)
+
+    def fill(self, index: int, row: list) -> list:
+        for c0, r1, c1 in self.starting.get(index, ()):
+            value = row[c0] if c0 < len(row) else None
+            if value is not None and value != "":
+                last = min(c1 if index < self.horizontal_until else c0, MAX_COLUMNS - 1)
+                self.open.append((value, c0, last, r1))
+        if not self.open:
+            return row
+        self.open = [m for m in self.open if m[3] >= index]
+        if not self.open:
+            return row
+        row = list(row)
+        for value, c0, last, _r1 in self.open:
+            if len(row) <= last:
+                row.extend([None] * (last + 1 - len(row)))
+            for c in range(c0, last + 1):
+                if row[c] is None or row[c] == "":
+                    row[c] = value
+        return row
 
 
 def _fill_merged(rows: list[list], merged, horizontal_until: int) -> list[list]:
@@ -468,19 +531,22 @@ def _choose_kind(name: str, plans: dict, from_tracker: bool) -> str | None:
     return None
 
 
-def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool, meta: Meta | None = None) -> SheetData:
-    if not rows:
+def read_sheet(name: str, rows: Iterator[list], merged, from_tracker: bool, meta: Meta | None = None) -> SheetData:
+    """A sheet's header, columns and kind, read from its first rows; its data rows are made as they
+    are asked for (SheetData.rows), from `rows` as the file gives them."""
+    head = list(islice(rows, HEADER_SCAN_ROWS + 2))
+    if not head:
         return SheetData(name, None, "空表")
-    scan = _fill_merged(rows[: HEADER_SCAN_ROWS + 2], merged, HEADER_SCAN_ROWS + 2)
-    header = _find_header(scan)
+    header = _find_header(_fill_merged(head, merged, HEADER_SCAN_ROWS + 2))
     if header is None:
         return SheetData(name, None, "没有找到可以识别的表头（如“项目名称”“责任单位”“里程碑”）")
     header_row, levels = header
     data_start = header_row + levels
-    grid = _fill_merged(rows, merged, data_start)
-    unit, title_year, _texts = _title_facts(grid, header_row)
-    upper = grid[header_row]
-    lower = grid[header_row + 1] if levels == 2 else None
+    filler = _MergeFiller(merged, data_start)
+    top = [filler.fill(index, row) for index, row in enumerate(head[:data_start])]
+    unit, title_year, _texts = _title_facts(top, header_row)
+    upper = top[header_row]
+    lower = top[header_row + 1] if levels == 2 else None
     plans = _plan_columns(upper, lower, unit, title_year, from_tracker)
     kind = _choose_kind(name, plans, from_tracker)
     if kind is None:
@@ -494,41 +560,60 @@ def _read_sheet(name: str, rows: list[list], merged, from_tracker: bool, meta: M
     if unit and unit != "万元":
         sheet.notes.append(f"工作表“{name}”标明“单位：{unit}”：金额按{unit}读入，已换算为万元")
     sheet.years = sorted({int(p.key.split("@")[1]) for p in found if "@" in p.key})
-    for index in range(header_row):
-        if any(cells.clean(v) is not None for v in rows[index]):
-            sheet.rows.append(Row(index + 1, "标题或说明行（表头以上）"))
-    for index in range(header_row, data_start):
-        sheet.rows.append(Row(index + 1, "表头"))
+    exported = meta.rows.get(name) if meta is not None and from_tracker and kind in (PROJECTS, MILESTONES) else None
+    sheet.rows = _data_rows(sheet, chain(head, rows), filler, header_row, data_start, found, upper, meta, exported)
+    return sheet
+
+
+def _data_rows(
+    sheet: SheetData,
+    rows: Iterator[list],
+    filler: _MergeFiller,
+    header_row: int,
+    data_start: int,
+    found: list[_Plan],
+    upper: list,
+    meta: Meta | None,
+    exported: dict[str, int] | None,
+) -> Iterator[Row]:
+    """Every non-blank row of the sheet, as a data row or a skipped one with its reason; at the end, the
+    columns with data and no header are said."""
+    name, kind = sheet.name, sheet.kind
     by_key = {p.key: p for p in found}
     header_texts = [normalise(v) for v in upper]
     last_filled = -1
-    digests = (
-        {k[1]: (meta.by_key[k], d) for k, d in meta.digests.items() if k[0] == name}
-        if meta is not None and from_tracker and kind in (PROJECTS, MILESTONES)
-        else None
-    )
-    for index in range(data_start, len(grid)):
-        row = grid[index]
+    used: set[int] = set()  # columns with a value below the header
+    for index, raw in enumerate(rows):
+        if index < data_start:
+            if index < header_row:
+                if any(cells.clean(v) is not None for v in raw):
+                    yield Row(index + 1, "标题或说明行（表头以上）")
+            else:
+                yield Row(index + 1, "表头")
+            continue
+        row = filler.fill(index, raw)
         # A row still exactly as tracker exported it is a data row of that record: nothing more to ask.
-        exported = _as_exported(name, kind, rows[index], by_key, digests) if digests else None
-        if exported is not None:
-            sheet.rows.append(Row(index + 1, as_exported=exported, _untyped=(name, index, row, found)))
+        as_exported = _as_exported(kind, raw, by_key, meta, exported) if exported else None
+        if as_exported is not None:
+            sheet.data_count += 1
+            yield Row(index + 1, as_exported=as_exported, _untyped=(name, index, row, found))
             continue
         filled = [(col, v) for col, v in enumerate(row) if v is not None and v != ""]
         if not filled or all(isinstance(v, str) and not v.strip() for _c, v in filled):
             continue
+        used.update(col for col, _v in filled)
         reason = _not_data(row, filled, by_key, header_texts)
         if reason:
-            sheet.rows.append(Row(index + 1, reason))
+            yield Row(index + 1, reason)
             continue
         last_filled = max(last_filled, filled[-1][0])
-        sheet.rows.append(_typed_row(name, index, row, found))
-    _say_headerless_columns(sheet, grid, data_start, last_filled)
-    return sheet
+        sheet.data_count += 1
+        yield _typed_row(name, index, row, found)
+    _say_headerless_columns(sheet, used, last_filled)
 
 
 def _as_exported(
-    sheet: str, kind: str, raw: list, by_key: dict[str, _Plan], digests: dict[str, tuple[tuple[str, int, int], str]]
+    kind: str, raw: list, by_key: dict[str, _Plan], meta: Meta, exported: dict[str, int]
 ) -> tuple[str, int, int] | None:
     """The record a row stands for, when the row's cells are still exactly what tracker exported."""
     if kind == PROJECTS:
@@ -536,24 +621,24 @@ def _as_exported(
     else:
         code, ordinal = _raw_at(raw, by_key.get("project_code")), _raw_at(raw, by_key.get("ordinal"))
         key = f"{cells.read_text(code)}#{cells.read_text(ordinal)}"
-    entry = digests.get(key or "")
-    if entry is None or cells.row_digest(raw) != entry[1]:
+    packed = exported.get(key or "")
+    if packed is None or packed >> 68 != digest_number(cells.row_digest(raw)):
         return None
-    return entry[0]
+    return meta.unpack(packed)
 
 
 def _raw_at(raw: list, plan: _Plan | None) -> Any:
     return raw[plan.col] if plan is not None and plan.col < len(raw) else None
 
 
-def _say_headerless_columns(sheet: SheetData, grid: list[list], data_start: int, last_filled: int) -> None:
+def _say_headerless_columns(sheet: SheetData, used: set[int], last_filled: int) -> None:
     """Data in a column with no header is not read: say so, column by column."""
     said = {line.letter for line in sheet.columns}
     for col in range(last_filled + 1):
         letter = column_letter(col + 1)
         if letter in said:
             continue
-        if any(col < len(row) and row[col] is not None and row[col] != "" for row in grid[data_start:]):
+        if col in used:
             sheet.columns.append(ColumnLine(letter, "", why="没有表头，无法判断是什么数据"))
     sheet.columns.sort(key=lambda line: (len(line.letter), line.letter))
 

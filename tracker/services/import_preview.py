@@ -16,7 +16,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from itertools import islice
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -29,11 +30,12 @@ from tracker.excel.sheets import (
     INVESTMENTS,
     MILESTONES,
     PROJECTS,
+    READ_ONLY_SHEETS,
     Meta,
     Row,
     SheetData,
+    each_sheet,
     read_meta,
-    read_sheets,
 )
 from tracker.models import Department, Investment, InvestmentFunding, Milestone, Plan, Project, User, ids_in
 from tracker.parse import DateValue, format_date
@@ -297,7 +299,7 @@ class Preview:
     notes: list[str]
     sheets: list[str]  # one line per sheet
     columns: dict[str, list[str]]  # sheet → one line per column
-    seen_versions: dict[str, int]
+    seen_versions: dict[str, dict[int, int]]  # entity → id → version (from a batch: ids as text)
     from_tracker: bool
     counts: dict[str, int] = field(default_factory=dict)  # outcome → rows, of every row
 
@@ -322,9 +324,13 @@ class Preview:
 
     @property
     def problems(self) -> list[str]:
+        return self.problem_lines(self.rows)
+
+    @staticmethod
+    def problem_lines(rows: list[RowResult]) -> list[str]:
         return [
             f"[{OUTCOME_LABELS[r.outcome]}] {r.ref} {r.key}：{'；'.join(r.messages)}"
-            for r in self.rows
+            for r in rows
             if r.outcome in PROBLEMS
         ]
 
@@ -342,7 +348,7 @@ class Preview:
 
     @classmethod
     def from_json(
-        cls, session: Session, data: dict, rows: list[RowResult], counts: dict[str, int], seen_versions: dict[str, int]
+        cls, session: Session, data: dict, rows: list[RowResult], counts: dict[str, int], seen_versions: dict
     ) -> Preview:
         return cls(
             session.get(Plan, data["plan_id"]),
@@ -418,14 +424,17 @@ def preview_workbook(
     filename: str = "",
     today: dt.date | None = None,
     opened: Callable[[], Workbook] | None = None,
+    rows: RowSink | None = None,
 ) -> Preview:
     """Read the workbook and compare it with the database; writes nothing. `opened`: the workbook
-    already being read from `data` (excel.reader.open_in_background)."""
+    already being read from `data` (excel.reader.open_in_background); `rows`: where the rows go as they
+    are made (default: kept in the preview)."""
     try:
-        book = opened() if opened is not None else open_workbook(data, filename)
+        book = opened() if opened is not None else open_workbook(data, filename, lazy=True)
+        names = book.names or list(book.sheets)
+        meta = read_meta(book.sheet_rows(C.META_SHEET)[0]) if C.META_SHEET in names else None
     except WorkbookError as exc:
         raise ImportRefused(str(exc)) from None
-    meta = read_meta(book.sheets.pop(C.META_SHEET, None))  # its rows let go of once read
     code = meta.plan_code if meta else None
     if plan_code and code and plan_code != code:
         raise ImportRefused(f"这个工作簿属于规划 {code}，不是所选的 {plan_code}")
@@ -436,39 +445,119 @@ def preview_workbook(
     if plan is None:
         raise ImportRefused(f"系统中没有规划 {code}")
     department = _department_scope(session, user, meta)
-    sheets = read_sheets(book, from_tracker=meta is not None, skip=(C.META_SHEET,), meta=meta)
-    if not any(s.kind for s in sheets):
-        raise ImportRefused(
-            "没有找到可以识别的表头（如“项目编号”“项目名称”“责任单位”“里程碑”）：" + "；".join(s.line() for s in sheets)
-        )
-    book.sheets.clear()  # every row is typed now, or held by its Row until it is read
+    shown = [name for name in names if name != C.META_SHEET]
+    out = rows if rows is not None else RowList()
+    matcher = _Matcher(session, plan, user, department, meta, today or dt.date.today(), out)
+    # Sheets are read one at a time and their rows matched as they are read, projects first: a row of
+    # another sheet may belong to a project a project sheet creates. A sheet that might hold projects
+    # comes first; a sheet of milestones or money read while such a sheet may still follow waits, held.
+    cannot_hold_projects = {*book.hidden, *READ_ONLY_SHEETS}
+    if meta is not None:  # tracker's own export: its sheets are known by their names
+        cannot_hold_projects |= {C.MILESTONES_SHEET, C.INVESTMENTS_SHEET, C.FUNDINGS_SHEET}
+    order = sorted(shown, key=lambda name: name in cannot_hold_projects)
+    sheets: list[SheetData] = []
+    waiting: list[SheetData] = []
+    try:
+        for done, sheet in enumerate(each_sheet(book, order, from_tracker=meta is not None, meta=meta), start=1):
+            sheets.append(sheet)
+            if not sheet.kind:
+                continue
+            if sheet.kind == PROJECTS or all(name in cannot_hold_projects for name in order[done:]):
+                matcher.read(sheet, shown.index(sheet.name))
+            else:
+                sheet.hold()
+                waiting.append(sheet)
+        if not any(s.kind for s in sheets):
+            sheets.sort(key=lambda s: shown.index(s.name))
+            raise ImportRefused(
+                "没有找到可以识别的表头（如“项目编号”“项目名称”“责任单位”“里程碑”）："
+                + "；".join(s.line() for s in sheets)
+            )
+        kind_order = {MILESTONES: 0, INVESTMENTS: 1, FUNDINGS: 2}
+        for sheet in sorted(waiting, key=lambda s: kind_order[s.kind]):
+            matcher.read(sheet, shown.index(sheet.name))
+    except WorkbookError as exc:
+        raise ImportRefused(str(exc)) from None
+    book.sheets.clear()
     if meta is not None:
-        meta.digests.clear()  # they have told which rows are still as exported
-    sheet_lines = [s.line() for s in sheets]
-    matcher = _Matcher(session, plan, user, department, meta, today or dt.date.today(), [s for s in sheets if s.kind])
-    order = {PROJECTS: 0, MILESTONES: 1, INVESTMENTS: 2, FUNDINGS: 3}  # projects first: the rest may belong to new ones
-    for sheet in sorted((s for s in sheets if s.kind), key=lambda s: order[s.kind]):
-        matcher.read(sheet)
+        meta.rows.clear()  # every sheet is read: the versions seen are made room for
     matcher.settle()
-    notes = list(book.notes) + [note for s in sheets for note in s.notes]
+    sheets.sort(key=lambda s: shown.index(s.name))
     return Preview(
         plan=plan,
         department=department,
-        rows=sorted(matcher.results, key=_row_order(sheets)),
-        notes=notes,
-        sheets=sheet_lines,
+        rows=out.rows,
+        notes=list(book.notes) + [note for s in sheets for note in s.notes],
+        sheets=[s.line() for s in sheets],
         columns={s.name: [c.text() for c in s.columns] for s in sheets if s.kind},
-        seen_versions=matcher.seen,
+        seen_versions=matcher.versions_seen(),
         from_tracker=meta is not None,
+        counts=out.counts(),
     )
 
 
+class RowSink(Protocol):
+    """Where a preview's rows go as they are made: kept in memory (RowList) or stored with their batch
+    (services/imports.StoredRows), so a 100,000-row workbook's results are never all held at once."""
+
+    rows: list[RowResult]
+
+    def add(self, result: RowResult) -> None: ...
+
+    def amend(self, messages: dict[int, list[str]]) -> None:
+        """Rows found wrong once every row was read (two rows for one record): these messages added to
+        the rows at these positions, which become errors."""
+
+    def counts(self) -> dict[str, int]: ...
+
+
+class RowList:
+    """Every row of a preview, kept in memory in the order shown."""
+
+    def __init__(self) -> None:
+        self.rows: list[RowResult] = []
+        self.sorted = True
+
+    def add(self, result: RowResult) -> None:
+        if self.rows and self.rows[-1].position > result.position:
+            self.sorted = False
+        self.rows.append(result)
+
+    def amend(self, messages: dict[int, list[str]]) -> None:
+        for result in self.rows:
+            if result.position in messages:
+                amend_row(result, messages[result.position])
+
+    def counts(self) -> dict[str, int]:
+        if not self.sorted:
+            self.rows.sort(key=lambda r: r.position)
+            self.sorted = True
+        counter = Counter(r.outcome for r in self.rows)
+        return {outcome: counter.get(outcome, 0) for outcome in OUTCOMES}
+
+
+def amend_row(result: RowResult, messages: list[str]) -> None:
+    result.messages.extend(messages)
+    if result.outcome != "skipped":
+        result.outcome = "error"
+
+
+# A row's place among a preview's rows (ImportRow.position): its sheet's place in the workbook, then its
+# row number, so rows are stored as they are read (projects first) and still shown in the file's order.
+SHEET_STRIDE = 1_000_000
+CHUNK = 5000  # rows matched together: their projects and those projects' records read in one go
+
+
 def _one_by_one(rows: list[Row]) -> Iterator[Row]:
-    """Each row, let go of (with its cells) once read: a 100,000-row sheet is not held whole while its
-    results are made, so a preview's memory is about its results, not its results and the file's cells."""
+    """Each row, let go of (with its cells) once read."""
     rows.reverse()
     while rows:
         yield rows.pop()
+
+
+def _batched(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
 
 
 def _chunks(items: list, size: int):
@@ -481,11 +570,6 @@ def closest_projects(name: str, projects) -> str:
     pool = {p.name: p for p in projects}
     close = difflib.get_close_matches(name, list(pool), n=3, cutoff=0.5)
     return ("；最接近的是 " + "、".join(f"“{n}”（{pool[n].code}）" for n in close)) if close else ""
-
-
-def _row_order(sheets: list[SheetData]):
-    position = {s.name: i for i, s in enumerate(sheets)}
-    return lambda r: (position.get(r.sheet, 0), r.row)
 
 
 def _department_scope(session: Session, user: User | None, meta: Meta | None) -> Department | None:
@@ -555,117 +639,164 @@ class _Matcher:
         department: Department | None,
         meta: Meta | None,
         today: dt.date,
-        sheets: list[SheetData],
+        out: RowSink,
     ) -> None:
         self.session, self.plan, self.user, self.department, self.meta = session, plan, user, department, meta
         self.today = today
         self.from_tracker = meta is not None
-        self.results: list[RowResult] = []
-        self.seen: dict[str, int] = {}
+        self.out = out
+        self.seen: dict[str, dict[int, int]] = {entity: {} for entity in MODELS}  # entity → id → row, version
         self.departments = DepartmentNames(session, plan.region, records=False)
         self.department_names = {d.id: d.name for d in self.departments.by_name.values()}
-        # In full only the projects the workbook can mean: a department's 50 projects in a plan of 10,000
-        # cost 50; the plan's other projects are looked at only for rows that name no record of the export.
+        # Every project of the plan, lightly; in full only those the rows read so far can mean (read chunk
+        # by chunk): a department's 50 projects in a plan of 10,000 cost 50.
         self.known = plan_projects(session, plan.id)
-        wanted = self._projects_meant(session, sheets)
-        self.partial = len(wanted) < len(self.known.rows) // 2
-        # Their 配合单位 and role lists are read only if a project row is compared cell by cell
-        # (_department_ids): a round trip that changed milestones alone never loads them.
-        projects = session.scalars(
-            select(Project).where(
-                Project.plan_id == plan.id, *([ids_in(session, Project.id, wanted)] if self.partial else [])
-            )
-        ).all()
-        self.department_lists_loaded = False
-        self.projects_by_id = {p.id: p for p in projects}
-        self.projects_by_code = {p.code: p for p in projects}
+        self.projects_by_id: dict[int, Project] = {}
+        self.projects_by_code: dict[str, Project] = {}
         self.projects_by_name: dict[str, list[Project]] = defaultdict(list)
-        for project in projects:
-            self.projects_by_name[name_key(project.name)].append(project)
+        self.with_department_lists: set[int] = set()
         self.new_projects: dict[str, RowResult] = {}  # code or name key → the row creating it
-        self.claims: dict[str, RowResult] = {}  # record → the row that matches it
-        self.duplicates: dict[str, list[RowResult]] = {}  # record → every row that matches it, if several
-        self.milestones: dict[int, dict[int, Any]] | None = None
+        self.creators: dict[str, RowResult] = {}  # ref → a row creating a project
+        self.failed_creators: set[str] = set()  # refs of rows creating a project that two rows create
+        self.claims: dict[str, int] = {}  # a record the file creates → the position of the row creating it
+        self.duplicates: dict[Any, list[int]] = {}  # record → every row that matches it, if several
+        self.sheet_names: dict[int, str] = {}
         self.new_ordinals: dict[Any, set[int]] = defaultdict(set)
-        self.milestone_names: dict[int, dict[str, Any]] = {}
         self.allowed_cache: dict[tuple, frozenset[str]] = {}
+        # The records of the projects the current chunk of rows means, read when first asked for.
+        self.chunk_projects: list[int] = []
+        self.milestones: dict[int, dict[int, Any]] | None = None
+        self.milestone_names: dict[int, dict[str, Any]] = {}
         self.milestones_by_id: dict[int, Any] | None = None
         self.investments: dict[tuple[int, int], Any] | None = None
         self.fundings: dict[tuple[int, int, str], list[Any]] | None = None
 
-    def _projects_meant(self, session: Session, sheets: list[SheetData]) -> set[int]:
-        """Ids of the projects any row can be matched to, by the keys _find_project and
+    def _projects_meant(self, rows: list[Row]) -> set[int]:
+        """Ids of the projects these rows can be matched to, by the keys _find_project and
         _still_as_exported use. A row still as exported names its record; any other row (and one whose
         record has moved since, which will be read cell by cell) is typed here and named by its code
         and name."""
+        session = self.session
         exported: dict[str, list[int]] = {"project": [], "milestone": []}
-        for sheet in sheets:
-            for row in sheet.rows:
-                if not row.skip and row.as_exported:
-                    exported[row.as_exported[0]].append(row.as_exported[1])
+        for row in rows:
+            if not row.skip and row.as_exported:
+                exported[row.as_exported[0]].append(row.as_exported[1])
         versions, milestone_facts = {}, {}
-        for chunk in _chunks(exported["project"], 5000):
+        if exported["project"]:
             versions.update(
                 session.execute(
                     select(Project.id, Project.version).where(
-                        ids_in(session, Project.id, chunk), Project.plan_id == self.plan.id
+                        ids_in(session, Project.id, exported["project"]), Project.plan_id == self.plan.id
                     )
                 ).all()
             )
-        for chunk in _chunks(exported["milestone"], 5000):
+        if exported["milestone"]:
             milestone_facts.update(
                 {
                     m.id: m
                     for m in session.execute(
                         select(Milestone.id, Milestone.project_id, Milestone.version).where(
-                            ids_in(session, Milestone.id, chunk)
+                            ids_in(session, Milestone.id, exported["milestone"])
                         )
                     )
                 }
             )
         wanted: set[int] = set()
-        for sheet in sheets:
-            for row in sheet.rows:
-                if row.skip:
+        for row in rows:
+            if row.skip:
+                continue
+            if row.as_exported:
+                entity, record_id, version = row.as_exported
+                fact = milestone_facts.get(record_id) if entity != "project" else None
+                wanted.add(record_id if entity == "project" else fact.project_id if fact else -1)
+                current = versions.get(record_id) if entity == "project" else fact.version if fact else None
+                if current == version:
                     continue
-                if row.as_exported:
-                    entity, record_id, version = row.as_exported
-                    fact = milestone_facts.get(record_id) if entity != "project" else None
-                    wanted.add(record_id if entity == "project" else fact.project_id if fact else -1)
-                    current = versions.get(record_id) if entity == "project" else fact.version if fact else None
-                    if current == version:
-                        continue
-                row.ensure_cells()
-                by_code, by_name = self.known.by_code, self.known.by_name
-                for code_key, name_key_ in (("code", "name"), ("project_code", "project_name")):
-                    code, name = row.value(code_key), row.value(name_key_)
-                    if code is not None and str(code).strip() in by_code:
-                        wanted.add(by_code[str(code).strip()])
-                    if name:
-                        wanted.update(by_name.get(name_key(name), ()))
+            row.ensure_cells()
+            by_code, by_name = self.known.by_code, self.known.by_name
+            for code_key, name_key_ in (("code", "name"), ("project_code", "project_name")):
+                code, name = row.value(code_key), row.value(name_key_)
+                if code is not None and str(code).strip() in by_code:
+                    wanted.add(by_code[str(code).strip()])
+                if name:
+                    wanted.update(by_name.get(name_key(name), ()))
         wanted.discard(-1)
         return wanted
 
-    def read(self, sheet: SheetData) -> None:
+    def _prepare(self, rows: list[Row]) -> None:
+        """Hold the projects a chunk of rows means, and only those: the last chunk's others, and the
+        records of the last chunk's projects, are let go of (read again if a later chunk asks)."""
+        wanted = self._projects_meant(rows)
+        kept = {i: p for i, p in self.projects_by_id.items() if i in wanted}
+        missing = [i for i in wanted if i not in kept]
+        for chunk in _chunks(missing, 5000):
+            kept.update(
+                (p.id, p)
+                for p in self.session.scalars(
+                    select(Project).where(Project.plan_id == self.plan.id, ids_in(self.session, Project.id, chunk))
+                )
+            )
+        self.projects_by_id = kept
+        self.projects_by_code = {p.code: p for p in kept.values()}
+        self.projects_by_name = defaultdict(list)
+        for project in kept.values():
+            self.projects_by_name[name_key(project.name)].append(project)
+        self.with_department_lists &= kept.keys()
+        self.chunk_projects = sorted(wanted)
+        self.milestones = self.milestones_by_id = self.investments = self.fundings = None
+        self.milestone_names = {}
+
+    def read(self, sheet: SheetData, place: int) -> None:
+        """Match the sheet's rows as they are read, a chunk at a time; each result goes out when made."""
         reader = {
             PROJECTS: self._project_row,
             MILESTONES: self._milestone_row,
             INVESTMENTS: self._investment_row,
             FUNDINGS: self._funding_row,
-        }
-        rows, sheet.rows = sheet.rows, []
-        for row in _one_by_one(rows):
-            if row.skip:
-                self.results.append(RowResult(sheet.name, row.number, "skipped", "", [row.skip]))
-                continue
-            result = RowResult(sheet.name, row.number, "unchanged", "", [])
-            if row.as_exported is not None and self._still_as_exported(row, result):
-                self.results.append(result)
-                continue
-            row.ensure_cells()
-            result.messages = list(row.errors)
-            reader[sheet.kind](sheet, row, result)
-            self.results.append(result)
+        }[sheet.kind]
+        base = place * SHEET_STRIDE
+        self.sheet_names[place] = sheet.name
+        for chunk in _batched(sheet.rows, CHUNK):
+            self._prepare(chunk)
+            for row in _one_by_one(chunk):
+                if row.skip:
+                    result = RowResult(sheet.name, row.number, "skipped", "", [row.skip], position=base + row.number)
+                    self.out.add(result)
+                    continue
+                result = RowResult(sheet.name, row.number, "unchanged", "", [], position=base + row.number)
+                if row.as_exported is not None and self._still_as_exported(row, result):
+                    self.out.add(result)
+                    continue
+                row.ensure_cells()
+                result.messages = list(row.errors)
+                reader(sheet, row, result)
+                self._finish(result)
+
+    def _finish(self, result: RowResult) -> None:
+        """The row's outcome, now that it is read: a row for a project this file creates stands or falls
+        with the row creating it (read before it: project sheets come first)."""
+        if result.outcome != "skipped":
+            creators = {op.parent["project_row"] for op in result.operations if "project_row" in op.parent}
+            for ref in creators - {result.ref}:
+                creator = self.creators.get(ref)
+                if creator is not None and (creator.messages or ref in self.failed_creators):
+                    result.messages.append(
+                        f"{result.ref}：所属的新项目（{creator.sheet} 第 {creator.row} 行）有错误，请先修正那一行"
+                    )
+            if result.messages:
+                result.outcome = (
+                    "conflict" if result.conflict and all("导出后" in m for m in result.messages) else "error"
+                )
+            elif result.operations and result.operations[0].id is None:
+                result.outcome = "new"
+            elif any(op.changes or op.id is None for op in result.operations):
+                result.outcome = "changed"
+            else:
+                result.outcome = "unchanged"
+        self.out.add(result)
+
+    def _ref_at(self, position: int) -> str:
+        return f"{self.sheet_names[position // SHEET_STRIDE]}!{position % SHEET_STRIDE}"
 
     def _still_as_exported(self, row: Row, result: RowResult) -> bool:
         """A row whose cells are exactly as exported, for a record still at the exported version: unchanged,
@@ -675,7 +806,7 @@ class _Matcher:
             project = self.projects_by_id.get(record_id)
             if project is None or project.version != version or self._not_ours(project):
                 return False
-            result.key = project.code
+            result.key = key = project.code
         else:
             milestone = self._milestone_by_id().get(record_id)
             project = self.projects_by_id.get(milestone.project_id) if milestone is not None else None
@@ -686,10 +817,13 @@ class _Matcher:
             ):
                 return False
             result.key = f"{project.code} 第{milestone.ordinal}项 {milestone.name}"
+            key = f"{project.code}#{milestone.ordinal}"
         result.entity, result.entity_id, result.project_id = entity, record_id, project.id
-        key = f"{entity}:{record_id}"
-        self.seen[key] = version
-        self._claim(key, result)
+        self._saw(entity, record_id, version, result)
+        # Its entry in the hidden map has told all it can: let go of it, so the map shrinks as the versions
+        # seen grow (a copy of the row further down is no longer "as exported": read in full, it claims
+        # the same record and both are errors).
+        self.meta.rows[result.sheet].pop(key, None)
         return True
 
     def _milestone_by_id(self) -> dict[int, Any]:
@@ -777,7 +911,7 @@ class _Matcher:
         """The exported version of a record when tracker's hidden map agrees with the row's own key."""
         if self.meta is None:
             return None
-        entry = self.meta.by_key.get((sheet, key))
+        entry = self.meta.entry(sheet, key)
         if entry is None:
             return None
         if entry[0] != entity or entry[1] != record_id:
@@ -850,15 +984,15 @@ class _Matcher:
             result.messages.append("此记录在导出后已在系统中被修改：请核对“原值”（系统当前值）与表中的值")
 
     def _department_ids(self, project: Project, field_name: str) -> list[int]:
-        """The project's departments in that list; every loaded project's lists are read at the first ask
-        (two queries in all, not two per project)."""
-        if not self.department_lists_loaded:
-            ids = list(self.projects_by_id)
+        """The project's departments in that list; the lists of every project read so far are read at the
+        first ask for one of them (two queries a chunk of rows, not two per project)."""
+        if project.id not in self.with_department_lists:
+            ids = [i for i in self.projects_by_id if i not in self.with_department_lists]
             for chunk in _chunks(ids, 5000):
                 self.session.scalars(
                     select(Project).where(ids_in(self.session, Project.id, chunk)).options(*WITH_DEPARTMENT_LISTS)
                 ).all()
-            self.department_lists_loaded = True
+            self.with_department_lists.update(ids)
         if field_name == "cooperators":
             return sorted(d.id for d in project.cooperators)
         return project.department_ids_as(Project.ROLE_LISTS[field_name])
@@ -908,10 +1042,24 @@ class _Matcher:
             return [(field_name, value.replace("☆", "").replace("★", "").strip())]
         return [(field_name, value)]
 
+    def _saw(self, entity: str, record_id: int, version: int, result: RowResult) -> None:
+        """A row matched this record: its version is checked again by 确认导入, and no other row may claim it.
+        Kept as one int per record, the row's position and the version: 120,000 of them in a whole plan."""
+        seen = self.seen[entity]
+        first = seen.setdefault(record_id, result.position << 32 | version)
+        if first >> 32 != result.position:
+            self.duplicates.setdefault((entity, record_id), [first >> 32]).append(result.position)
+
+    def versions_seen(self) -> dict[str, dict[int, int]]:
+        return {entity: {i: packed & 0xFFFFFFFF for i, packed in seen.items()} for entity, seen in self.seen.items()}
+
     def _claim(self, key: str, result: RowResult) -> None:
-        first = self.claims.setdefault(key, result)
-        if first is not result:  # a list only for the few records claimed twice, not one per row
-            self.duplicates.setdefault(key, [first]).append(result)
+        """`key` names a record the file creates; an existing one is claimed by _saw."""
+        first = self.claims.setdefault(key, result.position)
+        if first != result.position:  # a list only for the few records claimed twice, not one per row
+            self.duplicates.setdefault(key, [first]).append(result.position)
+            if key.startswith("new-project:"):  # the rows of the others' project wait for neither row
+                self.failed_creators.update((self._ref_at(first), result.ref))
 
     # -- 项目
     PROJECT_KEYS = {
@@ -941,6 +1089,7 @@ class _Matcher:
         if result.messages and project is None:
             if code or name:  # its milestones and money will say they wait for this row
                 self.new_projects.setdefault(str(code).strip() if code else name_key(name), result)
+                self.creators[result.ref] = result
             return
         if self._not_ours(project):
             result.outcome, result.messages = "skipped", ["不是本单位牵头的项目，未读取"]
@@ -971,6 +1120,7 @@ class _Matcher:
                     result.hints.append("注意" + similar.lstrip("；") + "，请确认不是同一项目")
             result.operations.append(op)
             self.new_projects[str(code).strip() if code else name_key(name)] = result
+            self.creators[result.ref] = result
             self._claim(f"new-project:{code or name_key(name)}", result)
         else:
             result.key, result.entity_id, result.project_id = project.code, project.id, project.id
@@ -978,9 +1128,8 @@ class _Matcher:
             op = Operation("project", project.id, project.version)
             self._compare(result, op, project, row, keys, exported)
             self._check_window(result, op, project)
-            self.seen[f"project:{project.id}"] = project.version
             result.operations.append(op)
-            self._claim(f"project:{project.id}", result)
+            self._saw("project", project.id, project.version, result)
         self._year_amounts(sheet, row, result, project, result.operations[0] if project is None else None)
 
     def _check_window(self, result: RowResult, op: Operation, project: Project | None) -> None:
@@ -1007,12 +1156,7 @@ class _Matcher:
                         Investment.year,
                         Investment.planned_amount,
                         Investment.completed_amount,
-                    )
-                    .join(Project)
-                    .where(
-                        Project.plan_id == self.plan.id,
-                        *([ids_in(self.session, Project.id, self.projects_by_id)] if self.partial else []),
-                    )
+                    ).where(ids_in(self.session, Investment.project_id, self.chunk_projects))
                 )
             }
         return self.investments
@@ -1048,16 +1192,15 @@ class _Matcher:
             exported = self._confirm(result, sheet.name, f"{project.code}@{year}", "investment", existing.id)
             op = Operation("investment", existing.id, existing.version)
             # A year added after the export is blank in the returned file: blank there is not "clear it".
-            unseen = self.meta is not None and (sheet.name, f"{project.code}@{year}") not in self.meta.by_key
+            unseen = self.meta is not None and self.meta.entry(sheet.name, f"{project.code}@{year}") is None
             self._compare(result, op, record, row, keys, exported, blanks_clear=self.from_tracker and not unseen)
             if unseen and op.changes:
                 result.conflict = True
                 result.messages.append(
                     f"{result.ref}：{year}年投资是导出后才在系统中新增的：请核对“原值”（系统当前值）与表中的值"
                 )
-            self.seen[f"investment:{existing.id}"] = existing.version
             result.operations.append(op)
-            self._claim(f"investment:{existing.id}", result)
+            self._saw("investment", existing.id, existing.version, result)
 
     def _investment_row(self, sheet: SheetData, row: Row, result: RowResult) -> None:
         result.entity = "investment"
@@ -1106,11 +1249,7 @@ class _Matcher:
                     InvestmentFunding.note,
                 )
                 .join(Investment, Investment.id == InvestmentFunding.investment_id)
-                .join(Project, Project.id == InvestmentFunding.project_id)
-                .where(
-                    Project.plan_id == self.plan.id,
-                    *([ids_in(self.session, Project.id, self.projects_by_id)] if self.partial else []),
-                )
+                .where(ids_in(self.session, InvestmentFunding.project_id, self.chunk_projects))
                 .order_by(InvestmentFunding.id)
             ):
                 self.fundings[(f.project_id, f.year, f.source.value)].append(f)
@@ -1152,9 +1291,8 @@ class _Matcher:
                 )
                 op = Operation("funding", existing.id, existing.version)
                 self._compare(result, op, record, row, self.FUNDING_KEYS, exported)
-                self.seen[f"funding:{existing.id}"] = existing.version
                 result.operations.append(op)
-                self._claim(f"funding:{existing.id}", result)
+                self._saw("funding", existing.id, existing.version, result)
                 return
         if not may_create(self.user, InvestmentFunding):
             result.messages.append(f"{result.ref}：本单位不能新增资金来源（请联系信息办）")
@@ -1192,12 +1330,7 @@ class _Matcher:
                     Milestone.status,
                     Milestone.note,
                     Milestone.version,
-                )
-                .join(Project)
-                .where(
-                    Project.plan_id == self.plan.id,
-                    *([ids_in(self.session, Project.id, self.projects_by_id)] if self.partial else []),
-                )
+                ).where(ids_in(self.session, Milestone.project_id, self.chunk_projects))
             ):
                 self.milestones[m.project_id][m.ordinal] = m
         return self.milestones
@@ -1255,9 +1388,8 @@ class _Matcher:
         op = Operation("milestone", milestone.id, milestone.version)
         self._compare(result, op, record, row, self.MILESTONE_KEYS, exported)
         self._milestone_rules(result, op, record, row)
-        self.seen[f"milestone:{milestone.id}"] = milestone.version
         result.operations.append(op)
-        self._claim(f"milestone:{milestone.id}", result)
+        self._saw("milestone", milestone.id, milestone.version, result)
 
     def _new_milestone(
         self, row: Row, result: RowResult, parent: dict, owner: Any, ordinal: int | None, name: str | None
@@ -1304,32 +1436,14 @@ class _Matcher:
 
     # -- after every sheet
     def settle(self) -> None:
-        for rows in self.duplicates.values():
-            where = "、".join(f"第 {r.row} 行" for r in rows)
-            for result in rows:
-                result.messages.append(f"{result.ref}：{where}指向同一条记录，请删去重复的行")
-        by_ref = {r.ref: r for r in self.new_projects.values()}
-        for result in self.results:  # a row for a project this file creates stands or falls with that row
-            creators = {op.parent["project_row"] for op in result.operations if "project_row" in op.parent}
-            for ref in creators - {result.ref}:
-                creator = by_ref.get(ref)
-                if creator is not None and creator.messages:
-                    result.messages.append(
-                        f"{result.ref}：所属的新项目（{creator.sheet} 第 {creator.row} 行）有错误，请先修正那一行"
-                    )
-        for result in self.results:
-            if result.outcome == "skipped":
-                continue
-            if result.messages:
-                result.outcome = (
-                    "conflict" if result.conflict and all("导出后" in m for m in result.messages) else "error"
-                )
-            elif result.operations and result.operations[0].id is None:
-                result.outcome = "new"
-            elif any(op.changes or op.id is None for op in result.operations):
-                result.outcome = "changed"
-            else:
-                result.outcome = "unchanged"
+        """Rows that claim one record, found only once every row is read: an error on each."""
+        messages: dict[int, list[str]] = defaultdict(list)
+        for positions in self.duplicates.values():
+            where = "、".join(f"第 {p % SHEET_STRIDE} 行" for p in positions)
+            for position in positions:
+                messages[position].append(f"{self._ref_at(position)}：{where}指向同一条记录，请删去重复的行")
+        if messages:
+            self.out.amend(messages)
 
 
 class _Plain:
