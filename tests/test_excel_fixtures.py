@@ -391,8 +391,24 @@ def test_cli_prints_counts_and_the_first_twenty_problems(runner, session, wenzho
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines[0] == "新增 0、修改 0、未变 0、错误 30、冲突 0、跳过 1"
-    assert sum(1 for line in lines if line.startswith("  [错误]")) == 20
+    assert [line.split()[1] for line in lines if line.startswith("  [错误]")] == [f"Sheet!{n}" for n in range(2, 22)]
     assert lines[-1] == "  另有 10 条，见 --report-json"
+
+
+def test_a_dry_run_counts_two_rows_for_one_record_as_errors(runner, session, wenzhou, tmp_path, monkeypatch):
+    """A dry run keeps one byte per row: the first of two rows for one milestone, counted unchanged
+    before the second is read, is counted and printed as an error once both are known."""
+    from tests.excel_helpers import export_bytes
+
+    path = tmp_path / "回复.xlsx"
+    path.write_bytes(W.duplicate_ordinal_reply(export_bytes(session, wenzhou)))
+    monkeypatch.setattr(import_preview, "CHUNK", 1)
+    result = runner.invoke(args=["import-xlsx", str(path), "--dry-run"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert "、错误 2、" in lines[0]
+    errors = [line for line in lines if line.startswith("  [错误]")]
+    assert len(errors) == 2 and all("第 4 行、第 5 行指向同一条记录" in line for line in errors), errors
 
 
 def test_rows_of_a_new_project_in_error_wait_with_it(session, wenzhou, office):

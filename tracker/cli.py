@@ -253,7 +253,9 @@ def _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, 
         OUTCOME_LABELS,
         PROBLEM_LIMIT,
         PROBLEMS,
+        CountedRows,
         commit_import,
+        preview_workbook,
         stage_import,
         stored_problems,
         stored_reports,
@@ -267,9 +269,22 @@ def _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, 
         if user is None:
             raise click.ClickException(f"没有用户 {username}")
     # The preview is stored as it is made, as an upload's is (a 100,000-row workbook's rows are never all
-    # held); a dry run then rolls it back and keeps nothing.
+    # held), and a dry run with a report rolls it back; a dry run without one counts the rows and keeps
+    # the first problems only.
+    counted = CountedRows() if dry_run and not report_json else None
     try:
-        batch, preview = stage_import(session, data, Path(file).name, user, ChangeSource.CLI, plan_code, opened=opened)
+        if counted is not None:
+            batch, preview = (
+                None,
+                preview_workbook(
+                    session, data, user=user, plan_code=plan_code, filename=Path(file).name, opened=opened, rows=counted
+                ),
+            )
+        else:
+            # Applied at once, the rows are kept as they are stored, not read back (110,000 rows held twice).
+            batch, preview = stage_import(
+                session, data, Path(file).name, user, ChangeSource.CLI, plan_code, opened=opened, keep_rows=not dry_run
+            )
     except ServiceError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -277,7 +292,8 @@ def _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, 
     click.echo("、".join(f"{label} {counts[key]}" for key, label in OUTCOME_LABELS.items()))
     for note in preview.notes:
         click.echo(note)
-    for line in stored_problems(session, batch, PROBLEM_LIMIT):
+    lines = counted.problem_lines() if counted is not None else stored_problems(session, batch, PROBLEM_LIMIT)
+    for line in lines:
         click.echo(f"  {line}")
     problems = sum(counts[outcome] for outcome in PROBLEMS)
     if problems > PROBLEM_LIMIT:
@@ -307,7 +323,7 @@ def _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, 
         session.rollback()
         raise SystemExit(1 if preview.blocked else 0)
     try:
-        commit_import(session, batch, user, valid_only=apply_valid)
+        commit_import(session, batch, user, valid_only=apply_valid, preview=preview)
     except ServiceError as exc:
         report(applied=False)
         session.rollback()

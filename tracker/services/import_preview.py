@@ -6,6 +6,10 @@ by its own key — 项目编号, else (项目名称, 责任单位) by any of the
 region; a milestone by (project, 序号) or (project, 名称) — and the hidden map of tracker's own export
 only confirms a match and says which version was exported. services/imports.py keeps the preview
 with its batch and applies it.
+
+Memory stays about the same however long the file: sheets are read one at a time (projects first),
+their rows typed as the file gives them and matched 5,000 at a time with only those rows' projects
+and records held, and each result goes to a RowSink as it is made (stored, counted or kept).
 """
 
 from __future__ import annotations
@@ -329,7 +333,7 @@ class Preview:
     @staticmethod
     def problem_lines(rows: list[RowResult]) -> list[str]:
         return [
-            f"[{OUTCOME_LABELS[r.outcome]}] {r.ref} {r.key}：{'；'.join(r.messages)}"
+            f"[{OUTCOME_LABELS[r.outcome]}] {r.ref}{' ' + r.key if r.key else ''}：{'；'.join(r.messages)}"
             for r in rows
             if r.outcome in PROBLEMS
         ]
@@ -486,7 +490,7 @@ def preview_workbook(
     return Preview(
         plan=plan,
         department=department,
-        rows=out.rows,
+        rows=sorted(out.rows, key=lambda r: r.position),  # read projects first, shown in the file's order
         notes=list(book.notes) + [note for s in sheets for note in s.notes],
         sheets=[s.line() for s in sheets],
         columns={s.name: [c.text() for c in s.columns] for s in sheets if s.kind},
@@ -512,15 +516,12 @@ class RowSink(Protocol):
 
 
 class RowList:
-    """Every row of a preview, kept in memory in the order shown."""
+    """Every row of a preview, kept in memory."""
 
     def __init__(self) -> None:
         self.rows: list[RowResult] = []
-        self.sorted = True
 
     def add(self, result: RowResult) -> None:
-        if self.rows and self.rows[-1].position > result.position:
-            self.sorted = False
         self.rows.append(result)
 
     def amend(self, messages: dict[int, list[str]]) -> None:
@@ -529,9 +530,6 @@ class RowList:
                 amend_row(result, messages[result.position])
 
     def counts(self) -> dict[str, int]:
-        if not self.sorted:
-            self.rows.sort(key=lambda r: r.position)
-            self.sorted = True
         counter = Counter(r.outcome for r in self.rows)
         return {outcome: counter.get(outcome, 0) for outcome in OUTCOMES}
 

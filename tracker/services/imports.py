@@ -1,7 +1,9 @@
 """Import batches: keep the uploaded file with its preview, then apply exactly that preview.
 
-The preview (services/import_preview.py) is stored with the batch, its rows one by one (ImportRow),
-so a file is parsed once and a page of its preview reads that page's rows.
+The preview (services/import_preview.py) is stored with the batch, its rows one by one (ImportRow)
+as they are made (StoredRows: a 130,000-row workbook's results are never all held), so a file is
+parsed once and a page of its preview reads that page's rows. A dry run without a report counts its
+rows instead (CountedRows).
 确认导入 applies it through the same service functions the web forms use — update_record and
 update_milestone_progress (versions, rules, history) — and adds new records in batches with the
 same checks made up front; one transaction, refused if anything it touches moved since.
@@ -45,6 +47,7 @@ from tracker.services.import_preview import (  # noqa: F401 — the preview's na
     OUTCOMES,
     PROBLEM_LIMIT,
     PROBLEMS,
+    SHEET_STRIDE,
     WITH_DEPARTMENT_LISTS,
     ImportRefused,
     Operation,
@@ -74,10 +77,12 @@ def stage_import(
     source: ChangeSource,
     plan_code: str | None = None,
     opened: Callable[[], Workbook] | None = None,
+    keep_rows: bool = False,
 ) -> tuple[ImportBatch, Preview]:
     """Preview a workbook and keep it, with its preview; writes no plan data. The preview's rows are
     stored as they are made (read back a page at a time: preview_page); the Preview returned holds
-    their counts, the sheets' and columns' lines and the notes, not the rows. Refused, it leaves nothing."""
+    their counts, the sheets' and columns' lines and the notes, and the rows too only if `keep_rows`
+    (a command that applies them at once, not reading 110,000 rows back). Refused, it leaves nothing."""
     batch = ImportBatch(
         user=user,
         source=source,
@@ -91,7 +96,7 @@ def stage_import(
     )
     session.add(batch)
     session.flush()  # its id, for the rows stored as they are made
-    rows = StoredRows(session, batch.id)
+    rows = StoredRows(session, batch.id, keep=keep_rows)
     try:
         preview = preview_workbook(
             session, data, user=user, plan_code=plan_code, filename=filename, opened=opened, rows=rows
@@ -111,14 +116,16 @@ def stage_import(
 class StoredRows:
     """A preview's rows written to its batch (ImportRow) as they are made, STORE_CHUNK at a time."""
 
-    def __init__(self, session: Session, batch_id: int) -> None:
-        self.session, self.batch_id = session, batch_id
-        self.rows: list[RowResult] = []  # none kept: a page is read back when shown
+    def __init__(self, session: Session, batch_id: int, *, keep: bool = False) -> None:
+        self.session, self.batch_id, self.keep = session, batch_id, keep
+        self.rows: list[RowResult] = []  # kept only if asked: a page is read back when shown
         self.pending: list[dict] = []
         self.counted: Counter[str] = Counter()
 
     def add(self, result: RowResult) -> None:
         self.counted[result.outcome] += 1
+        if self.keep:
+            self.rows.append(result)
         self.pending.append(
             {
                 "batch_id": self.batch_id,
@@ -137,6 +144,9 @@ class StoredRows:
             self.pending = []
 
     def amend(self, messages: dict[int, list[str]]) -> None:
+        for result in self.rows:
+            if result.position in messages:
+                amend_row(result, messages[result.position])
         self.flush()
         table = ImportRow.__table__
         statement = (
@@ -157,6 +167,55 @@ class StoredRows:
 
     def counts(self) -> dict[str, int]:
         return {outcome: self.counted.get(outcome, 0) for outcome in OUTCOMES}
+
+
+class CountedRows:
+    """A dry run's rows: counted, the first problems kept to be printed, nothing else held but one byte
+    per row — its outcome, in case a later row makes it an error (two rows for one record)."""
+
+    def __init__(self, limit: int = PROBLEM_LIMIT) -> None:
+        self.rows: list[RowResult] = []  # none kept
+        self.limit = limit
+        self.counted: Counter[str] = Counter()
+        self.outcomes: dict[int, bytearray] = {}  # a sheet's place → outcome number by row number
+        self.problems: list[RowResult] = []  # the rows in error or conflict that come first
+
+    def add(self, result: RowResult) -> None:
+        self.counted[result.outcome] += 1
+        place, row = divmod(result.position, SHEET_STRIDE)
+        codes = self.outcomes.setdefault(place, bytearray())
+        if len(codes) <= row:
+            codes.extend(bytes(max(row + 1 - len(codes), len(codes))))
+        codes[row] = OUTCOMES.index(result.outcome)
+        if result.outcome in PROBLEMS:
+            self._keep(result)
+
+    def _keep(self, result: RowResult) -> None:
+        self.problems.append(result)
+        if len(self.problems) > 2 * self.limit:  # rows come projects first: keep the first by position
+            self.problems = sorted(self.problems, key=lambda r: r.position)[: self.limit]
+
+    def amend(self, messages: dict[int, list[str]]) -> None:
+        kept = {r.position: r for r in self.problems}
+        for position, more in messages.items():
+            place, row = divmod(position, SHEET_STRIDE)
+            outcome = OUTCOMES[self.outcomes[place][row]]
+            if outcome == "skipped":
+                continue
+            self.counted[outcome] -= 1
+            self.counted["error"] += 1
+            self.outcomes[place][row] = OUTCOMES.index("error")
+            if position in kept:
+                amend_row(kept[position], more)
+            else:  # its key is not kept: the messages name its cell
+                sheet = more[0].partition("!")[0]
+                self._keep(RowResult(sheet, row, "error", "", list(more), position=position))
+
+    def counts(self) -> dict[str, int]:
+        return {outcome: self.counted.get(outcome, 0) for outcome in OUTCOMES}
+
+    def problem_lines(self) -> list[str]:
+        return Preview.problem_lines(sorted(self.problems, key=lambda r: r.position)[: self.limit])
 
 
 def _chunks(items: list, size: int):
@@ -235,8 +294,10 @@ def _kept(batch: ImportBatch, outcomes: tuple[str, ...] | None, *, applied_only:
 
 
 def _stored_rows(session: Session, query) -> list[RowResult]:
-    """The stored rows a query of (position, data) selects, in the order shown."""
-    return [RowResult.from_dict(data, at) for at, data in session.execute(query.order_by(ImportRow.position))]
+    """The stored rows a query of (position, data) selects, in the order shown; fetched a few thousand at a
+    time, so 110,000 rows to apply are not held twice (as fetched and as read)."""
+    rows = session.execute(query.order_by(ImportRow.position).execution_options(yield_per=STORE_CHUNK))
+    return [RowResult.from_dict(data, at) for at, data in rows]
 
 
 def moved_since(session: Session, seen_versions: dict) -> list[str]:
