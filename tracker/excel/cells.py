@@ -33,6 +33,8 @@ def clean(value: Any) -> Any:
 
 
 def read_text(value: Any) -> str | None:
+    if type(value) is str:  # most cells, and every key of the hidden map: checked first
+        return value.strip() or None
     value = clean(value)
     if value is None:
         return None
