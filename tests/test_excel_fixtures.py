@@ -33,6 +33,7 @@ FIXTURES = {
     "header_word_in_first_row": (W.header_word_in_first_row, W.HEADER_WORD_EXPECTED),
     "milestone_dates_every_way": (W.milestone_dates_every_way, W.DATES_EXPECTED),
     "funding_sources": (W.funding_sources, W.FUNDING_EXPECTED),
+    "milestones_before_their_projects": (W.milestones_before_their_projects, W.MILESTONES_FIRST_EXPECTED),
 }
 
 
@@ -45,8 +46,10 @@ def _non_blank_rows(data: bytes, sheets: set[str]) -> int:
     return sum(1 for name in sheets for row in book.sheets[name] if any(v not in (None, "") for v in row))
 
 
-def _check(preview, expected: dict[int, tuple[str, str]], data: bytes) -> None:
-    by_row = {r.row: r for r in preview.rows}
+def _check(preview, expected: dict, data: bytes) -> None:
+    """`expected`: row number (a one-sheet workbook) or (sheet, row number) → (outcome, words said)."""
+    by_sheet = any(isinstance(key, tuple) for key in expected)
+    by_row = {((r.sheet, r.row) if by_sheet else r.row): r for r in preview.rows}
     for number, (outcome, hint) in expected.items():
         result = by_row[number]
         said = " ".join(result.messages + [result.key])
@@ -298,30 +301,36 @@ def test_two_rows_claiming_one_milestone_are_both_errors(session, wenzhou, offic
 def test_a_sheet_of_milestones_before_the_sheet_creating_their_projects_waits_for_it(
     session, wenzhou, office, monkeypatch
 ):
-    """Sheets are read one at a time, projects first: a 节点 sheet placed before the 项目 sheet that
-    creates its projects is held until that sheet is read, and is shown in its own place."""
-    book = __import__("openpyxl").load_workbook(__import__("io").BytesIO(W.new_projects_with_their_milestones()))
-    book.move_sheet("节点", offset=-1)
-    out = __import__("io").BytesIO()
-    book.save(out)
+    """Sheets are read one at a time, projects first: the 节点计划 sheet, placed before the 项目 sheet that
+    creates its projects, waits for it, is shown in its own place, and commits with its merged cells."""
     monkeypatch.setattr(import_preview, "CHUNK", 2)
-    batch, _staged = stage_import(session, out.getvalue(), "新项目.xlsx", office, ChangeSource.WEB, "szwz")
+    data = W.milestones_before_their_projects()
+    batch, _staged = stage_import(session, data, "节点计划.xlsx", office, ChangeSource.WEB, "szwz")
     preview = load_preview(session, batch)
     assert [(r.sheet, r.row, r.outcome) for r in preview.rows] == [
-        ("节点", 1, "skipped"),
-        ("节点", 2, "new"),
-        ("节点", 3, "new"),
-        ("节点", 4, "new"),
-        ("节点", 5, "error"),
+        ("节点计划", 1, "skipped"),
+        ("节点计划", 2, "skipped"),
+        ("节点计划", 3, "new"),
+        ("节点计划", 4, "new"),
+        ("节点计划", 6, "new"),
+        ("节点计划", 7, "skipped"),
         ("项目", 1, "skipped"),
         ("项目", 2, "new"),
         ("项目", 3, "new"),
     ]
-    assert preview.sheets == ["工作表“节点”：读作里程碑（4 行数据）", "工作表“项目”：读作项目（2 行数据）"]
-    assert commit_import(session, batch, office, valid_only=True) == 5
+    assert preview.sheets == ["工作表“节点计划”：读作里程碑（3 行数据）", "工作表“项目”：读作项目（2 行数据）"]
+    assert commit_import(session, batch, office) == 5
     session.commit()
     session.expire_all()
-    assert [m.name for m in _project(session, wenzhou, "3.1").milestones] == ["可研批复", "招标完成"]
+    brain = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.name == "城市大脑一期"))
+    assert brain.lead_department.name == "温州市信息化办公室"  # 市信息办, as the clerk wrote it
+    assert brain.total_budget == Decimal("5000.00")
+    assert [(m.ordinal, m.name, m.planned_on, m.planned_precision) for m in brain.milestones] == [
+        (1, "可研批复", dt.date(2027, 3, 31), DatePrecision.MONTH),
+        (2, "招标完成", dt.date(2027, 6, 30), DatePrecision.MONTH),
+    ]
+    cloud = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.name == "政务云扩容"))
+    assert [(m.ordinal, m.name, m.planned_on) for m in cloud.milestones] == [(1, "扩容上线", dt.date(2027, 12, 31))]
 
 
 def test_new_projects_and_their_milestones_commit_from_one_file(session, wenzhou, office):

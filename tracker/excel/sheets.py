@@ -271,7 +271,9 @@ def each_sheet(
 
 
 class _MergeFiller:
-    """Row by row, what _fill_merged does for a whole grid."""
+    """A merged cell's value in every cell it covers, row by row as the rows are read: down always (a
+    责任单位 merged over a group of rows belongs to each of them), across only above `horizontal_until`
+    (a group header over its columns). A row is copied only where a merge writes into it."""
 
     def __init__(self, merged, horizontal_until: int) -> None:
         self.starting: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
@@ -303,29 +305,9 @@ class _MergeFiller:
 
 
 def _fill_merged(rows: list[list], merged, horizontal_until: int) -> list[list]:
-    """A merged cell's value in every cell it covers: down always (a 责任单位 merged over a group of
-    rows belongs to each of them), across only in the header area (a group header over its columns)."""
-    grid = list(rows)  # rows are copied only where a merge writes into them
-    copied: set[int] = set()
-    for (r0, c0), (r1, c1) in merged:
-        if r0 >= len(grid) or c0 >= MAX_COLUMNS:
-            continue
-        value = grid[r0][c0] if c0 < len(grid[r0]) else None
-        if value is None or value == "":
-            continue
-        last_col = c1 if r0 < horizontal_until else c0
-        for r in range(r0, min(r1, len(grid) - 1) + 1):
-            if r not in copied:
-                grid[r] = list(grid[r])
-                copied.add(r)
-            row = grid[r]
-            width = min(last_col, MAX_COLUMNS - 1) + 1
-            if len(row) < width:
-                row.extend([None] * (width - len(row)))
-            for c in range(c0, width):
-                if row[c] is None or row[c] == "":
-                    row[c] = value
-    return grid
+    """A whole grid filled as _MergeFiller fills it row by row."""
+    filler = _MergeFiller(merged, horizontal_until)
+    return [filler.fill(index, row) for index, row in enumerate(rows)]
 
 
 def _find_header(grid: list[list]) -> tuple[int, int] | None:

@@ -8,7 +8,7 @@ only confirms a match and says which version was exported. services/imports.py k
 with its batch and applies it.
 
 Memory stays about the same however long the file: sheets are read one at a time (projects first),
-their rows typed as the file gives them and matched 5,000 at a time with only those rows' projects
+their rows typed as the file gives them and matched CHUNK at a time with only those rows' projects
 and records held, and each result goes to a RowSink as it is made (stored, counted or kept).
 """
 
@@ -543,7 +543,9 @@ def amend_row(result: RowResult, messages: list[str]) -> None:
 # A row's place among a preview's rows (ImportRow.position): its sheet's place in the workbook, then its
 # row number, so rows are stored as they are read (projects first) and still shown in the file's order.
 SHEET_STRIDE = 1_000_000
-CHUNK = 20_000  # rows matched together (a 10,000-row reply in one go): their projects and records read at once
+# Rows matched together (a 10,000-row reply in one go): their projects and records are read at once, each
+# kind in one statement of at most CHUNK ids — within SQLite's 32,766 parameters to a statement.
+CHUNK = 20_000
 
 
 def _one_by_one(rows: list[Row]) -> Iterator[Row]:
@@ -558,7 +560,8 @@ def _batched(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def _chunks(items: list, size: int):
+def chunks(items: list, size: int):
+    """`items` a slice of `size` at a time."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -727,7 +730,7 @@ class _Matcher:
         wanted = self._projects_meant(rows)
         kept = {i: p for i, p in self.projects_by_id.items() if i in wanted}
         missing = [i for i in wanted if i not in kept]
-        for chunk in _chunks(missing, 5000):
+        for chunk in chunks(missing, 5000):
             kept.update(
                 (p.id, p)
                 for p in self.session.scalars(
@@ -986,7 +989,7 @@ class _Matcher:
         first ask for one of them (two queries a chunk of rows, not two per project)."""
         if project.id not in self.with_department_lists:
             ids = [i for i in self.projects_by_id if i not in self.with_department_lists]
-            for chunk in _chunks(ids, 5000):
+            for chunk in chunks(ids, 5000):
                 self.session.scalars(
                     select(Project).where(ids_in(self.session, Project.id, chunk)).options(*WITH_DEPARTMENT_LISTS)
                 ).all()

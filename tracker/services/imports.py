@@ -55,6 +55,7 @@ from tracker.services.import_preview import (  # noqa: F401 — the preview's na
     RowResult,
     StalePreview,
     amend_row,
+    chunks,
     preview_workbook,
     value_from_preview,
 )
@@ -154,7 +155,7 @@ class StoredRows:
             .where(table.c.batch_id == self.batch_id, table.c.position == bindparam("at"))
             .values(outcome=bindparam("now"), data=bindparam("stored"))
         )
-        for chunk in _chunks(sorted(messages), 5000):
+        for chunk in chunks(sorted(messages), 5000):
             query = select(ImportRow.position, ImportRow.data).where(
                 ImportRow.batch_id == self.batch_id, ImportRow.position.in_(chunk)
             )
@@ -178,11 +179,13 @@ class CountedRows:
         self.limit = limit
         self.counted: Counter[str] = Counter()
         self.outcomes: dict[int, bytearray] = {}  # a sheet's place → outcome number by row number
+        self.sheet_names: dict[int, str] = {}  # a sheet's place → its name
         self.problems: list[RowResult] = []  # the rows in error or conflict that come first
 
     def add(self, result: RowResult) -> None:
         self.counted[result.outcome] += 1
         place, row = divmod(result.position, SHEET_STRIDE)
+        self.sheet_names.setdefault(place, result.sheet)
         codes = self.outcomes.setdefault(place, bytearray())
         if len(codes) <= row:
             codes.extend(bytes(max(row + 1 - len(codes), len(codes))))
@@ -208,19 +211,13 @@ class CountedRows:
             if position in kept:
                 amend_row(kept[position], more)
             else:  # its key is not kept: the messages name its cell
-                sheet = more[0].partition("!")[0]
-                self._keep(RowResult(sheet, row, "error", "", list(more), position=position))
+                self._keep(RowResult(self.sheet_names[place], row, "error", "", list(more), position=position))
 
     def counts(self) -> dict[str, int]:
         return {outcome: self.counted.get(outcome, 0) for outcome in OUTCOMES}
 
     def problem_lines(self) -> list[str]:
         return Preview.problem_lines(sorted(self.problems, key=lambda r: r.position)[: self.limit])
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def stored_problems(session: Session, batch: ImportBatch, limit: int) -> list[str]:
