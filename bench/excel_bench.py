@@ -359,14 +359,18 @@ def main() -> None:
         f"calamine alone {small_floor:.0f} → {big_floor:.0f} MB (+{big_floor - small_floor:.0f}); "
         f"tracker's own above it {small - small_floor:.0f} → {big - big_floor:.0f} MB"
     )
-    _run("empty-plan", url, "big")
-    ours, floor = cli_figures(url, str(folder / "big.xlsx"), dry_run=False)
-    _check(ours)
-    print(
-        f"{'process: apply 10,000 + 100,000 new rows':<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
-        f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}"
-    )
-    print("  " + ours["out"].strip().splitlines()[0])
+    applied = []  # an apply's peak memory, as the file grows
+    for code, label in (("small", "1,000 + 10,000"), ("big", "10,000 + 100,000")):
+        _run("empty-plan", url, code)
+        ours, floor = cli_figures(url, str(folder / f"{code}.xlsx"), dry_run=False)
+        _check(ours)
+        applied.append(ours["peak_mb"])
+        print(
+            f"{'process: apply ' + label + ' new rows':<44}{ours['seconds']:>9.2f}s{floor['seconds']:>9.2f}s"
+            f"{ours['seconds'] / floor['seconds']:>8.2f}{ours['peak_mb']:>10.0f}{floor['peak_mb']:>10.0f}"
+        )
+        print("  " + ours["out"].strip().splitlines()[0])
+    print(f"apply peak memory, 11,000 → 110,000 new rows: {applied[0]:.0f} → {applied[1]:.0f} MB")
 
 
 def _check(figures: dict) -> None:

@@ -302,8 +302,10 @@ def test_a_sheet_of_milestones_before_the_sheet_creating_their_projects_waits_fo
     session, wenzhou, office, monkeypatch
 ):
     """Sheets are read one at a time, projects first: the 节点计划 sheet, placed before the 项目 sheet that
-    creates its projects, waits for it, is shown in its own place, and commits with its merged cells."""
+    creates its projects, waits for it, is shown in its own place, and commits with its merged cells —
+    applied as read back two rows at a time, the milestones before the rows creating their projects."""
     monkeypatch.setattr(import_preview, "CHUNK", 2)
+    monkeypatch.setattr(imports, "STORE_CHUNK", 2)
     data = W.milestones_before_their_projects()
     batch, _staged = stage_import(session, data, "节点计划.xlsx", office, ChangeSource.WEB, "szwz")
     preview = load_preview(session, batch)

@@ -279,3 +279,36 @@ def test_a_new_project_comes_with_its_support_department_and_its_sources_of_mone
         (FundingSource.FISCAL, Decimal("500.00"), "市本级财政"),
         (FundingSource.SOCIAL, Decimal("300.00"), "电信投资"),
     ]
+
+
+def test_sources_of_money_on_a_sheet_before_the_year_they_belong_to_commit_under_it(session, lishui, monkeypatch):
+    """The 资金 sheet comes first; the 新项目 sheet after it creates the project and its 2027 plan figure.
+    Applied as read back one row at a time, the year is made once, with its figure, and both sources
+    sit under it."""
+    from tracker.services import imports
+
+    office = make_user(session, Role.OFFICE)
+    session.commit()
+    book = openpyxl.Workbook()
+    money = book.active
+    money.title = "资金"
+    money.append(["项目编号", "项目名称", "年度", "资金来源", "金额", "原文写法"])
+    money.append(["LS-98", "丽水市视频共享平台", 2027, "财政", 500, "市本级财政"])
+    money.append(["LS-98", "丽水市视频共享平台", 2027, "运营商投资", 300, "电信投资"])
+    projects = book.create_sheet("新项目")
+    projects.append(["项目编号", "项目名称", "责任单位", "总投资", "2027年计划投资"])
+    projects.append(["LS-98", "丽水市视频共享平台", "丽水市信息办", 800, 800])
+    monkeypatch.setattr(imports, "STORE_CHUNK", 1)
+    batch, preview = stage_import(session, _save(book), "视频.xlsx", office, ChangeSource.WEB, "ls2007")
+    assert preview.counts["new"] == 3 and not preview.blocked
+    assert commit_import(session, batch, office) == 3
+    session.commit()
+    project = session.scalar(select(Project).where(Project.plan_id == lishui.id, Project.code == "LS-98"))
+    years = session.scalars(select(Investment).where(Investment.project_id == project.id)).all()
+    assert [(y.year, y.planned_amount) for y in years] == [(2027, Decimal("800.00"))]
+    assert [(f.source, f.amount) for f in years[0].fundings] == [
+        (FundingSource.FISCAL, Decimal("500.00")),
+        (FundingSource.SOCIAL, Decimal("300.00")),
+    ]
+    applied = load_preview(session, batch, outcomes=("new",)).rows
+    assert all(r.applied and r.entity_id and r.project_id == project.id for r in applied)

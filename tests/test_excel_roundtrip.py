@@ -330,3 +330,52 @@ def test_an_investment_year_added_after_the_export_is_not_cleared_by_its_blank_c
     session.expire_all()
     added = session.scalar(select(Investment).where(Investment.project_id == project.id, Investment.year == 2027))
     assert added.planned_amount == Decimal("90.00")
+
+
+def test_a_hidden_map_listing_one_key_twice_confirms_neither_row(session, wenzhou, office):
+    """Someone pasted over the hidden sheet: 1.2's entry now carries 1.1's key. Neither row is trusted to
+    the map; each is read by its own key, the edit lands on 1.1 and 1.2 stays as it is."""
+    data = export_bytes(session, wenzhou)
+    untouched = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == "1.2"))
+    before = (untouched.progress_note, untouched.version)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    meta = book[C.META_SHEET]
+    entries = {
+        meta.cell(r, 6).value: r
+        for r in range(8, meta.max_row + 1)
+        if meta.cell(r, 1).value == C.PROJECTS_SHEET and meta.cell(r, 3).value == "project"
+    }
+    meta.cell(entries["1.2"], 6).value = "1.1"
+    row = find_row(data, C.PROJECTS_SHEET, PROJECT_COL["code"], "1.1")
+    book[C.PROJECTS_SHEET].cell(row, PROJECT_COL["progress_note"]).value = "交换中心已运行"
+    out = io.BytesIO()
+    book.save(out)
+    batch, preview = stage_import(session, out.getvalue(), "x.xlsx", office, ChangeSource.WEB)
+    assert preview.counts["error"] == preview.counts["conflict"] == 0 and preview.counts["changed"] == 1
+    assert commit_import(session, batch, office) == 1
+    session.commit()
+    one, two = (
+        session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == code))
+        for code in ("1.1", "1.2")
+    )
+    assert one.progress_note == "交换中心已运行" and (two.progress_note, two.version) == before
+
+
+def test_a_batch_kept_before_previews_were_stored_is_read_again_and_applied(session, wenzhou, office):
+    """A preview uploaded before the upgrade that keeps previews row by row has no stored rows: 确认导入
+    reads its file again and applies what its page showed."""
+    from sqlalchemy import delete
+
+    from tracker.models import ImportRow
+
+    data = export_bytes(session, wenzhou)
+    row = find_row(data, C.PROJECTS_SHEET, 2, "1.2")
+    data = edit(data, {C.PROJECTS_SHEET: {f"{letter(PROJECT_COL['progress_note'])}{row}": "交换中心已运行"}})
+    batch, _ = stage_import(session, data, "old.xlsx", office, ChangeSource.WEB)
+    session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
+    batch.preview, batch.seen_versions = None, {}
+    session.commit()
+    assert commit_import(session, batch, office) == 1
+    session.commit()
+    project = session.scalar(select(Project).where(Project.plan_id == wenzhou.id, Project.code == "1.2"))
+    assert project.progress_note == "交换中心已运行" and batch.status is ImportStatus.APPLIED

@@ -178,7 +178,7 @@ def test_a_large_apply_runs_after_the_request_and_the_page_follows_it(app, sessi
     busy.status, busy.progress_done, busy.progress_total, busy.started_at = ImportStatus.APPLYING, 2, 3, utcnow()
     session.commit()
     page = client.get(f"/imports/{busy.id}").get_data(as_text=True)
-    assert 'id="applying"' in page and "已写入 2 / 3 条记录" in page and 'http-equiv="refresh"' in page
+    assert 'id="applying"' in page and "已写入 2 / 3 行" in page and 'http-equiv="refresh"' in page
     assert "确认导入" not in page
     client.post(f"/imports/{busy.id}/apply", data={"sha256": busy.sha256})
     session.expire_all()

@@ -281,9 +281,8 @@ def _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, 
                 ),
             )
         else:
-            # Applied at once, the rows are kept as they are stored, not read back (110,000 rows held twice).
             batch, preview = stage_import(
-                session, data, Path(file).name, user, ChangeSource.CLI, plan_code, opened=opened, keep_rows=not dry_run
+                session, data, Path(file).name, user, ChangeSource.CLI, plan_code, opened=opened
             )
     except ServiceError as exc:
         session.rollback()
@@ -323,7 +322,7 @@ def _import_xlsx(file, data, opened, dry_run, username, plan_code, apply_valid, 
         session.rollback()
         raise SystemExit(1 if preview.blocked else 0)
     try:
-        commit_import(session, batch, user, valid_only=apply_valid, preview=preview)
+        commit_import(session, batch, user, valid_only=apply_valid)
     except ServiceError as exc:
         report(applied=False)
         session.rollback()

@@ -10,6 +10,8 @@ column gets a line saying what it was read as, or why it was not imported.
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -117,32 +119,72 @@ class SheetData:
 
 @dataclass
 class Meta:
-    """The hidden _tracker sheet of tracker's own export: the plan, the department, each row's record.
-
-    A row's record and digest are packed in one int — the digest's first 64 bits (+1; 0: none), the
-    version, the id, the kind — so a whole plan's 110,000 rows take 16 MB, not 36. A row whose cells
-    differ from those exported would match those 64 bits once in 2^64: never, in practice."""
+    """The hidden _tracker sheet of tracker's own export: the plan, the department, each row's record."""
 
     plan_code: str | None
     department: str | None
-    rows: dict[str, dict[str, int]]  # sheet → key → packed record and digest
+    rows: dict[str, ExportedRows]  # sheet → its rows' keys and records
     entities: list[str] = field(default_factory=list)  # the kinds of record, by their number
 
     def entry(self, sheet: str, key: str) -> tuple[str, int, int] | None:
         """(entity, id, version) of the record exported on that sheet under that key."""
-        packed = self.rows.get(sheet, {}).get(key)
-        return None if packed is None else self.unpack(packed)
-
-    def unpack(self, packed: int) -> tuple[str, int, int]:
-        return self.entities[packed & 15], (packed >> 4) & _ID_MASK, (packed >> 36) & _ID_MASK
+        found = self.rows[sheet].get(key) if sheet in self.rows else None
+        return None if found is None else (self.entities[found[1]], found[2], found[3])
 
 
 _ID_MASK = (1 << 32) - 1  # ids and versions are 32-bit integers in the database
+_GONE = 255  # an entry let go of (its row was read)
+
+
+class ExportedRows:
+    """One sheet's entries in the hidden map: a row's key → (digest, kind, id, version).
+
+    Kept in arrays sorted by the key's hash — 25 bytes a row, not a dict of strings and ints (a whole
+    plan's 110,000 rows: 3 MB, not 14), so memory stays flat as the file grows. The digest is the row's
+    first 64 bits (+1; 0: none): a row whose cells differ from those exported would match once in 2^64.
+    Two keys of one hash (or one key twice) are both dropped: the map only confirms a row's own key, so
+    a row without an entry is read in full, never misread."""
+
+    def __init__(self) -> None:
+        self.hashes, self.digests, self.records, self.kinds = array("q"), array("Q"), array("Q"), array("B")
+
+    def add(self, key: str, digest: int, kind: int, record_id: int, version: int) -> None:
+        self.hashes.append(hash(key))
+        self.digests.append(digest)
+        self.records.append(version << 32 | record_id)
+        self.kinds.append(kind)
+
+    def seal(self) -> None:
+        order = sorted(range(len(self.hashes)), key=self.hashes.__getitem__)
+        hashes = [self.hashes[i] for i in order]
+        kept = [i for n, i in enumerate(order) if hashes[n - 1 : n] != hashes[n : n + 1] != hashes[n + 1 : n + 2]]
+        self.hashes = array("q", (self.hashes[i] for i in kept))
+        self.digests = array("Q", (self.digests[i] for i in kept))
+        self.records = array("Q", (self.records[i] for i in kept))
+        self.kinds = array("B", (self.kinds[i] for i in kept))
+
+    def _at(self, key: str) -> int | None:
+        wanted = hash(key)
+        at = bisect_left(self.hashes, wanted)
+        return at if at < len(self.hashes) and self.hashes[at] == wanted and self.kinds[at] != _GONE else None
+
+    def get(self, key: str) -> tuple[int, int, int, int] | None:
+        """(digest, kind, id, version), or None."""
+        at = self._at(key)
+        if at is None:
+            return None
+        record = self.records[at]
+        return self.digests[at], self.kinds[at], record & _ID_MASK, record >> 32
+
+    def pop(self, key: str) -> None:
+        at = self._at(key)
+        if at is not None:
+            self.kinds[at] = _GONE
 
 
 def digest_number(digest: str) -> int:
-    """A row digest (cells.row_digest) as Meta packs it: its first 64 bits, plus one."""
-    return int(digest[:16], 16) + 1
+    """A row digest (cells.row_digest) as Meta keeps it: its first 64 bits, plus one (0: none)."""
+    return min(int(digest[:16], 16) + 1, (1 << 64) - 1)
 
 
 def read_meta(rows: Iterable[list] | None) -> Meta | None:
@@ -153,7 +195,7 @@ def read_meta(rows: Iterable[list] | None) -> Meta | None:
     values = {cells.read_text(r[0]): cells.read_text(r[1]) if len(r) > 1 else None for r in head[:6] if r}
     if values.get("format") != C.FORMAT_NAME:
         return None
-    meta = Meta(values.get("plan"), values.get("department") or None, defaultdict(dict))
+    meta = Meta(values.get("plan"), values.get("department") or None, defaultdict(ExportedRows))
     numbers: dict[str, int] = {}
     for row in rows:
         if len(row) < 6 or not row[0]:
@@ -169,9 +211,12 @@ def read_meta(rows: Iterable[list] | None) -> Meta | None:
                 meta.entities.append(entity)
             digest = digest_number(str(row[6])) if len(row) > 6 and row[6] else 0
             key = cells.read_text(row[5]) or ""
-            meta.rows[str(row[0])][key] = (((digest << 32 | version) << 32 | record_id) << 4) | numbers[entity]
+            meta.rows[str(row[0])].add(key, digest, numbers[entity], record_id, version)
         except (TypeError, ValueError):
             continue  # a damaged key row: that row is matched by its own key alone
+    for exported in meta.rows.values():
+        exported.seal()
+    meta.rows = dict(meta.rows)
     return meta
 
 
@@ -556,7 +601,7 @@ def _data_rows(
     found: list[_Plan],
     upper: list,
     meta: Meta | None,
-    exported: dict[str, int] | None,
+    exported: ExportedRows | None,
 ) -> Iterator[Row]:
     """Every non-blank row of the sheet, as a data row or a skipped one with its reason; at the end, the
     columns with data and no header are said."""
@@ -595,7 +640,7 @@ def _data_rows(
 
 
 def _as_exported(
-    kind: str, raw: list, by_key: dict[str, _Plan], meta: Meta, exported: dict[str, int]
+    kind: str, raw: list, by_key: dict[str, _Plan], meta: Meta, exported: ExportedRows
 ) -> tuple[str, int, int] | None:
     """The record a row stands for, when the row's cells are still exactly what tracker exported."""
     if kind == PROJECTS:
@@ -603,10 +648,10 @@ def _as_exported(
     else:
         code, ordinal = _raw_at(raw, by_key.get("project_code")), _raw_at(raw, by_key.get("ordinal"))
         key = f"{cells.read_text(code)}#{cells.read_text(ordinal)}"
-    packed = exported.get(key or "")
-    if packed is None or packed >> 68 != digest_number(cells.row_digest(raw)):
+    found = exported.get(key or "")
+    if found is None or found[0] != digest_number(cells.row_digest(raw)):
         return None
-    return meta.unpack(packed)
+    return meta.entities[found[1]], found[2], found[3]
 
 
 def _raw_at(raw: list, plan: _Plan | None) -> Any:

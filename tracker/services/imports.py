@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -78,12 +78,10 @@ def stage_import(
     source: ChangeSource,
     plan_code: str | None = None,
     opened: Callable[[], Workbook] | None = None,
-    keep_rows: bool = False,
 ) -> tuple[ImportBatch, Preview]:
     """Preview a workbook and keep it, with its preview; writes no plan data. The preview's rows are
     stored as they are made (read back a page at a time: preview_page); the Preview returned holds
-    their counts, the sheets' and columns' lines and the notes, and the rows too only if `keep_rows`
-    (a command that applies them at once, not reading 110,000 rows back). Refused, it leaves nothing."""
+    their counts, the sheets' and columns' lines and the notes, not the rows. Refused, it leaves nothing."""
     batch = ImportBatch(
         user=user,
         source=source,
@@ -97,7 +95,7 @@ def stage_import(
     )
     session.add(batch)
     session.flush()  # its id, for the rows stored as they are made
-    rows = StoredRows(session, batch.id, keep=keep_rows)
+    rows = StoredRows(session, batch.id)
     try:
         preview = preview_workbook(
             session, data, user=user, plan_code=plan_code, filename=filename, opened=opened, rows=rows
@@ -117,16 +115,14 @@ def stage_import(
 class StoredRows:
     """A preview's rows written to its batch (ImportRow) as they are made, STORE_CHUNK at a time."""
 
-    def __init__(self, session: Session, batch_id: int, *, keep: bool = False) -> None:
-        self.session, self.batch_id, self.keep = session, batch_id, keep
-        self.rows: list[RowResult] = []  # kept only if asked: a page is read back when shown
+    def __init__(self, session: Session, batch_id: int) -> None:
+        self.session, self.batch_id = session, batch_id
+        self.rows: list[RowResult] = []  # none held: a page is read back when shown
         self.pending: list[dict] = []
         self.counted: Counter[str] = Counter()
 
     def add(self, result: RowResult) -> None:
         self.counted[result.outcome] += 1
-        if self.keep:
-            self.rows.append(result)
         self.pending.append(
             {
                 "batch_id": self.batch_id,
@@ -145,9 +141,6 @@ class StoredRows:
             self.pending = []
 
     def amend(self, messages: dict[int, list[str]]) -> None:
-        for result in self.rows:
-            if result.position in messages:
-                amend_row(result, messages[result.position])
         self.flush()
         table = ImportRow.__table__
         statement = (
@@ -258,7 +251,11 @@ def load_preview(
         if outcomes is not None:
             preview.rows = [r for r in preview.rows if r.outcome in outcomes]
         return preview
-    rows = _stored_rows(session, select(ImportRow.position, ImportRow.data).where(*_kept(batch, outcomes)))
+    rows = (
+        _stored_rows(session, select(ImportRow.position, ImportRow.data).where(*_kept(batch, outcomes)))
+        if outcomes != ()
+        else []
+    )
     return Preview.from_json(session, batch.preview, rows, batch.counts, batch.seen_versions)
 
 
@@ -354,14 +351,10 @@ def check_committable(
         raise ServiceError(EXPIRED_PREVIEW)
     if expected_sha256 is not None and expected_sha256 != batch.sha256:
         raise StalePreview()
-    preview = preview if preview is not None else load_preview(session, batch, outcomes=APPLICABLE)
+    preview = preview if preview is not None else load_preview(session, batch, outcomes=())
     if preview.blocked and not valid_only:
         raise ServiceError("有错误或冲突的行，未导入任何数据。请修正后重新导入，或选择“只导入无误的行”。")
     return preview
-
-
-def operations_count(preview: Preview) -> int:
-    return sum(len(r.operations) for r in preview.applicable)
 
 
 def commit_import(
@@ -374,36 +367,30 @@ def commit_import(
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
     in_background: bool = False,
-    preview: Preview | None = None,
 ) -> int:
     """Apply the batch's stored preview in the caller's transaction; every change recorded as from this import.
 
-    `progress(done)` is told how many records are written, every few thousand; `in_background`: the
-    batch was marked 正在导入 by the request that started the work; `preview`: the stored preview when
-    the caller holds it already (check_committable, or stage_import in the same transaction), so a
-    100,000-row preview is not read back and held twice; it is updated with what was applied, or left as
-    it was if applying is refused.
+    The stored rows are read back a chunk at a time, applied and marked applied (with the new records'
+    ids, for the page after 确认导入), so a whole plan's 120,000 rows are never all held. `progress(done)`
+    is told how many rows are written, chunk by chunk; `in_background`: the batch was marked 正在导入 by
+    the request that started the work. Refused half-way, the caller rolls back: nothing stays written,
+    the stored preview included.
     """
     if in_background and batch.status is ImportStatus.APPLYING:
         batch.status = ImportStatus.PREVIEWED  # in this transaction only: the others still see 正在导入
-    preview = check_committable(session, batch, valid_only=valid_only, expected_sha256=expected_sha256, preview=preview)
-    if moved_since(session, preview.seen_versions):
+    preview = check_committable(session, batch, valid_only=valid_only, expected_sha256=expected_sha256)
+    if moved_since(session, batch.seen_versions):
         raise StalePreview()
     set_change_context(session, ChangeSource.IMPORT, user, batch)
-    # Applying marks the rows applied and gives new ones their ids; refused half-way (the caller rolls
-    # back), the preview goes back to saying what was previewed.
-    as_previewed = [(row.applied, row.entity_id, row.project_id) for row in preview.rows]
-    try:
-        applied = apply_preview(session, preview, valid_only=valid_only, today=today, progress=progress)
-    except ServiceError:
-        for row, state in zip(preview.rows, as_previewed, strict=True):
-            row.applied, row.entity_id, row.project_id = state
-        raise
+    if batch.preview is None:  # kept before previews were stored: read again, as its page shows it
+        rows: _HeldRows | _BatchRows = _HeldRows(load_preview(session, batch, user, outcomes=APPLICABLE).rows)
+    else:
+        rows = _BatchRows(session, batch)
+    applied = _apply(session, preview.plan, rows, today=today, progress=progress)
     batch.status = ImportStatus.APPLIED
     batch.applied_at = utcnow()
     batch.applied_rows = "valid" if preview.blocked else "all"
     batch.applied_count = applied
-    _store_applied(session, batch, preview.applicable)
     security_log.record(
         session,
         SecurityEvent.IMPORT_APPLIED,
@@ -414,20 +401,6 @@ def commit_import(
     return applied
 
 
-def _store_applied(session: Session, batch: ImportBatch, rows: list[RowResult]) -> None:
-    """The stored rows now say what was applied, with the new records' ids (the page after 确认导入)."""
-    table = ImportRow.__table__
-    statement = (
-        table.update()
-        .where(table.c.batch_id == batch.id, table.c.position == bindparam("at"))
-        .values(applied=True, data=bindparam("stored"))
-    )
-    applied = [{"at": row.position, "stored": row.stored()} for row in rows if row.applied]
-    for start in range(0, len(applied), STORE_CHUNK):
-        session.execute(statement, applied[start : start + STORE_CHUNK])
-
-
-@bulk
 def apply_preview(
     session: Session,
     preview: Preview,
@@ -436,64 +409,166 @@ def apply_preview(
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Apply the preview's new and changed rows; flushes, never commits.
-
-    Changes go through the services the forms use (update_record, and for milestones
-    update_milestone_progress: versions, rules, history). New records are added in batches
-    with the same checks made up front (unique codes and ordinals), so 100,000 rows stay fast.
-    """
+    """Apply a preview made from a file and held whole (not kept as a batch); flushes, never commits."""
     if preview.blocked and not valid_only:
         raise ImportRefused("有错误或冲突的行：请修正后重新导入，或选择只导入无误的行")
-    rows = preview.applicable
-    ops = [(row, op) for row in rows for op in row.operations if op.id is None or op.changes]
-    for row in rows:
-        row.applied = True
-    departments = _departments_named(session, ops)
+    return _apply(session, preview.plan, _HeldRows(preview.applicable), today=today, progress=progress)
+
+
+class _HeldRows:
+    """The rows to apply of a preview held in memory."""
+
+    def __init__(self, rows: list[RowResult]) -> None:
+        self.rows = rows
+
+    def chunks(self, first: int | None = None, last: int | None = None) -> Iterator[list[RowResult]]:
+        rows = self.rows if first is None else [r for r in self.rows if first <= (r.position or 0) <= last]
+        return chunks(rows, STORE_CHUNK)
+
+    def save(self, rows: list[RowResult]) -> None:
+        pass  # the rows are the preview's own
+
+
+class _BatchRows:
+    """The rows to apply of a stored preview, read back STORE_CHUNK at a time and written back as applied."""
+
+    def __init__(self, session: Session, batch: ImportBatch) -> None:
+        self.session, self.batch_id = session, batch.id
+
+    def chunks(self, first: int | None = None, last: int | None = None) -> Iterator[list[RowResult]]:
+        after = -1 if first is None else first - 1
+        while True:
+            query = select(ImportRow.position, ImportRow.data).where(
+                ImportRow.batch_id == self.batch_id, ImportRow.outcome.in_(APPLICABLE), ImportRow.position > after
+            )
+            if last is not None:
+                query = query.where(ImportRow.position <= last)
+            rows = _stored_rows(self.session, query.limit(STORE_CHUNK))
+            if not rows:
+                return
+            yield rows
+            after = rows[-1].position
+
+    def save(self, rows: list[RowResult]) -> None:
+        """The stored rows now say what was applied, with the new records' ids."""
+        table = ImportRow.__table__
+        statement = (
+            table.update()
+            .where(table.c.batch_id == self.batch_id, table.c.position == bindparam("at"))
+            .values(applied=bindparam("applied"), data=bindparam("stored"))
+        )
+        self.session.execute(statement, [{"at": r.position, "applied": r.applied, "stored": r.stored()} for r in rows])
+
+
+@bulk
+def _apply(
+    session: Session,
+    plan: Plan,
+    source: _HeldRows | _BatchRows,
+    *,
+    today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Apply the rows `source` gives, in three passes over them, a chunk at a time; flushes, never commits.
+
+    1. New projects, wherever their rows are (a 节点 sheet before the 项目 sheet may hold their milestones).
+    2. Changes, through the services the forms use (update_record, and for milestones
+       update_milestone_progress: versions, rules, history); then new milestones and investment years
+       of the chunk, added in bulk with the same checks made up front (unique ordinals and years).
+    3. New sources of money, once every investment year the file adds exists.
+    Each chunk's records leave the session once flushed, so memory stays flat however many rows there are.
+    """
     tell = progress or (lambda _done: None)
-
-    def values_of(op: Operation) -> dict:
-        return {
-            name: value_from_preview(session, op.entity, name, value, departments)
-            for name, value in op.values.items()
-            if name in FIELDS[op.entity]
-        }
-
+    held_before = {id(obj) for obj in session.identity_map.values()}  # the caller's objects stay attached
+    created: dict[str, int] = {}  # a new project's row → its id
+    highest_given: dict[tuple[str, Any], int] = {}  # a project (by id or creating row) → 序号 the file gives
+    fundings: list[int] = []  # positions of the first and last rows adding a source of money
+    applied = 0
     try:
         with session.no_autoflush:
-            new_projects = [(r, o) for r, o in ops if o.entity == "project" and o.id is None]
-            created = _create_projects(session, preview.plan, new_projects, values_of)
-            done = len(new_projects)
-            tell(done)
-            updates = [(r, o) for r, o in ops if o.id is not None]
-            records = _records(session, updates)
-            for number, (_row, op) in enumerate(updates, start=1):
-                if number % 1000 == 0:
-                    tell(done + number)
-                record = records.get((op.entity, op.id))
-                if record is None:
-                    raise StalePreview()
-                if op.entity == "milestone":
-                    update_milestone_progress(session, record, values_of(op), op.version, today)
-                else:
-                    update_record(session, record, values_of(op), op.version)
-            done += len(updates)
-            children = [(r, o) for r, o in ops if o.entity not in ("project", "funding") and o.id is None]
-            _create_children(session, children, created, values_of, lambda n: tell(done + n))
-            _create_fundings(session, [(r, o) for r, o in ops if o.entity == "funding" and o.id is None], created)
+            new_codes = _new_codes(session, plan)
+            for rows in source.chunks():
+                new_projects = []
+                for row, op in _ops(rows):
+                    if op.entity == "project" and op.id is None:
+                        new_projects.append((row, op))
+                    elif op.entity == "milestone" and op.id is None and op.values.get("ordinal") is not None:
+                        parent = next(iter(op.parent.items()))
+                        highest_given[parent] = max(highest_given.get(parent, 0), op.values["ordinal"])
+                if new_projects:
+                    _create_projects(session, plan, new_projects, new_codes, created)
+                    source.save([row for row, _op in new_projects])
+                    _let_go(session, held_before)
+            given = {
+                created.get(ref) if kind == "project_row" else ref: ordinal
+                for (kind, ref), ordinal in highest_given.items()
+            }
+            for rows in source.chunks():
+                ops = _ops(rows)
+                _update_records(session, [(r, o) for r, o in ops if o.id is not None], today)
+                children = [(r, o) for r, o in ops if o.entity not in ("project", "funding") and o.id is None]
+                _create_children(session, children, created, given)
+                if any(o.entity == "funding" and o.id is None for _r, o in ops):
+                    positions = [r.position for r, o in ops if o.entity == "funding" and o.id is None]
+                    fundings = [min(fundings[:1] + positions), max(fundings[1:] + positions)]
+                for row in rows:
+                    row.applied = True
+                source.save(rows)
+                session.flush()
+                _let_go(session, held_before)
+                applied += len(rows)
+                tell(applied)
+            if fundings:
+                for rows in source.chunks(*fundings):
+                    made = _create_fundings(session, [(r, o) for r, o in _ops(rows) if o.entity == "funding"], created)
+                    source.save(made)
+                    _let_go(session, held_before)
         session.flush()
     except EditConflict:
         raise StalePreview() from None
     except IntegrityError:
         raise ServiceError("导入失败：数据不符合规则（重复或超出范围），未写入任何数据。请重新预览。") from None
-    return len(rows)
+    return applied
 
 
-BATCH = 2000
+def _ops(rows: list[RowResult]) -> list[tuple[RowResult, Operation]]:
+    """The operations that write: new records, and records with changes."""
+    return [(row, op) for row in rows for op in row.operations if op.id is None or op.changes]
+
+
+def _let_go(session: Session, held_before: set[int]) -> None:
+    """A flushed chunk's records leave the session (those the caller held before stay)."""
+    session.flush()
+    for obj in list(session.identity_map.values()):
+        if getattr(obj, "__audited__", False) and id(obj) not in held_before and obj in session:
+            session.expunge(obj)  # (unless a project's expunged roles went with it)
+
+
+def _values_of(session: Session, op: Operation, departments: dict[int, Department]) -> dict:
+    return {
+        name: value_from_preview(session, op.entity, name, value, departments)
+        for name, value in op.values.items()
+        if name in FIELDS[op.entity]
+    }
 
 
 def _departments_named(session: Session, ops: list) -> dict[int, Department]:
     ids = {d for _r, op in ops for name in DEPARTMENT_LISTS for d in (op.values.get(name) or [])}
     return {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(ids)))} if ids else {}
+
+
+def _update_records(session: Session, updates: list, today: dt.date | None) -> None:
+    departments = _departments_named(session, updates)
+    records = _records(session, updates)
+    for _row, op in updates:
+        record = records.get((op.entity, op.id))
+        if record is None:
+            raise StalePreview()
+        values = _values_of(session, op, departments)
+        if op.entity == "milestone":
+            update_milestone_progress(session, record, values, op.version, today)
+        else:
+            update_record(session, record, values, op.version)
 
 
 def _records(session: Session, updates: list) -> dict[tuple[str, int], Any]:
@@ -504,78 +579,60 @@ def _records(session: Session, updates: list) -> dict[tuple[str, int], Any]:
     for entity, ids in wanted.items():
         model = MODELS[entity]
         lists = WITH_DEPARTMENT_LISTS if model is Project else ()  # an update may replace them
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
+        for chunk in chunks(ids, 5000):
             for obj in session.scalars(select(model).where(ids_in(session, model.id, chunk)).options(*lists)):
                 records[(entity, obj.id)] = obj
     return records
 
 
-def _create_projects(session: Session, plan: Plan, ops: list, values_of) -> dict[str, int]:
-    """New projects, flushed in batches for their ids; row reference → project id."""
-    created: dict[str, int] = {}
-    pending: list[tuple[RowResult, Project]] = []
-    new_codes = _new_codes(session, plan)
+def _create_projects(session: Session, plan: Plan, ops: list, new_codes, created: dict[str, int]) -> None:
+    """New projects, flushed for their ids; each row's reference → its project's id in `created`."""
+    departments = _departments_named(session, ops)
+    made = []
     for row, op in ops:
-        values = values_of(op)
+        values = _values_of(session, op, departments)
         values["code"] = op.values.get("code") or next(new_codes)
         project = Project(plan_id=plan.id, **values)
         session.add(project)
-        pending.append((row, project))
-        if len(pending) >= BATCH:
-            pending = _flush_projects(session, pending, created)
-    _flush_projects(session, pending, created)
-    return created
-
-
-def _flush_projects(session: Session, pending: list, created: dict) -> list:
+        made.append((row, project))
     session.flush()
-    for row, project in pending:
+    for row, project in made:
         created[row.ref] = row.entity_id = row.project_id = project.id
-    return []
 
 
-def _create_children(
-    session: Session, ops: list, created: dict[str, int], values_of, tell: Callable[[int], None]
-) -> None:
-    """New milestones and investment years: ordinals after the existing ones, checked in bulk."""
-
-    parents = {_parent_of(op, created) for _r, op in ops}
+def _create_children(session: Session, ops: list, created: dict[str, int], given: dict[int, int]) -> None:
+    """New milestones and investment years: a blank 序号 comes after every existing one and every one the
+    file gives (`given`: project → the highest); checked against what is stored, this import's earlier
+    chunks included."""
+    if not ops:
+        return
+    parents = sorted({_parent_of(op.parent, created) for _r, op in ops})
     taken: set[tuple[int, int]] = set()
     years: set[tuple[int, int]] = set()
-    parent_list = sorted(parents)
-    for start in range(0, len(parent_list), 5000):
-        chunk = parent_list[start : start + 5000]
+    for chunk in chunks(parents, 5000):
         taken.update(
-            (p, o)
-            for p, o in session.execute(
+            session.execute(
                 select(Milestone.project_id, Milestone.ordinal).where(ids_in(session, Milestone.project_id, chunk))
             )
         )
         years.update(
-            (p, y)
-            for p, y in session.execute(
+            session.execute(
                 select(Investment.project_id, Investment.year).where(ids_in(session, Investment.project_id, chunk))
             )
         )
-    next_free: dict[int, int] = defaultdict(lambda: 1)
+    next_free = {p: given.get(p, 0) + 1 for p in parents}
     for project_id, ordinal in taken:
         next_free[project_id] = max(next_free[project_id], ordinal + 1)
-    # Ordinals the file gives are kept; blank ones come after every existing and given one.
-    for _row, op in ops:
-        if op.entity == "milestone" and op.values.get("ordinal") is not None:
-            project_id = _parent_of(op, created)
-            next_free[project_id] = max(next_free[project_id], op.values["ordinal"] + 1)
-    pending: list[tuple[RowResult, Any, bool]] = []
-    made = 0
+    departments = _departments_named(session, ops)
+    made: list[tuple[RowResult, Any, bool]] = []
     for row, op in ops:
-        project_id = _parent_of(op, created)
+        project_id = _parent_of(op.parent, created)
         row.project_id = row.project_id or project_id
         if op.entity == "investment":
             if (project_id, op.values["year"]) in years:
                 raise StalePreview()  # someone added that year since the preview
             years.add((project_id, op.values["year"]))
-            record = Investment(project_id=project_id, year=op.values["year"], **values_of(op))
+            record = Investment(project_id=project_id, year=op.values["year"], **_values_of(session, op, departments))
         else:
             ordinal = op.values.get("ordinal")
             if ordinal is None:
@@ -584,30 +641,29 @@ def _create_children(
             if (project_id, ordinal) in taken:
                 raise StalePreview()
             taken.add((project_id, ordinal))
-            record = Milestone(project_id=project_id, ordinal=ordinal, **values_of(op))
+            record = Milestone(project_id=project_id, ordinal=ordinal, **_values_of(session, op, departments))
         session.add(record)
-        pending.append((row, record, op is row.operations[0]))
-        if len(pending) >= BATCH:
-            made += len(pending)
-            pending = _flush_children(session, pending)
-            tell(made)
-    _flush_children(session, pending)
+        made.append((row, record, op is row.operations[0]))
+    session.flush()
+    for row, record, first in made:
+        if first:
+            row.entity_id = record.id
 
 
-def _create_fundings(session: Session, ops: list, created: dict[str, int]) -> None:
-    """New sources of a year's money, each under its project-year (made here when the year is new)."""
+def _create_fundings(session: Session, ops: list, created: dict[str, int]) -> list[RowResult]:
+    """New sources of a year's money, each under its project-year (made here when the year is new);
+    the rows that made them."""
     if not ops:
-        return
-    wanted = {(_parent_of(op, created), op.values["year"]) for _r, op in ops}
-    project_ids = sorted({p for p, _y in wanted})
+        return []
+    wanted = {(_parent_of(op.parent, created), op.values["year"]) for _r, op in ops}
     investments: dict[tuple[int, int], int] = {}
-    for start in range(0, len(project_ids), 5000):
+    for chunk in chunks(sorted({p for p, _y in wanted}), 5000):
         investments.update(
             {
                 (p, y): i
                 for i, p, y in session.execute(
                     select(Investment.id, Investment.project_id, Investment.year).where(
-                        ids_in(session, Investment.project_id, project_ids[start : start + 5000])
+                        ids_in(session, Investment.project_id, chunk)
                     )
                 )
             }
@@ -618,7 +674,7 @@ def _create_fundings(session: Session, ops: list, created: dict[str, int]) -> No
     investments.update({(i.project_id, i.year): i.id for i in missing})
     made = []
     for row, op in ops:
-        project_id = _parent_of(op, created)
+        project_id = _parent_of(op.parent, created)
         row.project_id = row.project_id or project_id
         made.append(
             (
@@ -636,23 +692,16 @@ def _create_fundings(session: Session, ops: list, created: dict[str, int]) -> No
     session.flush()
     for row, funding in made:
         row.entity_id = funding.id
+    return [row for row, _funding in made]
 
 
-def _parent_of(op: Operation, created: dict[str, int]) -> int:
-    if "project_row" in op.parent:
-        if op.parent["project_row"] not in created:
+def _parent_of(parent: dict, created: dict[str, int]) -> int:
+    """The project an operation's record belongs to: stored, or created by the row it names."""
+    if "project_row" in parent:
+        if parent["project_row"] not in created:
             raise StalePreview()
-        return created[op.parent["project_row"]]
-    return op.parent["project_id"]
-
-
-def _flush_children(session: Session, pending: list) -> list:
-    session.flush()
-    for row, record, first in pending:
-        if first:
-            row.entity_id = record.id
-        session.expunge(record)  # memory stays flat however many rows the file creates
-    return []
+        return created[parent["project_row"]]
+    return parent["project_id"]
 
 
 def _new_codes(session: Session, plan: Plan):

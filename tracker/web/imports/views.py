@@ -172,7 +172,7 @@ def show(import_batch: ImportBatch):
 @bp.post("/imports/<int:import_batch_id>/apply")
 @requires("import.use", ImportBatch, "import_batch_id")
 def apply(import_batch: ImportBatch):
-    from tracker.services.imports import check_committable, commit_import, operations_count
+    from tracker.services.imports import check_committable, commit_import
     from tracker.web.imports import background
 
     if import_batch.period_id is not None:
@@ -185,12 +185,12 @@ def apply(import_batch: ImportBatch):
         preview = check_committable(
             db.session, import_batch, valid_only=valid_only, expected_sha256=request.form.get("sha256")
         )
-        total = operations_count(preview)
+        total = preview.applicable_count
         if total > current_app.config["IMPORT_INLINE_LIMIT"]:
             background.start(
                 current_app._get_current_object(), import_batch, current_user._get_current_object(), total, valid_only
             )
-            flash(f"正在导入 {total} 条记录：本页会自动刷新，完成后列出写入的内容。", "info")
+            flash(f"正在导入 {total} 行：本页会自动刷新，完成后列出写入的内容。", "info")
         else:
             applied = commit_import(
                 db.session,
@@ -198,7 +198,6 @@ def apply(import_batch: ImportBatch):
                 current_user,
                 valid_only=valid_only,
                 expected_sha256=request.form.get("sha256"),
-                preview=preview,
             )
             db.session.commit()
             flash(f"已导入 {applied} 行：下表是写入的内容。", "success")
