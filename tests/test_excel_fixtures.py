@@ -4,6 +4,7 @@ with its reason, every column says what it was read as, and what is applied is w
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -298,8 +299,9 @@ def test_two_rows_claiming_one_milestone_are_both_errors(session, wenzhou, offic
     ]
 
 
+@pytest.mark.parametrize("noted", [True, False], ids=["creations-noted", "batch-kept-before-they-were-noted"])
 def test_a_sheet_of_milestones_before_the_sheet_creating_their_projects_waits_for_it(
-    session, wenzhou, office, monkeypatch
+    session, wenzhou, office, monkeypatch, noted
 ):
     """Sheets are read one at a time, projects first: the 节点计划 sheet, placed before the 项目 sheet that
     creates its projects, waits for it, is shown in its own place, and commits with its merged cells —
@@ -321,6 +323,12 @@ def test_a_sheet_of_milestones_before_the_sheet_creating_their_projects_waits_fo
         ("项目", 3, "new"),
     ]
     assert preview.sheets == ["工作表“节点计划”：读作里程碑（3 行数据）", "工作表“项目”：读作项目（2 行数据）"]
+    # Noted as the rows were stored: the two 项目 rows are all the first pass of 确认导入 reads. A batch
+    # kept before they were noted finds them by reading every row, with the same result.
+    project_rows = [r.position for r in preview.rows if r.sheet == "项目" and r.outcome == "new"]
+    assert batch.creations["creating"] == project_rows and len(project_rows) == 2
+    if not noted:
+        batch.creations = None
     assert commit_import(session, batch, office) == 5
     session.commit()
     session.expire_all()
@@ -440,3 +448,29 @@ def test_rows_of_a_new_project_in_error_wait_with_it(session, wenzhou, office):
     assert commit_import(session, batch, office, valid_only=True) == 3  # 3.1 and its two milestones
     session.commit()
     assert _project(session, wenzhou, "3.2") is None and _project(session, wenzhou, "3.1") is not None
+
+
+def test_a_blank_序号_comes_after_every_existing_and_given_one_however_the_rows_are_applied(
+    session, wenzhou, office, monkeypatch
+):
+    """A clerk adds two milestones to 1.1: the first without a 序号, the second numbered two past the last.
+    Applied one row at a time, the numbered one keeps its number and the blank one comes after it."""
+    import openpyxl
+
+    last = max(m.ordinal for m in _project(session, wenzhou, "1.1").milestones)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "节点"
+    ws.append(["项目编号", "序号", "里程碑", "计划完成日期"])
+    ws.append(["1.1", None, "新增节点甲", "2027年3月"])
+    ws.append(["1.1", last + 2, "新增节点乙", "2027年6月"])
+    out = io.BytesIO()
+    book.save(out)
+    monkeypatch.setattr(imports, "STORE_CHUNK", 1)
+    batch, preview = stage_import(session, out.getvalue(), "节点.xlsx", office, ChangeSource.WEB, "szwz")
+    assert preview.counts["new"] == 2 and not preview.blocked
+    assert commit_import(session, batch, office) == 2
+    session.commit()
+    session.expire_all()
+    added = {m.name: m.ordinal for m in _project(session, wenzhou, "1.1").milestones if m.name.startswith("新增节点")}
+    assert added == {"新增节点乙": last + 2, "新增节点甲": last + 3}

@@ -36,6 +36,9 @@ class ImportBatch(Base):
     # "entity:id" → version seen by the preview; the commit refuses if any has moved since. Loaded only
     # when asked for: a whole plan's file saw 120,000 records, and the preview's pages do not need them.
     seen_versions: Mapped[dict] = mapped_column(JSON, default=dict, deferred=True)
+    # What 确认导入 needs before its first chunk (services/imports.Creations): the rows creating projects
+    # and the highest 序号 given per project. Loaded only when applying; None for batches kept before.
+    creations: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     applied_at: Mapped[dt.datetime | None]
     applied_rows: Mapped[str | None] = mapped_column(String(20))  # "all" or "valid"
     # The preview as shown (services/imports.py): every sheet's and column's line, notes, and — for a

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -108,6 +108,7 @@ def stage_import(
     rows.flush()
     batch.plan, batch.department = preview.plan, preview.department
     batch.counts, batch.seen_versions, batch.preview = preview.counts, preview.seen_versions, preview.to_json()
+    batch.creations = rows.creations.to_json()
     session.flush()
     return batch, preview
 
@@ -120,9 +121,11 @@ class StoredRows:
         self.rows: list[RowResult] = []  # none held: a page is read back when shown
         self.pending: list[dict] = []
         self.counted: Counter[str] = Counter()
+        self.creations = Creations()
 
     def add(self, result: RowResult) -> None:
         self.counted[result.outcome] += 1
+        self.creations.note(result)
         self.pending.append(
             {
                 "batch_id": self.batch_id,
@@ -383,10 +386,15 @@ def commit_import(
         raise StalePreview()
     set_change_context(session, ChangeSource.IMPORT, user, batch)
     if batch.preview is None:  # kept before previews were stored: read again, as its page shows it
-        rows: _HeldRows | _BatchRows = _HeldRows(load_preview(session, batch, user, outcomes=APPLICABLE).rows)
+        held = load_preview(session, batch, user, outcomes=APPLICABLE).rows
+        rows: _HeldRows | _BatchRows = _HeldRows(held)
+        creations = Creations.of(held)
     else:
         rows = _BatchRows(session, batch)
-    applied = _apply(session, preview.plan, rows, today=today, progress=progress)
+        creations = Creations.from_json(batch.creations)
+        if creations is None:  # kept before they were noted as the rows were stored: found by reading them
+            creations = Creations.of(row for some in rows.chunks() for row in some)
+    applied = _apply(session, preview.plan, rows, creations, today=today, progress=progress)
     batch.status = ImportStatus.APPLIED
     batch.applied_at = utcnow()
     batch.applied_rows = "valid" if preview.blocked else "all"
@@ -412,7 +420,53 @@ def apply_preview(
     """Apply a preview made from a file and held whole (not kept as a batch); flushes, never commits."""
     if preview.blocked and not valid_only:
         raise ImportRefused("有错误或冲突的行：请修正后重新导入，或选择只导入无误的行")
-    return _apply(session, preview.plan, _HeldRows(preview.applicable), today=today, progress=progress)
+    rows = preview.applicable
+    return _apply(session, preview.plan, _HeldRows(rows), Creations.of(rows), today=today, progress=progress)
+
+
+class Creations:
+    """What applying needs before its first chunk, noted as the rows are stored: the rows creating projects
+    (their positions: 10,000 for a whole plan, read alone in the first pass, not all 110,000 rows), and
+    for each project the highest 序号 the file gives a new milestone (a blank one comes after it)."""
+
+    def __init__(self, creating: list[int] | None = None, highest_given: dict[str, int] | None = None) -> None:
+        self.creating = creating if creating is not None else []
+        self.highest_given = highest_given if highest_given is not None else {}  # "project_id:5" → 序号
+
+    @classmethod
+    def of(cls, rows: Iterable[RowResult]) -> Creations:
+        creations = cls()
+        for row in rows:
+            creations.note(row)
+        return creations
+
+    def note(self, row: RowResult) -> None:
+        if row.outcome not in APPLICABLE:
+            return
+        for op in row.operations:
+            if op.id is None and op.entity == "project":
+                self.creating.append(row.position)
+            elif op.id is None and op.entity == "milestone" and op.values.get("ordinal") is not None:
+                kind, parent = next(iter(op.parent.items()))
+                key = f"{kind}:{parent}"
+                self.highest_given[key] = max(self.highest_given.get(key, 0), op.values["ordinal"])
+
+    def highest_given_by_project(self, created: dict[str, int]) -> dict[int, int]:
+        """Project id → the highest 序号 given, once the new projects have their ids."""
+        given: dict[int, int] = {}
+        for key, ordinal in self.highest_given.items():
+            kind, _, parent = key.partition(":")
+            project_id = created.get(parent) if kind == "project_row" else int(parent)
+            if project_id is not None:
+                given[project_id] = max(given.get(project_id, 0), ordinal)
+        return given
+
+    def to_json(self) -> dict:
+        return {"creating": self.creating, "highest_given": self.highest_given}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Creations | None:
+        return None if data is None else cls(list(data["creating"]), dict(data["highest_given"]))
 
 
 class _HeldRows:
@@ -421,8 +475,13 @@ class _HeldRows:
     def __init__(self, rows: list[RowResult]) -> None:
         self.rows = rows
 
-    def chunks(self, first: int | None = None, last: int | None = None) -> Iterator[list[RowResult]]:
+    def chunks(
+        self, first: int | None = None, last: int | None = None, positions: list[int] | None = None
+    ) -> Iterator[list[RowResult]]:
         rows = self.rows if first is None else [r for r in self.rows if first <= (r.position or 0) <= last]
+        if positions is not None:
+            wanted = set(positions)
+            rows = [r for r in rows if r.position in wanted]
         return chunks(rows, STORE_CHUNK)
 
     def save(self, rows: list[RowResult]) -> None:
@@ -435,7 +494,19 @@ class _BatchRows:
     def __init__(self, session: Session, batch: ImportBatch) -> None:
         self.session, self.batch_id = session, batch.id
 
-    def chunks(self, first: int | None = None, last: int | None = None) -> Iterator[list[RowResult]]:
+    def chunks(
+        self, first: int | None = None, last: int | None = None, positions: list[int] | None = None
+    ) -> Iterator[list[RowResult]]:
+        """The rows to apply in the order shown (from `first` to `last`, or only those at `positions`)."""
+        if positions is not None:
+            for some in chunks(sorted(positions), STORE_CHUNK):
+                query = select(ImportRow.position, ImportRow.data).where(
+                    ImportRow.batch_id == self.batch_id,
+                    ImportRow.outcome.in_(APPLICABLE),
+                    ids_in(self.session, ImportRow.position, some),
+                )
+                yield _stored_rows(self.session, query)
+            return
         after = -1 if first is None else first - 1
         while True:
             query = select(ImportRow.position, ImportRow.data).where(
@@ -465,13 +536,15 @@ def _apply(
     session: Session,
     plan: Plan,
     source: _HeldRows | _BatchRows,
+    creations: Creations,
     *,
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Apply the rows `source` gives, in three passes over them, a chunk at a time; flushes, never commits.
+    """Apply the rows `source` gives, in three passes, a chunk at a time; flushes, never commits.
 
-    1. New projects, wherever their rows are (a 节点 sheet before the 项目 sheet may hold their milestones).
+    1. New projects, wherever their rows are (a 节点 sheet before the 项目 sheet may hold their milestones):
+       only the rows `creations` names are read.
     2. Changes, through the services the forms use (update_record, and for milestones
        update_milestone_progress: versions, rules, history); then new milestones and investment years
        of the chunk, added in bulk with the same checks made up front (unique ordinals and years).
@@ -481,28 +554,17 @@ def _apply(
     tell = progress or (lambda _done: None)
     held_before = {id(obj) for obj in session.identity_map.values()}  # the caller's objects stay attached
     created: dict[str, int] = {}  # a new project's row → its id
-    highest_given: dict[tuple[str, Any], int] = {}  # a project (by id or creating row) → 序号 the file gives
     fundings: list[int] = []  # positions of the first and last rows adding a source of money
     applied = 0
     try:
         with session.no_autoflush:
             new_codes = _new_codes(session, plan)
-            for rows in source.chunks():
-                new_projects = []
-                for row, op in _ops(rows):
-                    if op.entity == "project" and op.id is None:
-                        new_projects.append((row, op))
-                    elif op.entity == "milestone" and op.id is None and op.values.get("ordinal") is not None:
-                        parent = next(iter(op.parent.items()))
-                        highest_given[parent] = max(highest_given.get(parent, 0), op.values["ordinal"])
-                if new_projects:
-                    _create_projects(session, plan, new_projects, new_codes, created)
-                    source.save([row for row, _op in new_projects])
-                    _let_go(session, held_before)
-            given = {
-                created.get(ref) if kind == "project_row" else ref: ordinal
-                for (kind, ref), ordinal in highest_given.items()
-            }
+            for rows in source.chunks(positions=creations.creating):
+                new_projects = [(r, o) for r, o in _ops(rows) if o.entity == "project" and o.id is None]
+                _create_projects(session, plan, new_projects, new_codes, created)
+                source.save([row for row, _op in new_projects])
+                _let_go(session, held_before)
+            given = creations.highest_given_by_project(created)
             for rows in source.chunks():
                 ops = _ops(rows)
                 _update_records(session, [(r, o) for r, o in ops if o.id is not None], today)
