@@ -9,6 +9,8 @@ WTForms and Flask-Login (some 150 modules) are not loaded at all.
 from __future__ import annotations
 
 import gc
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -17,7 +19,7 @@ from tracker import cli
 
 
 @click.group(help="tracker 命令行（与 `flask --app tracker …` 相同的命令，不加载网页部分）。")
-def main() -> None:
+def commands() -> None:
     # A command is one process that ends when its work does. Reading and applying a workbook pause the
     # cyclic collector already (services.bulk); at start-up it walks the module graph SQLAlchemy and the
     # models build, again and again, to find next to no garbage: 40 ms of the half second importing
@@ -37,8 +39,25 @@ def main() -> None:
 
 
 for command in cli.COMMANDS:
-    main.add_command(command)
+    commands.add_command(command)
+
+
+def main(args: list[str] | None = None) -> None:
+    """Run one command, then end the process at once: its output flushed and the database connections
+    closed, the interpreter's teardown of the 300 modules a command loaded is skipped (a tenth of a
+    10,000-row dry run: it frees memory the operating system takes back anyway)."""
+    try:
+        commands.main(args=args, prog_name="tracker")  # click ends every run in SystemExit
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+    cli.end_quickly()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
-    main(prog_name="tracker")
+    main()
