@@ -474,3 +474,26 @@ def test_a_blank_序号_comes_after_every_existing_and_given_one_however_the_row
     session.expire_all()
     added = {m.name: m.ordinal for m in _project(session, wenzhou, "1.1").milestones if m.name.startswith("新增节点")}
     assert added == {"新增节点乙": last + 2, "新增节点甲": last + 3}
+
+
+def test_only_the_valid_rows_apply_when_two_rows_create_one_project(session, wenzhou, office, monkeypatch):
+    """Two rows create project 9.1 (both errors once both are read); 9.2 is fine. 只导入无误的行 creates
+    9.2 alone, whatever the size of the chunks the rows are applied in."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "新项目"
+    ws.append(["项目编号", "项目名称", "责任单位", "总投资"])
+    ws.append(["9.1", "重复的新项目", "市信息办", 100])
+    ws.append(["9.1", "重复的新项目", "市信息办", 100])
+    ws.append(["9.2", "另一个新项目", "市信息办", 200])
+    out = io.BytesIO()
+    book.save(out)
+    monkeypatch.setattr(imports, "STORE_CHUNK", 1)
+    batch, preview = stage_import(session, out.getvalue(), "新项目.xlsx", office, ChangeSource.WEB, "szwz")
+    assert (preview.counts["error"], preview.counts["new"]) == (2, 1)
+    assert commit_import(session, batch, office, valid_only=True) == 1
+    session.commit()
+    assert _project(session, wenzhou, "9.1") is None
+    assert _project(session, wenzhou, "9.2").total_budget == Decimal("200.00")

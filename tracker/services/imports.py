@@ -6,7 +6,8 @@ parsed once and a page of its preview reads that page's rows. A dry run without 
 rows instead (CountedRows).
 确认导入 applies it through the same service functions the web forms use — update_record and
 update_milestone_progress (versions, rules, history) — and adds new records in batches with the
-same checks made up front; one transaction, refused if anything it touches moved since.
+same checks made up front, reading the stored rows back a chunk at a time (commit_import → _apply);
+one transaction, refused if anything it touches moved since.
 """
 
 from __future__ import annotations
@@ -342,10 +343,9 @@ def check_committable(
     *,
     valid_only: bool = False,
     expected_sha256: str | None = None,
-    preview: Preview | None = None,
 ) -> Preview:
-    """The stored preview, if it may be applied now; else a ServiceError saying why. `preview`: that stored
-    preview, when the caller holds it already (read or made and stored in this transaction)."""
+    """The stored preview without its rows (its counts, lines and notes), if it may be applied now; else a
+    ServiceError saying why."""
     if batch.status is ImportStatus.APPLYING:
         raise ServiceError("这个导入正在写入中，请稍候刷新页面")
     if batch.status is not ImportStatus.PREVIEWED:
@@ -354,7 +354,7 @@ def check_committable(
         raise ServiceError(EXPIRED_PREVIEW)
     if expected_sha256 is not None and expected_sha256 != batch.sha256:
         raise StalePreview()
-    preview = preview if preview is not None else load_preview(session, batch, outcomes=())
+    preview = load_preview(session, batch, outcomes=())
     if preview.blocked and not valid_only:
         raise ServiceError("有错误或冲突的行，未导入任何数据。请修正后重新导入，或选择“只导入无误的行”。")
     return preview
@@ -522,6 +522,8 @@ class _BatchRows:
 
     def save(self, rows: list[RowResult]) -> None:
         """The stored rows now say what was applied, with the new records' ids."""
+        if not rows:  # e.g. two rows creating one project, both errors once both were read
+            return
         table = ImportRow.__table__
         statement = (
             table.update()
