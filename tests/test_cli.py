@@ -196,3 +196,19 @@ def test_the_tracker_command_runs_the_same_commands_without_loading_flask(tmp_pa
     assert "修改 0、" in again.stdout  # the change was written
     listing, _loaded = _tracker(tmp_path, "list-plans", database_url=url)
     assert "'数字温州'建设规划纲要" in listing.stdout
+
+
+def test_import_xlsx_loads_the_postgresql_driver_while_it_starts(tmp_path):
+    """On PostgreSQL the driver (psycopg) is imported on a second thread while SQLAlchemy and the models
+    load; SQLite's needs no such thread."""
+    import sys
+
+    from tracker.extensions import Database
+
+    database = Database()
+    database.configure(f"sqlite:///{tmp_path / 'x.db'}")
+    assert database.load_driver_in_background() is None
+    database.configure("postgresql+psycopg://nobody@127.0.0.1:1/none")  # not connected to: only imported
+    thread = database.load_driver_in_background()
+    thread.join(30)
+    assert not thread.is_alive() and "psycopg" in sys.modules

@@ -233,6 +233,7 @@ def import_xlsx_command(file, dry_run, username, plan_code, apply_valid, report_
 
     data = Path(file).read_bytes()
     opened = open_in_background(data, Path(file).name)  # parsed while SQLAlchemy and the models load
+    db.load_driver_in_background()
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     try:

@@ -55,6 +55,15 @@ def make_engine(url: str, *, echo: bool = False, foreign_keys: bool = True) -> E
     return engine
 
 
+def _import_quietly(name: str) -> None:
+    import importlib
+
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass  # the engine's own import of it says what is missing
+
+
 class Database:
     """One engine and one scoped session per app; the session is removed after each request.
 
@@ -88,6 +97,16 @@ class Database:
         if self._session is not None:  # a second app in one process (tests): rebind the session
             self._session.remove()
             self._session.configure(bind=self.engine)
+
+    def load_driver_in_background(self) -> threading.Thread | None:
+        """Import the database's driver on another thread while the caller imports SQLAlchemy and the
+        models (psycopg: 50 ms of a PostgreSQL dry run's start-up); the import lock makes a second import
+        of it wait for this one, never run twice."""
+        if not (self._url or "").startswith("postgresql+psycopg://"):
+            return None  # SQLite's driver is part of Python, imported with SQLAlchemy
+        thread = threading.Thread(target=_import_quietly, args=("psycopg",), daemon=True)
+        thread.start()
+        return thread
 
     @property
     def url(self) -> str:
