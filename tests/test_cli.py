@@ -200,15 +200,22 @@ def test_the_tracker_command_runs_the_same_commands_without_loading_flask(tmp_pa
 
 def test_import_xlsx_loads_the_postgresql_driver_while_it_starts(tmp_path):
     """On PostgreSQL the driver (psycopg) is imported on a second thread while SQLAlchemy and the models
-    load; SQLite's needs no such thread."""
+    load; SQLite's needs no such thread. In a fresh process, where nothing has imported psycopg yet."""
+    import subprocess
     import sys
 
-    from tracker.extensions import Database
-
-    database = Database()
-    database.configure(f"sqlite:///{tmp_path / 'x.db'}")
-    assert database.load_driver_in_background() is None
-    database.configure("postgresql+psycopg://nobody@127.0.0.1:1/none")  # not connected to: only imported
-    thread = database.load_driver_in_background()
-    thread.join(30)
-    assert not thread.is_alive() and "psycopg" in sys.modules
+    script = (
+        "import sys\n"
+        "from tracker.extensions import Database\n"
+        "database = Database()\n"
+        f"database.configure('sqlite:///{tmp_path / 'x.db'}')\n"
+        "assert database.load_driver_in_background() is None\n"
+        "assert 'psycopg' not in sys.modules\n"
+        "database.configure('postgresql+psycopg://nobody@127.0.0.1:1/none')  # not connected to\n"
+        "thread = database.load_driver_in_background()\n"
+        "thread.join(30)\n"
+        "print(not thread.is_alive() and 'psycopg' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "True"

@@ -1474,21 +1474,19 @@ class _Marks:
         self.keys.append(key)
         self.marks.append(mark)
 
-    def _groups(self) -> Iterator[list[int]]:
-        """The marks of each key, in the order met."""
+    def _groups(self) -> Iterator[tuple[int, list[int]]]:
+        """Each key with its marks, in the order met."""
         order = sorted(range(len(self.keys)), key=self.keys.__getitem__)  # stable: the order met
-        for _key, at in groupby(order, key=self.keys.__getitem__):
-            yield [self.marks[i] for i in at]
+        for key, at in groupby(order, key=self.keys.__getitem__):
+            yield key, [self.marks[i] for i in at]
 
     def first(self) -> Iterator[tuple[int, int]]:
         """(key, its first mark) for every key."""
-        order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
-        for key, at in groupby(order, key=self.keys.__getitem__):
-            yield key, self.marks[next(at)]
+        return ((key, marks[0]) for key, marks in self._groups())
 
     def repeated(self) -> Iterator[list[int]]:
         """The marks of every key met by more than one row (the first mark of each row)."""
-        for marks in self._groups():
+        for _key, marks in self._groups():
             rows: dict[int, int] = {}
             for mark in marks:
                 rows.setdefault(mark >> 32, mark)

@@ -572,14 +572,13 @@ def _apply(
                 _update_records(session, [(r, o) for r, o in ops if o.id is not None], today)
                 children = [(r, o) for r, o in ops if o.entity not in ("project", "funding") and o.id is None]
                 _create_children(session, children, created, given)
-                if any(o.entity == "funding" and o.id is None for _r, o in ops):
-                    positions = [r.position for r, o in ops if o.entity == "funding" and o.id is None]
+                positions = [r.position for r, o in ops if o.entity == "funding" and o.id is None]
+                if positions:
                     fundings = [min(fundings[:1] + positions), max(fundings[1:] + positions)]
                 for row in rows:
                     row.applied = True
                 source.save(rows)
-                session.flush()
-                _let_go(session, held_before)
+                _let_go(session, held_before)  # flushed first
                 applied += len(rows)
                 tell(applied)
             if fundings:
