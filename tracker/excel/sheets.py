@@ -58,9 +58,10 @@ class Row:
     number: int  # as Excel numbers rows
     skip: str | None = None  # why this is not a data row
     cells: dict[str, Cell] = field(default_factory=dict)
-    # (entity, id, version) when every cell is still exactly as tracker exported it for that record:
-    # its cells are typed only if asked for (ensure_cells), the common round trip stays cheap.
-    as_exported: tuple[str, int, int] | None = None
+    # (entity, id, version, place in the hidden map) when every cell is still exactly as tracker
+    # exported it for that record: its cells are typed only if asked for (ensure_cells), the common
+    # round trip stays cheap.
+    as_exported: tuple[str, int, int, int] | None = None
     _untyped: tuple | None = None
 
     def ensure_cells(self) -> None:
@@ -141,7 +142,8 @@ class ExportedRows:
 
     Kept in arrays sorted by the key's hash — 25 bytes a row, not a dict of strings and ints (a whole
     plan's 110,000 rows: 3 MB, not 14), so memory stays flat as the file grows. The digest is the row's
-    first 64 bits (+1; 0: none): a row whose cells differ from those exported would match once in 2^64.
+    first 64 bits with the lowest set (0: none): a row whose cells differ from those exported would
+    match once in 2^63.
     Two keys of one hash (or one key twice) are both dropped: the map only confirms a row's own key, so
     a row without an entry is read in full, never misread."""
 
@@ -163,28 +165,28 @@ class ExportedRows:
         self.records = array("Q", (self.records[i] for i in kept))
         self.kinds = array("B", (self.kinds[i] for i in kept))
 
-    def _at(self, key: str) -> int | None:
+    def position(self, key: str) -> int | None:
         wanted = hash(key)
         at = bisect_left(self.hashes, wanted)
         return at if at < len(self.hashes) and self.hashes[at] == wanted and self.kinds[at] != _GONE else None
 
     def get(self, key: str) -> tuple[int, int, int, int] | None:
         """(digest, kind, id, version), or None."""
-        at = self._at(key)
+        at = self.position(key)
         if at is None:
             return None
         record = self.records[at]
         return self.digests[at], self.kinds[at], record & _ID_MASK, record >> 32
 
-    def pop(self, key: str) -> None:
-        at = self._at(key)
-        if at is not None:
-            self.kinds[at] = _GONE
+    def let_go(self, at: int) -> None:
+        """Drop the entry at `at` (as_exported's last item): its row has been read."""
+        self.kinds[at] = _GONE
 
 
 def digest_number(digest: str) -> int:
-    """A row digest (cells.row_digest) as Meta keeps it: its first 64 bits, plus one (0: none)."""
-    return min(int(digest[:16], 16) + 1, (1 << 64) - 1)
+    """A row digest (cells.row_digest) as Meta keeps it: its first 64 bits with the lowest set (0: none);
+    `cells.row_digest_head(row) | 1` for a row read."""
+    return int(digest[:16], 16) | 1
 
 
 def read_meta(rows: Iterable[list] | None) -> Meta | None:
@@ -641,17 +643,19 @@ def _data_rows(
 
 def _as_exported(
     kind: str, raw: list, by_key: dict[str, _Plan], meta: Meta, exported: ExportedRows
-) -> tuple[str, int, int] | None:
-    """The record a row stands for, when the row's cells are still exactly what tracker exported."""
+) -> tuple[str, int, int, int] | None:
+    """The record a row stands for, when the row's cells are still exactly what tracker exported:
+    (entity, id, version, the entry's place in `exported`)."""
     if kind == PROJECTS:
         key = cells.read_text(_raw_at(raw, by_key.get("code")))
     else:
         code, ordinal = _raw_at(raw, by_key.get("project_code")), _raw_at(raw, by_key.get("ordinal"))
         key = f"{cells.read_text(code)}#{cells.read_text(ordinal)}"
-    found = exported.get(key or "")
-    if found is None or found[0] != digest_number(cells.row_digest(raw)):
+    at = exported.position(key or "")
+    if at is None or exported.digests[at] != cells.row_digest_head(raw) | 1:
         return None
-    return meta.entities[found[1]], found[2], found[3]
+    record = exported.records[at]
+    return meta.entities[exported.kinds[at]], record & _ID_MASK, record >> 32, at
 
 
 def _raw_at(raw: list, plan: _Plan | None) -> Any:
