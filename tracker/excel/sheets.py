@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -158,12 +158,13 @@ class ExportedRows:
 
     def seal(self) -> None:
         order = sorted(range(len(self.hashes)), key=self.hashes.__getitem__)
-        hashes = [self.hashes[i] for i in order]
-        kept = [i for n, i in enumerate(order) if hashes[n - 1 : n] != hashes[n : n + 1] != hashes[n + 1 : n + 2]]
-        self.hashes = array("q", (self.hashes[i] for i in kept))
-        self.digests = array("Q", (self.digests[i] for i in kept))
-        self.records = array("Q", (self.records[i] for i in kept))
-        self.kinds = array("B", (self.kinds[i] for i in kept))
+        if len(set(self.hashes)) < len(self.hashes):  # a hash met twice: neither entry confirms anything
+            twice = {h for h, times in Counter(self.hashes).items() if times > 1}
+            order = [i for i in order if self.hashes[i] not in twice]
+        self.hashes = array("q", map(self.hashes.__getitem__, order))
+        self.digests = array("Q", map(self.digests.__getitem__, order))
+        self.records = array("Q", map(self.records.__getitem__, order))
+        self.kinds = array("B", map(self.kinds.__getitem__, order))
 
     def position(self, key: str) -> int | None:
         wanted = hash(key)

@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import groupby, islice
+from itertools import islice
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import func, select
@@ -1063,7 +1063,9 @@ class _Matcher:
         self.seen[entity].add(record_id, result.position << 32 | version)
 
     def versions_seen(self) -> dict[str, dict[int, int]]:
-        return {entity: {i: mark & 0xFFFFFFFF for i, mark in seen.first()} for entity, seen in self.seen.items()}
+        return {
+            entity: {i: mark & 0xFFFFFFFF for i, mark in seen.first().items()} for entity, seen in self.seen.items()
+        }
 
     def _claim(self, key: str, result: RowResult) -> None:
         """`key` names a record the file creates; an existing one is claimed by _saw."""
@@ -1466,7 +1468,7 @@ class _Creator(NamedTuple):
 class _Marks:
     """Keys met while reading — a record's id, a new record's hashed name — each with a mark (the row's
     position in the high 32 bits), in two arrays: 16 bytes a row, not a dict's hundred, so a whole plan's
-    120,000 rows cost 2 MB. Keys met by more than one row are found at the end, by sorting."""
+    120,000 rows cost 2 MB. Keys met by more than one row are found at the end, once every row is read."""
 
     def __init__(self) -> None:
         self.keys, self.marks = array("q"), array("Q")
@@ -1475,22 +1477,20 @@ class _Marks:
         self.keys.append(key)
         self.marks.append(mark)
 
-    def _groups(self) -> Iterator[tuple[int, list[int]]]:
-        """Each key with its marks, in the order met."""
-        order = sorted(range(len(self.keys)), key=self.keys.__getitem__)  # stable: the order met
-        for key, at in groupby(order, key=self.keys.__getitem__):
-            yield key, [self.marks[i] for i in at]
-
-    def first(self) -> Iterator[tuple[int, int]]:
-        """(key, its first mark) for every key."""
-        return ((key, marks[0]) for key, marks in self._groups())
+    def first(self) -> dict[int, int]:
+        """Every key with its first mark."""
+        return dict(zip(reversed(self.keys), reversed(self.marks), strict=True))  # the first met is set last
 
     def repeated(self) -> Iterator[list[int]]:
         """The marks of every key met by more than one row (the first mark of each row)."""
-        for _key, marks in self._groups():
-            rows: dict[int, int] = {}
-            for mark in marks:
-                rows.setdefault(mark >> 32, mark)
+        if len(set(self.keys)) == len(self.keys):
+            return  # each key met once: the common case, told at C speed
+        met_again = {key for key, times in Counter(self.keys).items() if times > 1}
+        by_key: dict[int, dict[int, int]] = defaultdict(dict)  # key → row → its first mark
+        for key, mark in zip(self.keys, self.marks, strict=True):
+            if key in met_again:
+                by_key[key].setdefault(mark >> 32, mark)
+        for rows in by_key.values():
             if len(rows) > 1:
                 yield list(rows.values())
 
