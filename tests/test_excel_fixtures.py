@@ -299,6 +299,41 @@ def test_two_rows_claiming_one_milestone_are_both_errors(session, wenzhou, offic
     ]
 
 
+def test_rows_pasted_whole_are_both_errors_however_the_rows_fall_into_chunks(session, wenzhou, office, monkeypatch):
+    """A clerk copies exported rows whole: each copy is exactly as exported, so both it and its original
+    pass the hidden map's check. Both rows of each pair are errors — read in one chunk (both confirmed by
+    the map), one row at a time (the original's entry let go of: the copy is read by its own key), and
+    with the map's shortcut off — and every other row is unchanged."""
+    from unittest.mock import patch
+
+    from tests.excel_helpers import export_bytes
+
+    data = W.pasted_rows_reply(export_bytes(session, wenzhou))
+
+    def outcomes(preview) -> list[tuple]:
+        return [(r.row, r.outcome, r.key, r.messages) for r in preview.rows if r.sheet == "里程碑"]
+
+    whole = preview_workbook(session, data, user=office)
+    errors = [(key, messages) for _row, outcome, key, messages in outcomes(whole) if outcome == "error"]
+    assert sorted(key for key, _messages in errors) == sorted(
+        2 * [_milestone_key(session, wenzhou, "1.1", 3)] + 2 * [_milestone_key(session, wenzhou, "1.2", 1)]
+    )
+    assert all(len(messages) == 1 and "指向同一条记录" in messages[0] for _key, messages in errors)
+    assert {outcome for _row, outcome, _key, _messages in outcomes(whole)} == {"skipped", "unchanged", "error"}
+    with patch("tracker.excel.sheets._as_exported", return_value=None):
+        assert outcomes(preview_workbook(session, data, user=office)) == outcomes(whole)
+    monkeypatch.setattr(import_preview, "CHUNK", 1)
+    monkeypatch.setattr(imports, "STORE_CHUNK", 1)
+    batch, staged = stage_import(session, data, "回复.xlsx", office, ChangeSource.WEB)
+    assert staged.counts == whole.counts and staged.counts["error"] == 4
+    assert outcomes(load_preview(session, batch)) == outcomes(whole)
+
+
+def _milestone_key(session, plan, code: str, ordinal: int) -> str:
+    milestone = next(m for m in _project(session, plan, code).milestones if m.ordinal == ordinal)
+    return f"{code} 第{ordinal}项 {milestone.name}"
+
+
 @pytest.mark.parametrize("noted", [True, False], ids=["creations-noted", "batch-kept-before-they-were-noted"])
 def test_a_sheet_of_milestones_before_the_sheet_creating_their_projects_waits_for_it(
     session, wenzhou, office, monkeypatch, noted
